@@ -1,0 +1,46 @@
+// Time as the core sees it: milliseconds since the Unix epoch, read through an
+// injected Clock. The core never reads the system clock; the real clock lives
+// in the HTTP adapter. ManualClock is thread-safe (atomic) but the service
+// only moves it under its own lock, so that settlement and time move together.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace purchase {
+
+using Millis = int64_t;  // milliseconds since 1970-01-01T00:00:00Z
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Millis Now() const = 0;
+  // True if time moves only when told (the control API can advance it).
+  virtual bool IsManual() const { return false; }
+};
+
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(Millis start) : start_(start), now_(start) {}
+  Millis Now() const override { return now_.load(std::memory_order_acquire); }
+  bool IsManual() const override { return true; }
+  void Set(Millis t) { now_.store(t, std::memory_order_release); }
+  Millis start() const { return start_; }
+
+ private:
+  const Millis start_;
+  std::atomic<Millis> now_;
+};
+
+// Formats an instant as RFC 3339 UTC: "2026-01-01T00:00:05Z", with ".mmm"
+// only when the milliseconds are not zero.
+std::string FormatRfc3339(Millis t);
+// Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" or with a "+HH:MM"/"-HH:MM" offset.
+// Returns nullopt for anything else (lenient forms are refused on purpose:
+// a spec author must see exactly which instant a scenario names).
+std::optional<Millis> ParseRfc3339(std::string_view text);
+
+}  // namespace purchase

@@ -1,0 +1,20 @@
+#include "defects.h"
+
+namespace purchase {
+
+const std::vector<DefectInfo>& AllDefects() {
+  static const std::vector<DefectInfo> all = {
+#define PURCHASE_DEFECT_INFO(name, text, description) {Defect::k##name, text, description},
+      PURCHASE_DEFECTS(PURCHASE_DEFECT_INFO)
+#undef PURCHASE_DEFECT_INFO
+  };
+  return all;
+}
+
+std::optional<Defect> ParseDefect(std::string_view name) {
+  for (const auto& d : AllDefects())
+    if (d.name == name) return d.defect;
+  return std::nullopt;
+}
+
+}  // namespace purchase

@@ -1,0 +1,67 @@
+// Deliberate defects: test-only switches that make the reference server break
+// one rule of the contract each, so that CI can prove the scenario suite
+// catches an implementation that breaks it (`--defect NAME --allow-defects`).
+// Never on by default; the set is fixed at start-up and read-only afterwards.
+#pragma once
+
+#include <bitset>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace purchase {
+
+#define PURCHASE_DEFECTS(X)                                                                          \
+  X(InfoOkWhileProcessing, "info-200-while-processing", "GET /purchase/info answers 200 instead of 202 while PROCESSING") \
+  X(NoRetryAfter, "no-retry-after", "202 answers carry no Retry-After header")                                             \
+  X(FailedAsOk, "failed-as-200", "GET /purchase/info answers 200 instead of 502 for a FAILED order")                        \
+  X(TokenReusable, "token-reusable", "a validation token can register more than one order")                               \
+  X(ExpiredTokenAccepted, "expired-token-accepted", "register accepts a token whose exp_date has passed")                 \
+  X(TokenExpiryOffByOne, "token-expiry-off-by-one", "a token is still accepted at the exact instant of its exp_date")     \
+  X(TokenBindingIgnored, "token-binding-ignored", "register accepts a token issued for another asset or quantity")         \
+  X(TokenCrossVendor, "token-cross-vendor", "register accepts a token issued to another vendor")                          \
+  X(DuplicateAs422, "duplicate-as-422", "token checks run before the duplicate check, so a retried register gets 422")   \
+  X(DuplicateCreatesOrder, "duplicate-creates-order", "a second register of the same vendor order creates a second order") \
+  X(CrossVendorLeak, "cross-vendor-leak", "a vendor can read and cancel another vendor's orders")                         \
+  X(NoRegionCheck, "no-region-check", "validate ignores the asset's allowed and blocked regions")                         \
+  X(NoMinQuantity, "no-min-quantity", "validate ignores the asset's minimum quantity")                                    \
+  X(UnavailableSold, "unavailable-sold", "validate issues tokens for assets that are not available")                     \
+  X(CancelKeepsUrls, "cancel-keeps-urls", "URLs handed out before a cancel still serve the asset")                       \
+  X(CanceledCompletes, "canceled-completes", "a canceled PROCESSING order still completes when its fulfillment is due")  \
+  X(CancelNotIdempotent, "cancel-not-idempotent", "canceling a canceled order answers 409 instead of 200")                \
+  X(UrlBeforeCompletion, "url-before-completion", "download and view URLs are issued for PROCESSING and FAILED orders")  \
+  X(UrlNeverExpires, "url-never-expires", "signed URLs are served after their expiry")                                    \
+  X(TamperedUrlAccepted, "tampered-url-accepted", "signed URLs are served whatever their signature")                      \
+  X(SettlesLate, "settles-late", "an order settles one second after its due time instead of at it")                      \
+  X(AuthOptional, "auth-optional", "requests without an Authorization header act as the first vendor")                    \
+  X(ValidationAs400, "validation-as-400", "missing or ill-typed fields answer 400 instead of 422")                         \
+  X(NoLocationHeader, "no-location-header", "201 from register carries no Location header")
+
+enum class Defect {
+#define PURCHASE_DEFECT_ENUM(name, text, description) k##name,
+  PURCHASE_DEFECTS(PURCHASE_DEFECT_ENUM)
+#undef PURCHASE_DEFECT_ENUM
+  kCount
+};
+
+struct DefectInfo {
+  Defect defect;
+  std::string_view name;
+  std::string_view description;
+};
+
+// Every defect with its command-line name and what it breaks.
+const std::vector<DefectInfo>& AllDefects();
+std::optional<Defect> ParseDefect(std::string_view name);
+
+class Defects {
+ public:
+  bool Has(Defect d) const { return bits_[static_cast<size_t>(d)]; }
+  void Enable(Defect d) { bits_.set(static_cast<size_t>(d)); }
+  bool Any() const { return bits_.any(); }
+
+ private:
+  std::bitset<static_cast<size_t>(Defect::kCount)> bits_;
+};
+
+}  // namespace purchase

@@ -1,0 +1,70 @@
+#include "error_catalog.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include "lifecycle.h"
+#include "purchase_core_embedded.h"
+
+namespace purchase {
+
+std::string_view ErrorCodeName(ErrorCode code) {
+  switch (code) {
+#define PURCHASE_NAME(name, text) \
+  case ErrorCode::k##name:        \
+    return text;
+    PURCHASE_ERROR_CODES(PURCHASE_NAME)
+#undef PURCHASE_NAME
+  }
+  return "INTERNAL_ERROR";
+}
+
+ErrorCatalog ErrorCatalog::Parse(std::string_view yaml_text, std::string_view source) {
+  auto where = [&](const YAML::Mark& m) {
+    return std::string(source) + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": error: ";
+  };
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::ParserException& e) {
+    throw SpecError(where(e.mark) + e.msg);
+  }
+  ErrorCatalog catalog;
+  const YAML::Node errors = root["errors"];
+  if (!errors || !errors.IsMap()) throw SpecError(where(root.Mark()) + "'errors' must be a map of codes");
+  for (const auto& entry : errors) {
+    const YAML::Node status = entry.second["status"];
+    int value = -1;
+    try {
+      if (status) value = status.as<int>();
+    } catch (const YAML::Exception&) {
+    }
+    if (value != 0 && (value < 400 || value > 599))
+      throw SpecError(where(entry.first.Mark()) + "'" + entry.first.Scalar() + "' needs a status between 400 and 599");
+    catalog.by_name_[entry.first.Scalar()] = value;
+  }
+#define PURCHASE_CHECK(name, text)                                                                        \
+  {                                                                                                       \
+    auto it = catalog.by_name_.find(text);                                                                \
+    if (it == catalog.by_name_.end())                                                                     \
+      throw SpecError(where(errors.Mark()) + "error code " text " is used by the server but not listed"); \
+    catalog.status_by_code_[static_cast<int>(ErrorCode::k##name)] = it->second;                           \
+  }
+  PURCHASE_ERROR_CODES(PURCHASE_CHECK)
+#undef PURCHASE_CHECK
+  return catalog;
+}
+
+const ErrorCatalog& ErrorCatalog::Builtin() {
+  static const ErrorCatalog builtin = Parse(spec_files::kErrorsYaml, "spec/errors.yaml");
+  return builtin;
+}
+
+int ErrorCatalog::HttpStatus(ErrorCode code) const { return status_by_code_[static_cast<int>(code)]; }
+
+ErrorCode ErrorCatalog::InjectedCodeFor(int status) const {
+  for (ErrorCode code : {ErrorCode::kRateLimited, ErrorCode::kInternalError, ErrorCode::kServiceUnavailable})
+    if (HttpStatus(code) == status) return code;
+  return ErrorCode::kInjectedFault;
+}
+
+}  // namespace purchase

@@ -1,0 +1,73 @@
+// Fault rules: the failures of the real service, on demand.
+//
+// A rule is either a request rule (answer with a status, answer late, or drop
+// the connection after handling) or a fulfillment rule (make the orders
+// registered while it is active fail, or settle after another delay). The two
+// kinds are matched independently: a request gets at most one request rule
+// (the oldest that matches) and a register that creates an order gets at most
+// one fulfillment rule (the oldest that matches). `times` counts requests for
+// request rules and created orders for fulfillment rules.
+// Not thread-safe on its own: PurchaseService holds it under its lock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clock.h"
+
+namespace purchase {
+
+struct FaultMatch {
+  std::optional<std::string> method, path, asset_id, vendor_order_id;
+};
+
+struct FaultEffect {
+  std::optional<int> status;
+  std::optional<int64_t> retry_after;  // seconds
+  std::optional<int64_t> delay_ms;
+  bool drop_connection = false;
+  std::optional<bool> fulfillment_fails;  // "fail" -> true, "complete" -> false
+  std::optional<std::string> reason;
+  std::optional<Millis> fulfillment_delay;
+
+  bool IsFulfillment() const { return fulfillment_fails || reason || fulfillment_delay; }
+};
+
+struct FaultRule {
+  std::string id;
+  FaultMatch match;
+  FaultEffect effect;
+  std::optional<int64_t> remaining;  // nullopt: fires every time
+};
+
+// What the HTTP layer knows of a request when it asks for faults.
+struct RequestFacts {
+  std::string method;
+  std::string path;
+  std::string asset_id;         // body or the order's asset, when known
+  std::string vendor_order_id;  // body or the order's, when known
+};
+
+class FaultBook {
+ public:
+  // Validates and stores a rule; returns it with its id.
+  FaultRule Add(FaultRule rule);
+  const std::vector<FaultRule>& rules() const { return rules_; }
+  std::optional<FaultRule> Remove(const std::string& id);
+  size_t Clear();
+  void Reset();
+
+  // The oldest request rule matching `facts`, counted as fired.
+  std::optional<FaultEffect> TakeRequestFault(const RequestFacts& facts);
+  // The oldest fulfillment rule matching a register request, counted as fired.
+  std::optional<FaultEffect> TakeFulfillmentFault(const RequestFacts& facts);
+
+ private:
+  std::optional<FaultEffect> Take(const RequestFacts& facts, bool fulfillment);
+  std::vector<FaultRule> rules_;
+  uint64_t next_id_ = 1;
+};
+
+}  // namespace purchase

@@ -1,0 +1,110 @@
+#include "lifecycle.h"
+
+#include <algorithm>
+
+#include <yaml-cpp/yaml.h>
+
+#include "purchase_core_embedded.h"
+
+namespace purchase {
+namespace {
+
+[[noreturn]] void Fail(std::string_view source, const YAML::Node& node, const std::string& message) {
+  const YAML::Mark mark = node.Mark();
+  throw SpecError(std::string(source) + ":" + std::to_string(mark.line + 1) + ":" +
+                  std::to_string(mark.column + 1) + ": error: " + message);
+}
+
+std::string RequireString(std::string_view source, const YAML::Node& parent, const char* key) {
+  const YAML::Node value = parent[key];
+  if (!value) Fail(source, parent, std::string("missing key '") + key + "'");
+  if (!value.IsScalar()) Fail(source, value, std::string("'") + key + "' must be a string");
+  return value.Scalar();
+}
+
+}  // namespace
+
+Lifecycle Lifecycle::Parse(std::string_view yaml_text, std::string_view source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::ParserException& e) {
+    throw SpecError(std::string(source) + ":" + std::to_string(e.mark.line + 1) + ":" +
+                    std::to_string(e.mark.column + 1) + ": error: " + e.msg);
+  }
+  Lifecycle lc;
+  const YAML::Node states = root["states"];
+  if (!states || !states.IsMap()) Fail(source, root, "'states' must be a map of state names");
+  for (const auto& entry : states) {
+    const std::string name = entry.first.Scalar();
+    if (lc.IsKnown(name)) Fail(source, entry.first, "state '" + name + "' is listed twice");
+    lc.states_.push_back(name);
+    const YAML::Node terminal = entry.second["terminal"];
+    lc.terminal_.push_back(terminal && terminal.as<bool>(false));
+    const YAML::Node initial = entry.second["initial"];
+    if (initial && initial.as<bool>(false)) {
+      if (!lc.initial_.empty()) Fail(source, entry.first, "two initial states");
+      lc.initial_ = name;
+    }
+  }
+  if (lc.initial_.empty()) Fail(source, states, "no state is marked 'initial: true'");
+
+  const YAML::Node entry = root["entry"];
+  if (!entry || !entry.IsMap()) Fail(source, root, "missing 'entry' (the transition into the initial state)");
+  if (RequireString(source, entry, "to") != lc.initial_)
+    Fail(source, entry, "'entry.to' must be the initial state " + lc.initial_);
+  lc.entry_cause_ = RequireString(source, entry, "cause");
+
+  const YAML::Node transitions = root["transitions"];
+  if (!transitions || !transitions.IsSequence()) Fail(source, root, "'transitions' must be a list");
+  for (const auto& t : transitions) {
+    LifecycleTransition tr{RequireString(source, t, "from"), RequireString(source, t, "to"),
+                           RequireString(source, t, "cause")};
+    if (!lc.IsKnown(tr.from)) Fail(source, t["from"], "unknown state '" + tr.from + "'");
+    if (!lc.IsKnown(tr.to)) Fail(source, t["to"], "unknown state '" + tr.to + "'");
+    if (lc.IsTerminal(tr.from)) Fail(source, t, "terminal state '" + tr.from + "' cannot have a transition");
+    if (lc.Allows(tr.from, tr.to)) Fail(source, t, "transition " + tr.from + " -> " + tr.to + " is listed twice");
+    lc.transitions_.push_back(std::move(tr));
+  }
+  if (const YAML::Node idem = root["idempotent"]) {
+    if (!idem.IsSequence()) Fail(source, idem, "'idempotent' must be a list");
+    for (const auto& i : idem) {
+      std::string state = RequireString(source, i, "state");
+      if (!lc.IsKnown(state)) Fail(source, i["state"], "unknown state '" + state + "'");
+      lc.idempotent_.emplace_back(std::move(state), RequireString(source, i, "cause"));
+    }
+  }
+  return lc;
+}
+
+const Lifecycle& Lifecycle::Builtin() {
+  static const Lifecycle builtin = Parse(spec_files::kLifecycleYaml, "spec/lifecycle.yaml");
+  return builtin;
+}
+
+bool Lifecycle::IsKnown(std::string_view state) const {
+  return std::find(states_.begin(), states_.end(), state) != states_.end();
+}
+
+bool Lifecycle::IsTerminal(std::string_view state) const {
+  auto it = std::find(states_.begin(), states_.end(), state);
+  return it != states_.end() && terminal_[it - states_.begin()];
+}
+
+bool Lifecycle::Allows(std::string_view from, std::string_view to) const {
+  return CauseOf(from, to).has_value();
+}
+
+std::optional<std::string> Lifecycle::CauseOf(std::string_view from, std::string_view to) const {
+  for (const auto& t : transitions_)
+    if (t.from == from && t.to == to) return t.cause;
+  return std::nullopt;
+}
+
+bool Lifecycle::IsIdempotent(std::string_view state, std::string_view cause) const {
+  for (const auto& [s, c] : idempotent_)
+    if (s == state && c == cause) return true;
+  return false;
+}
+
+}  // namespace purchase

@@ -1,0 +1,405 @@
+#include "purchase_service.h"
+
+#include <algorithm>
+#include <functional>
+#include <stdexcept>
+
+namespace purchase {
+namespace {
+
+constexpr OrderState kAllStates[] = {OrderState::kProcessing, OrderState::kCompleted, OrderState::kFailed,
+                                     OrderState::kCanceled};
+
+bool Contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+}  // namespace
+
+std::string_view OrderStateName(OrderState s) {
+  switch (s) {
+    case OrderState::kProcessing: return "PROCESSING";
+    case OrderState::kCompleted: return "COMPLETED";
+    case OrderState::kFailed: return "FAILED";
+    case OrderState::kCanceled: return "CANCELED";
+  }
+  return "PROCESSING";
+}
+
+std::string_view CauseName(Cause c) {
+  switch (c) {
+    case Cause::kRegister: return "register";
+    case Cause::kFulfillmentSucceeded: return "fulfillment_succeeded";
+    case Cause::kFulfillmentFailed: return "fulfillment_failed";
+    case Cause::kVendorCancel: return "vendor_cancel";
+  }
+  return "register";
+}
+
+size_t PurchaseService::DuplicateHash::operator()(const DuplicateKey& k) const {
+  size_t h = std::hash<std::string_view>{}(k.vendor_order_id);
+  return h ^ (static_cast<size_t>(k.vendor) << 16 | k.asset) * 0x9e3779b97f4a7c15ULL;
+}
+
+size_t PurchaseService::DuplicateHash::operator()(uint32_t seq) const {
+  const OrderRecord& o = (*orders)[seq];
+  return (*this)(DuplicateKey{o.vendor, o.asset, o.vendor_order_id});
+}
+
+bool PurchaseService::DuplicateEq::operator()(const DuplicateKey& k, uint32_t seq) const {
+  const OrderRecord& o = (*orders)[seq];
+  return o.vendor == k.vendor && o.asset == k.asset && o.vendor_order_id == k.vendor_order_id;
+}
+
+PurchaseService::PurchaseService(const Catalog& catalog, const Lifecycle& lifecycle, std::unique_ptr<Clock> clock,
+                                 ServiceOptions options)
+    : catalog_(catalog),
+      lifecycle_(lifecycle),
+      clock_(std::move(clock)),
+      manual_clock_(clock_->IsManual() ? static_cast<ManualClock*>(clock_.get()) : nullptr),
+      options_(options),
+      ids_(options.seed),
+      signer_(ids_.UrlKey()),
+      duplicates_(0, DuplicateHash{&orders_}, DuplicateEq{&orders_}),
+      reasons_{""} {
+  // The core implements the machine that spec/lifecycle.yaml describes; refuse
+  // to run if the two have drifted apart.
+  for (OrderState s : kAllStates)
+    if (!lifecycle_.IsKnown(OrderStateName(s)))
+      throw SpecError("spec/lifecycle.yaml: error: the server uses state " + std::string(OrderStateName(s)) +
+                      " which the lifecycle does not list");
+  if (lifecycle_.initial_state() != OrderStateName(OrderState::kProcessing) ||
+      lifecycle_.entry_cause() != CauseName(Cause::kRegister))
+    throw SpecError("spec/lifecycle.yaml: error: the server registers orders into PROCESSING with cause 'register'");
+  const std::tuple<OrderState, OrderState, Cause> made[] = {
+      {OrderState::kProcessing, OrderState::kCompleted, Cause::kFulfillmentSucceeded},
+      {OrderState::kProcessing, OrderState::kFailed, Cause::kFulfillmentFailed}};
+  for (const auto& [from, to, cause] : made)
+    if (lifecycle_.CauseOf(OrderStateName(from), OrderStateName(to)) != std::string(CauseName(cause)))
+      throw SpecError("spec/lifecycle.yaml: error: the server settles orders " + std::string(OrderStateName(from)) +
+                      " -> " + std::string(OrderStateName(to)) + " with cause " + std::string(CauseName(cause)) +
+                      ", which the lifecycle does not allow");
+}
+
+std::optional<VendorRef> PurchaseService::Authenticate(std::string_view access_token) const {
+  const Vendor* v = catalog_.VendorByToken(access_token);
+  if (!v) return std::nullopt;
+  return catalog_.VendorIndex(v);
+}
+
+uint32_t PurchaseService::InternReason(const std::string& reason) {
+  for (size_t i = 0; i < reasons_.size(); ++i)
+    if (reasons_[i] == reason) return static_cast<uint32_t>(i);
+  reasons_.push_back(reason);
+  return static_cast<uint32_t>(reasons_.size() - 1);
+}
+
+void PurchaseService::Move(OrderRecord& order, OrderState to, Cause cause, Millis at) {
+  const OrderState from = order.status;
+  // Deliberate defects may break the lifecycle; nothing else may.
+  if (!options_.defects.Any() && lifecycle_.CauseOf(OrderStateName(from), OrderStateName(to)) != std::string(CauseName(cause)))
+    throw std::logic_error("lifecycle forbids " + std::string(OrderStateName(from)) + " -> " +
+                           std::string(OrderStateName(to)));
+  order.status = to;
+  if (order.history_size < std::size(order.history)) order.history[order.history_size++] = {at, from, to, cause};
+}
+
+size_t PurchaseService::SettleDueLocked(Millis now) {
+  const Millis lateness = options_.defects.Has(Defect::kSettlesLate) ? 1000 : 0;
+  size_t settled = 0;
+  while (!due_.empty() && due_.front().due + lateness <= now) {
+    const DueEntry entry = due_.front();
+    std::pop_heap(due_.begin(), due_.end(), std::greater<>{});
+    due_.pop_back();
+    OrderRecord& order = orders_[entry.seq];
+    const bool pending = order.status == OrderState::kProcessing ||
+                         (options_.defects.Has(Defect::kCanceledCompletes) && order.status == OrderState::kCanceled &&
+                          order.history_size == 2);
+    if (!pending || order.due_at != entry.due) continue;  // canceled before it was due
+    Move(order, order.fails_when_due ? OrderState::kFailed : OrderState::kCompleted,
+         order.fails_when_due ? Cause::kFulfillmentFailed : Cause::kFulfillmentSucceeded, entry.due + lateness);
+    ++settled;
+  }
+  return settled;
+}
+
+PurchaseService::OrderRecord* PurchaseService::FindOrder(VendorRef vendor, std::string_view order_id, bool any_vendor) {
+  auto seq = ids_.OrderSeq(order_id);
+  if (!seq || *seq >= orders_.size()) return nullptr;
+  OrderRecord& order = orders_[*seq];
+  // Another vendor's order is indistinguishable from one that does not exist.
+  if (!any_vendor && order.vendor != vendor && !options_.defects.Has(Defect::kCrossVendorLeak)) return nullptr;
+  return &order;
+}
+
+OrderView PurchaseService::View(uint32_t seq) const {
+  const OrderRecord& o = orders_[seq];
+  OrderView v;
+  v.order_id = ids_.OrderId(seq);
+  v.vendor_order_id = o.vendor_order_id;
+  v.asset_id = catalog_.asset(o.asset).id;
+  v.quantity = o.quantity;
+  v.status = o.status;
+  v.created_at = o.history[0].at;
+  v.updated_at = o.history[o.history_size - 1].at;
+  v.due_at = o.due_at;
+  if (o.status == OrderState::kCanceled) v.canceled_at = o.history[o.history_size - 1].at;
+  if (o.status == OrderState::kFailed) v.failure_reason = reasons_[o.failure_reason];
+  v.item_id = v.order_id + "-1";
+  return v;
+}
+
+Result<TokenGrant> PurchaseService::Validate(VendorRef vendor, const ValidateRequest& request) {
+  std::lock_guard lock(mu_);
+  const Millis now = clock_->Now();
+  SettleDueLocked(now);
+  const auto asset_index = catalog_.AssetIndex(request.asset_id);
+  if (!asset_index) return MakeError(ErrorCode::kAssetNotFound, "asset '" + request.asset_id + "' is not in the catalog");
+  const Asset& asset = catalog_.asset(*asset_index);
+  if (!asset.available && !options_.defects.Has(Defect::kUnavailableSold))
+    return MakeError(ErrorCode::kAssetNotAvailable, "asset '" + asset.id + "' is not available for sale");
+  if (!options_.defects.Has(Defect::kNoRegionCheck)) {
+    const auto region = catalog_.RegionOf(request.customer_ip);
+    const std::string shown = region ? *region : "unknown";
+    if (region && Contains(asset.blocked_regions, *region))
+      return MakeError(ErrorCode::kRegionNotAllowed,
+                       "asset '" + asset.id + "' cannot be sold in region " + shown + " (customer_ip " + request.customer_ip + ")");
+    if (!asset.allowed_regions.empty() && (!region || !Contains(asset.allowed_regions, *region)))
+      return MakeError(ErrorCode::kRegionNotAllowed,
+                       "asset '" + asset.id + "' is sold only in its allowed regions; customer_ip " + request.customer_ip +
+                           " is in region " + shown);
+  }
+  if (request.quantity < asset.min_quantity && !options_.defects.Has(Defect::kNoMinQuantity))
+    return MakeError(ErrorCode::kMinQuantityNotMet, "asset '" + asset.id + "' needs a quantity of at least " +
+                                                        std::to_string(asset.min_quantity));
+  const uint32_t seq = static_cast<uint32_t>(tokens_.size());
+  const Millis expires = now + options_.token_ttl;
+  tokens_.push_back({expires, static_cast<uint32_t>(request.quantity), vendor, *asset_index, false});
+  return TokenGrant{ids_.Token(seq), expires};
+}
+
+Result<OrderView> PurchaseService::Register(VendorRef vendor, const RegisterRequest& request, const RequestFacts& facts) {
+  std::lock_guard lock(mu_);
+  const Millis now = clock_->Now();
+  SettleDueLocked(now);
+  const auto asset_index = catalog_.AssetIndex(request.asset_id);
+  const Defects& d = options_.defects;
+
+  // The duplicate check comes first: a client retrying a register whose reply
+  // it lost learns which order exists, instead of a token error.
+  auto duplicate_check = [&]() -> std::optional<Error> {
+    if (!asset_index || d.Has(Defect::kDuplicateCreatesOrder)) return std::nullopt;
+    auto it = duplicates_.find(DuplicateKey{vendor, *asset_index, request.vendor_order_id});
+    if (it == duplicates_.end()) return std::nullopt;
+    Error e = MakeError(ErrorCode::kDuplicatePurchase, "vendor order '" + request.vendor_order_id +
+                                                           "' for asset '" + request.asset_id + "' is already registered");
+    e.order_id = ids_.OrderId(*it);
+    return e;
+  };
+  if (!d.Has(Defect::kDuplicateAs422))
+    if (auto dup = duplicate_check()) return *dup;
+
+  auto token_seq = ids_.TokenSeq(request.token);
+  if (!token_seq || *token_seq >= tokens_.size())
+    return MakeError(ErrorCode::kTokenInvalid, "token was not issued by this server");
+  TokenRecord& token = tokens_[*token_seq];
+  if (token.vendor != vendor && !d.Has(Defect::kTokenCrossVendor))
+    return MakeError(ErrorCode::kTokenInvalid, "token was not issued to this vendor");
+  if (token.used && !d.Has(Defect::kTokenReusable))
+    return MakeError(ErrorCode::kTokenAlreadyUsed, "token has already registered an order");
+  const Millis expiry = token.expires_at + (d.Has(Defect::kTokenExpiryOffByOne) ? 1 : 0);
+  if (now >= expiry && !d.Has(Defect::kExpiredTokenAccepted))
+    return MakeError(ErrorCode::kTokenExpired, "token expired at " + FormatRfc3339(token.expires_at));
+  if (!d.Has(Defect::kTokenBindingIgnored) &&
+      (!asset_index || token.asset != *asset_index || token.quantity != request.quantity))
+    return MakeError(ErrorCode::kTokenMismatch, "token was issued for asset '" + catalog_.asset(token.asset).id +
+                                                    "' and quantity " + std::to_string(token.quantity));
+  if (d.Has(Defect::kDuplicateAs422))
+    if (auto dup = duplicate_check()) return *dup;
+  const uint16_t asset = asset_index ? *asset_index : token.asset;
+
+  // Everything is checked: from here on the order is created and the token spent.
+  const Asset& a = catalog_.asset(asset);
+  Millis delay = a.fulfillment_delay;
+  bool fails = a.fulfillment_fails;
+  std::string reason = a.failure_reason;
+  if (auto fault = faults_.TakeFulfillmentFault(facts)) {
+    if (fault->fulfillment_delay) delay = *fault->fulfillment_delay;
+    if (fault->fulfillment_fails) fails = *fault->fulfillment_fails;
+    if (fault->reason) reason = *fault->reason;
+    if (fails && reason.empty()) reason = "Fulfillment failed";
+  }
+  token.used = true;
+  const uint32_t seq = static_cast<uint32_t>(orders_.size());
+  OrderRecord order{request.vendor_order_id, now + delay, static_cast<uint32_t>(request.quantity),
+                    fails ? InternReason(reason) : 0, vendor, asset, OrderState::kProcessing, fails, 1, {}};
+  order.history[0] = {now, OrderState::kProcessing, OrderState::kProcessing, Cause::kRegister};
+  orders_.push_back(std::move(order));
+  duplicates_.insert(seq);
+  due_.push_back({now + delay, seq});
+  std::push_heap(due_.begin(), due_.end(), std::greater<>{});
+  return View(seq);
+}
+
+Result<OrderView> PurchaseService::Info(VendorRef vendor, std::string_view order_id) {
+  std::lock_guard lock(mu_);
+  SettleDueLocked(clock_->Now());
+  OrderRecord* order = FindOrder(vendor, order_id);
+  if (!order) return MakeError(ErrorCode::kOrderNotFound, "no order '" + std::string(order_id) + "'");
+  return View(static_cast<uint32_t>(order - orders_.data()));
+}
+
+Result<UrlGrant> PurchaseService::IssueUrl(VendorRef vendor, std::string_view order_id, UrlKind kind) {
+  std::lock_guard lock(mu_);
+  const Millis now = clock_->Now();
+  SettleDueLocked(now);
+  OrderRecord* order = FindOrder(vendor, order_id);
+  if (!order) return MakeError(ErrorCode::kOrderNotFound, "no order '" + std::string(order_id) + "'");
+  if (order->status == OrderState::kCanceled)
+    return MakeError(ErrorCode::kOrderCanceled, "order '" + std::string(order_id) + "' is canceled");
+  if (order->status != OrderState::kCompleted && !options_.defects.Has(Defect::kUrlBeforeCompletion))
+    return MakeError(ErrorCode::kOrderNotCompleted, "order '" + std::string(order_id) + "' is " +
+                                                        std::string(OrderStateName(order->status)) + ", not COMPLETED");
+  // Whole seconds in the URL; rounding down keeps "valid while now < expiry" true.
+  const int64_t expires_s = (now + options_.url_ttl) / 1000;
+  return UrlGrant{signer_.Sign(kind, order_id, expires_s), expires_s * 1000};
+}
+
+Result<AssetDelivery> PurchaseService::Fetch(const SignedUrlParts& url) {
+  std::lock_guard lock(mu_);
+  const Millis now = clock_->Now();
+  SettleDueLocked(now);
+  const Defects& d = options_.defects;
+  if (!d.Has(Defect::kTamperedUrlAccepted) && !signer_.Verify(url))
+    return MakeError(ErrorCode::kUrlSignatureInvalid, "the URL's signature does not match it");
+  if (now >= url.expires_s * 1000 && !d.Has(Defect::kUrlNeverExpires))
+    return MakeError(ErrorCode::kUrlExpired, "the URL expired at " + FormatRfc3339(url.expires_s * 1000));
+  OrderRecord* order = FindOrder(0, url.order_id, /*any_vendor=*/true);
+  if (!order) return MakeError(ErrorCode::kOrderNotFound, "no order '" + url.order_id + "'");
+  if (order->status == OrderState::kCanceled && !d.Has(Defect::kCancelKeepsUrls))
+    return MakeError(ErrorCode::kOrderCanceled, "order '" + url.order_id + "' was canceled; its URLs are revoked");
+  if (order->status != OrderState::kCompleted && order->status != OrderState::kCanceled &&
+      !d.Has(Defect::kUrlBeforeCompletion))
+    return MakeError(ErrorCode::kOrderNotCompleted, "order '" + url.order_id + "' is not COMPLETED");
+  return AssetDelivery{&catalog_.asset(order->asset), url.kind, url.order_id};
+}
+
+Result<OrderView> PurchaseService::Cancel(VendorRef vendor, std::string_view order_id,
+                                          std::optional<std::string_view> item_id) {
+  std::lock_guard lock(mu_);
+  const Millis now = clock_->Now();
+  SettleDueLocked(now);
+  OrderRecord* order = FindOrder(vendor, order_id);
+  if (!order) return MakeError(ErrorCode::kOrderNotFound, "no order '" + std::string(order_id) + "'");
+  const uint32_t seq = static_cast<uint32_t>(order - orders_.data());
+  if (item_id && *item_id != std::string(order_id) + "-1")
+    return MakeError(ErrorCode::kItemNotFound, "order '" + std::string(order_id) + "' has no item '" +
+                                                   std::string(*item_id) + "'");
+  const std::string_view state = OrderStateName(order->status);
+  const std::string_view cause = CauseName(Cause::kVendorCancel);
+  if (lifecycle_.IsIdempotent(state, cause)) {
+    if (options_.defects.Has(Defect::kCancelNotIdempotent))
+      return MakeError(ErrorCode::kOrderCanceled, "order '" + std::string(order_id) + "' is already canceled");
+    return View(seq);
+  }
+  if (lifecycle_.CauseOf(state, OrderStateName(OrderState::kCanceled)) != std::string(cause))
+    return MakeError(ErrorCode::kInternalError, "the lifecycle does not allow canceling a " + std::string(state) + " order");
+  Move(*order, OrderState::kCanceled, Cause::kVendorCancel, now);
+  return View(seq);
+}
+
+int64_t PurchaseService::RetryAfterSeconds(const OrderView& order) const {
+  const Millis left = order.due_at - clock_->Now();
+  return std::clamp<int64_t>((left + 999) / 1000, 1, 10);
+}
+
+void PurchaseService::Reset() {
+  std::lock_guard lock(mu_);
+  // Swap with empties so the memory goes back, not just the sizes.
+  std::vector<OrderRecord>().swap(orders_);
+  std::vector<TokenRecord>().swap(tokens_);
+  std::vector<DueEntry>().swap(due_);
+  decltype(duplicates_)(0, DuplicateHash{&orders_}, DuplicateEq{&orders_}).swap(duplicates_);
+  reasons_.assign(1, "");
+  faults_.Reset();
+  if (manual_clock_) manual_clock_->Set(manual_clock_->start());
+}
+
+ClockReading PurchaseService::Now() {
+  std::lock_guard lock(mu_);
+  const Millis now = clock_->Now();
+  return {now, SettleDueLocked(now)};
+}
+
+Result<ClockReading> PurchaseService::MoveClockLocked(Millis to) {
+  if (!manual_clock_) return MakeError(ErrorCode::kClockNotManual, "the server runs on the real clock (--clock real)");
+  const Millis now = manual_clock_->Now();
+  if (to < now)
+    return MakeError(ErrorCode::kClockBackwards, "time never goes back: the clock is at " + FormatRfc3339(now) +
+                                                     ", asked for " + FormatRfc3339(to));
+  const size_t settled = SettleDueLocked(to);
+  manual_clock_->Set(to);
+  return ClockReading{to, settled};
+}
+
+Result<ClockReading> PurchaseService::Advance(Millis by) {
+  std::lock_guard lock(mu_);
+  if (!manual_clock_) return MakeError(ErrorCode::kClockNotManual, "the server runs on the real clock (--clock real)");
+  return MoveClockLocked(manual_clock_->Now() + by);
+}
+
+Result<ClockReading> PurchaseService::SetTime(Millis to) {
+  std::lock_guard lock(mu_);
+  return MoveClockLocked(to);
+}
+
+FaultRule PurchaseService::AddFault(FaultRule rule) {
+  std::lock_guard lock(mu_);
+  return faults_.Add(std::move(rule));
+}
+
+std::vector<FaultRule> PurchaseService::Faults() {
+  std::lock_guard lock(mu_);
+  return faults_.rules();
+}
+
+std::optional<FaultRule> PurchaseService::RemoveFault(const std::string& id) {
+  std::lock_guard lock(mu_);
+  return faults_.Remove(id);
+}
+
+size_t PurchaseService::ClearFaults() {
+  std::lock_guard lock(mu_);
+  return faults_.Clear();
+}
+
+std::optional<FaultEffect> PurchaseService::TakeRequestFault(RequestFacts facts, std::string_view order_id) {
+  std::lock_guard lock(mu_);
+  if (faults_.rules().empty()) return std::nullopt;
+  if (!order_id.empty())
+    if (OrderRecord* order = FindOrder(0, order_id, /*any_vendor=*/true)) {
+      if (facts.asset_id.empty()) facts.asset_id = catalog_.asset(order->asset).id;
+      if (facts.vendor_order_id.empty()) facts.vendor_order_id = order->vendor_order_id;
+    }
+  return faults_.TakeRequestFault(facts);
+}
+
+Result<OrderHistory> PurchaseService::History(std::string_view order_id) {
+  std::lock_guard lock(mu_);
+  SettleDueLocked(clock_->Now());
+  OrderRecord* order = FindOrder(0, order_id, /*any_vendor=*/true);
+  if (!order) return MakeError(ErrorCode::kOrderNotFound, "no order '" + std::string(order_id) + "'");
+  OrderHistory h{std::string(order_id), order->status, {}};
+  for (uint8_t i = 0; i < order->history_size; ++i) {
+    const Transition& t = order->history[i];
+    h.entries.push_back({i == 0 ? std::nullopt : std::optional<OrderState>(t.from), t.to, t.at, t.cause});
+  }
+  return h;
+}
+
+size_t PurchaseService::order_count() {
+  std::lock_guard lock(mu_);
+  return orders_.size();
+}
+
+}  // namespace purchase
