@@ -1,0 +1,206 @@
+#include "check/expectation.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <regex>
+
+#include <rapidjson/pointer.h>
+
+namespace conformance {
+
+const std::string* FindHeader(const HeaderList& headers, std::string_view name) {
+  for (const auto& [n, v] : headers) {
+    if (n.size() != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < n.size() && same; ++i)
+      same = std::tolower(static_cast<unsigned char>(n[i])) == std::tolower(static_cast<unsigned char>(name[i]));
+    if (same) return &v;
+  }
+  return nullptr;
+}
+
+std::string Abbreviate(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  return std::string(text.substr(0, limit)) + "...";
+}
+
+bool RegexSearch(const std::string& regex, std::string_view text, std::string* error) {
+  constexpr size_t kLimit = 1 << 20;
+  if (text.size() > kLimit) {
+    if (error) *error = "text of " + std::to_string(text.size()) + " bytes is too long for a regex (limit 1 MiB)";
+    return false;
+  }
+  try {
+    const std::regex re(regex, std::regex::ECMAScript);
+    return std::regex_search(text.begin(), text.end(), re);
+  } catch (const std::regex_error& e) {
+    if (error) *error = std::string("regex failed: ") + e.what();
+    return false;
+  }
+}
+
+namespace {
+
+bool IsInteger(const rapidjson::Value& v) {
+  if (v.IsInt64() || v.IsUint64()) return true;
+  return v.IsDouble() && std::isfinite(v.GetDouble()) && std::floor(v.GetDouble()) == v.GetDouble();
+}
+
+std::string TypeOf(const rapidjson::Value& v) {
+  if (v.IsNull()) return "null";
+  if (v.IsBool()) return "boolean";
+  if (v.IsObject()) return "object";
+  if (v.IsArray()) return "array";
+  if (v.IsString()) return "string";
+  return IsInteger(v) ? "integer" : "number";
+}
+
+bool HasType(const rapidjson::Value& v, const std::string& type) {
+  if (type == "number") return v.IsNumber();
+  if (type == "integer") return v.IsNumber() && IsInteger(v);
+  return TypeOf(v) == type;
+}
+
+// Deep equality; numbers compare by value, so 1 equals 1.0.
+bool JsonEquals(const rapidjson::Value& a, const rapidjson::Value& b) {
+  if (a.IsNumber() && b.IsNumber()) {
+    if ((a.IsInt64() || a.IsUint64()) && (b.IsInt64() || b.IsUint64())) return a == b;
+    return a.GetDouble() == b.GetDouble();
+  }
+  if (a.GetType() != b.GetType()) return false;
+  if (a.IsArray()) {
+    if (a.Size() != b.Size()) return false;
+    for (rapidjson::SizeType i = 0; i < a.Size(); ++i)
+      if (!JsonEquals(a[i], b[i])) return false;
+    return true;
+  }
+  if (a.IsObject()) {
+    if (a.MemberCount() != b.MemberCount()) return false;
+    for (auto m = a.MemberBegin(); m != a.MemberEnd(); ++m) {
+      auto other = b.FindMember(m->name);
+      if (other == b.MemberEnd() || !JsonEquals(m->value, other->value)) return false;
+    }
+    return true;
+  }
+  return a == b;
+}
+
+size_t CodePoints(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string Quote(const std::string& text) { return "\"" + Abbreviate(text) + "\""; }
+
+}  // namespace
+
+std::optional<std::string> MatchJson(const Matcher& m, const rapidjson::Value* value, const Variables& vars) {
+  if (!value) {
+    if (m.exists && !*m.exists) return std::nullopt;
+    if (m.equals) {
+      rapidjson::Document expected;
+      std::string missing;
+      if (vars.Render(*m.equals, expected, expected.GetAllocator(), &missing))
+        return "expected " + Abbreviate(ToJsonText(expected)) + ", found no value";
+    }
+    return std::string("expected a value, found none");
+  }
+  const std::string got = Abbreviate(ToJsonText(*value));
+  if (m.exists && !*m.exists) return "expected no value, got " + got;
+  if (m.type && !HasType(*value, *m.type)) return "expected type " + *m.type + ", got " + TypeOf(*value) + " " + got;
+  if (m.equals) {
+    rapidjson::Document expected;
+    std::string missing;
+    if (!vars.Render(*m.equals, expected, expected.GetAllocator(), &missing))
+      return "variable '" + missing + "' is not set";
+    if (!JsonEquals(expected, *value)) return "expected " + Abbreviate(ToJsonText(expected)) + ", got " + got;
+  }
+  if (m.matches) {
+    const std::string text = value->IsString() ? std::string(value->GetString(), value->GetStringLength())
+                                               : ToJsonText(*value);
+    std::string error;
+    if (!RegexSearch(*m.matches, text, &error))
+      return error.empty() ? "expected to match /" + *m.matches + "/, got " + got : error;
+  }
+  if (m.length) {
+    long long n = -1;
+    if (value->IsArray()) n = value->Size();
+    else if (value->IsObject()) n = value->MemberCount();
+    else if (value->IsString()) n = static_cast<long long>(CodePoints({value->GetString(), value->GetStringLength()}));
+    if (n < 0) return "expected a length, got " + TypeOf(*value) + " " + got;
+    if (n != *m.length) return "expected length " + std::to_string(*m.length) + ", got " + std::to_string(n) + ": " + got;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> MatchText(const Matcher& m, const std::string* text, const Variables& vars) {
+  if (!text) {
+    if (m.exists && !*m.exists) return std::nullopt;
+    return std::string("expected a value, found none");
+  }
+  if (m.exists && !*m.exists) return "expected none, got " + Quote(*text);
+  if (m.equals) {
+    std::string missing;
+    auto expected = vars.Interpolate(m.equals->text, &missing);
+    if (!expected) return "variable '" + missing + "' is not set";
+    if (*expected != *text) return "expected " + Quote(*expected) + ", got " + Quote(*text);
+  }
+  if (m.matches) {
+    std::string error;
+    if (!RegexSearch(*m.matches, *text, &error))
+      return error.empty() ? "expected to match /" + *m.matches + "/, got " + Quote(*text) : error;
+  }
+  return std::nullopt;
+}
+
+std::vector<CheckFailure> CheckExpectation(const Expectation& expect, int status, const HeaderList& headers,
+                                           std::string_view body, const Variables& vars) {
+  std::vector<CheckFailure> failures;
+  const bool status_ok = expect.statuses.empty()
+                             ? status >= 200 && status < 300
+                             : std::find(expect.statuses.begin(), expect.statuses.end(), status) != expect.statuses.end();
+  if (!status_ok) {
+    std::string wanted;
+    if (expect.statuses.empty()) wanted = "a 2xx status";
+    for (size_t i = 0; i < expect.statuses.size(); ++i)
+      wanted += (i == 0 ? "status " : i + 1 == expect.statuses.size() ? " or " : ", ") + std::to_string(expect.statuses[i]);
+    std::string message = "expected " + wanted + ", got " + std::to_string(status);
+    if (!body.empty()) message += ": " + Abbreviate(body, 300);
+    failures.push_back(CheckFailure{expect.status_where, message});
+  }
+  for (const auto& h : expect.headers)
+    if (auto why = MatchText(h.matcher, FindHeader(headers, h.name), vars))
+      failures.push_back(CheckFailure{h.matcher.where, "header " + h.name + ": " + *why});
+  if (expect.text) {
+    const std::string text(body);
+    if (auto why = MatchText(*expect.text, &text, vars)) failures.push_back(CheckFailure{expect.text->where, "body text: " + *why});
+  }
+  if (expect.body.empty() && !expect.error_code) return failures;
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError()) {
+    failures.push_back(CheckFailure{expect.where, "the body is not JSON: " + Abbreviate(body)});
+    return failures;
+  }
+  if (expect.error_code) {
+    const rapidjson::Value* code = rapidjson::Pointer("/error/code").Get(doc);
+    std::string missing;
+    auto expected = vars.Interpolate(*expect.error_code, &missing);
+    if (!expected) {
+      failures.push_back(CheckFailure{expect.error_where, "variable '" + missing + "' is not set"});
+    } else if (!code || !code->IsString() || *expected != code->GetString()) {
+      failures.push_back(CheckFailure{expect.error_where, "expected error " + *expected + ", got " +
+                                                              (code ? Abbreviate(ToJsonText(*code)) : std::string("no /error/code"))});
+    }
+  }
+  for (const auto& p : expect.body) {
+    const rapidjson::Value* value = rapidjson::Pointer(p.pointer.c_str()).Get(doc);
+    if (auto why = MatchJson(p.matcher, value, vars))
+      failures.push_back(CheckFailure{p.matcher.where, "body " + (p.pointer.empty() ? std::string("(whole)") : p.pointer) + ": " + *why});
+  }
+  return failures;
+}
+
+}  // namespace conformance

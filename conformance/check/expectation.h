@@ -1,0 +1,41 @@
+// Judges one response against a step's expectations: status, headers, body
+// members by JSON pointer (equals / matches / type / exists / absent /
+// length), the error code, and the raw text. Pure; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "check/header_list.h"
+#include "scenario/scenario.h"
+#include "scenario/template.h"
+
+namespace conformance {
+
+struct CheckFailure {
+  SourceLocation where;  // the expectation that failed
+  std::string message;
+};
+
+// Returns every unmet expectation; empty if the response meets them all.
+std::vector<CheckFailure> CheckExpectation(const Expectation& expect, int status, const HeaderList& headers,
+                                           std::string_view body, const Variables& vars);
+
+// Judges a JSON value (null: the pointer found nothing). Returns why it fails.
+std::optional<std::string> MatchJson(const Matcher& m, const rapidjson::Value* value, const Variables& vars);
+
+// Judges a text (a header or a raw body; null: absent). Returns why it fails.
+std::optional<std::string> MatchText(const Matcher& m, const std::string* text, const Variables& vars);
+
+// True if `regex` is found in `text`. Texts longer than 1 MiB never match:
+// std::regex recurses per character and would overflow the stack.
+bool RegexSearch(const std::string& regex, std::string_view text, std::string* error);
+
+// Returns `text` cut to `limit` bytes with "..." when longer, for messages.
+std::string Abbreviate(std::string_view text, size_t limit = 200);
+
+}  // namespace conformance

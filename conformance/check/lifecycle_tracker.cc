@@ -1,0 +1,137 @@
+#include "check/lifecycle_tracker.h"
+
+#include <algorithm>
+#include <deque>
+#include <set>
+
+#include "core/clock.h"  // purchase::ParseRfc3339
+#include "core/lifecycle.h"
+
+namespace conformance {
+
+std::string LifecycleTracker::HistoryText(const std::vector<Seen>& seen) const {
+  std::string out;
+  for (const auto& s : seen) out += (out.empty() ? "" : " -> ") + s.state + " (" + s.where + ")";
+  return out;
+}
+
+bool LifecycleTracker::Reachable(const std::string& from, const std::string& to) const {
+  std::set<std::string> visited{from};
+  std::deque<std::string> queue{from};
+  while (!queue.empty()) {
+    const std::string cur = queue.front();
+    queue.pop_front();
+    for (const auto& t : lifecycle_.transitions()) {
+      if (t.from != cur || visited.count(t.to)) continue;
+      if (t.to == to) return true;
+      visited.insert(t.to);
+      queue.push_back(t.to);
+    }
+  }
+  return false;
+}
+
+std::optional<std::string> LifecycleTracker::Observe(const std::string& order_id, const std::string& state,
+                                                     bool created, const std::string& where) {
+  std::vector<Seen>& seen = orders_[order_id];
+  const std::vector<Seen> before = seen;
+  seen.push_back(Seen{state, where});
+  const std::string prefix = "order " + order_id + ": ";
+  if (!lifecycle_.IsKnown(state)) {
+    std::string states;
+    for (const auto& s : lifecycle_.states()) states += (states.empty() ? "" : ", ") + s;
+    return prefix + "status '" + state + "' is not a state of spec/lifecycle.yaml (" + states + ")";
+  }
+  if (before.empty()) {
+    if (created && state != lifecycle_.initial_state())
+      return prefix + "a new order must be " + lifecycle_.initial_state() + " (spec/lifecycle.yaml entry), got " + state;
+    return std::nullopt;
+  }
+  if (created)
+    return prefix + "a response created an order that was already seen; observed: " + HistoryText(seen);
+  const std::string& last = before.back().state;
+  if (last == state) return std::nullopt;
+  if (lifecycle_.IsTerminal(last))
+    return prefix + last + " is terminal in spec/lifecycle.yaml but changed to " + state + "; observed: " +
+           HistoryText(seen);
+  if (!Reachable(last, state))
+    return prefix + "spec/lifecycle.yaml allows no way from " + last + " to " + state + "; observed: " +
+           HistoryText(seen);
+  return std::nullopt;
+}
+
+std::vector<std::string> LifecycleTracker::ObserveBody(const rapidjson::Value& body, bool created,
+                                                       const std::string& where) {
+  std::vector<std::string> failures;
+  if (!body.IsObject()) return failures;
+  auto id = body.FindMember("order_id");
+  if (id == body.MemberEnd() || !id->value.IsString()) return failures;
+  const std::string order_id = id->value.GetString();
+  auto status = body.FindMember("status");
+  if (status != body.MemberEnd() && status->value.IsString())
+    if (auto f = Observe(order_id, status->value.GetString(), created, where)) failures.push_back(*f);
+  auto history = body.FindMember("history");
+  if (history != body.MemberEnd() && history->value.IsArray()) {
+    auto more = CheckReportedHistory(order_id, body);
+    failures.insert(failures.end(), more.begin(), more.end());
+  }
+  return failures;
+}
+
+std::vector<std::string> LifecycleTracker::CheckReportedHistory(const std::string& order_id,
+                                                                const rapidjson::Value& body) {
+  std::vector<std::string> failures;
+  const std::string prefix = "order " + order_id + ": reported history ";
+  const auto& history = body["history"].GetArray();
+  std::string prev_to;
+  std::optional<purchase::Millis> prev_at;
+  std::set<std::string> states_in_history;
+  int index = 0;
+  for (const auto& entry : history) {
+    const std::string at_entry = "entry " + std::to_string(index++);
+    if (!entry.IsObject() || !entry.HasMember("to") || !entry["to"].IsString()) {
+      failures.push_back(prefix + at_entry + " has no 'to' state");
+      return failures;
+    }
+    const std::string to = entry["to"].GetString();
+    const bool has_from = entry.HasMember("from") && entry["from"].IsString();
+    const std::string from = has_from ? entry["from"].GetString() : "";
+    const std::string cause = entry.HasMember("cause") && entry["cause"].IsString() ? entry["cause"].GetString() : "";
+    states_in_history.insert(to);
+    if (index == 1) {
+      if (has_from || to != lifecycle_.initial_state() || cause != lifecycle_.entry_cause())
+        failures.push_back(prefix + "must start with null -> " + lifecycle_.initial_state() + " (cause " +
+                           lifecycle_.entry_cause() + "), starts with " + (has_from ? from : "null") + " -> " + to +
+                           " (cause " + cause + ")");
+    } else {
+      if (from != prev_to)
+        failures.push_back(prefix + at_entry + " starts from " + (has_from ? from : "null") +
+                           " but the previous entry ended in " + prev_to);
+      if (!lifecycle_.Allows(from, to)) {
+        failures.push_back(prefix + at_entry + ": " + from + " -> " + to + " is not a transition of spec/lifecycle.yaml");
+      } else if (auto expected = lifecycle_.CauseOf(from, to); expected && *expected != cause) {
+        failures.push_back(prefix + at_entry + ": " + from + " -> " + to + " has cause '" + cause +
+                           "' but spec/lifecycle.yaml says '" + *expected + "'");
+      }
+    }
+    if (entry.HasMember("at") && entry["at"].IsString()) {
+      const auto at = purchase::ParseRfc3339(entry["at"].GetString());
+      if (!at) {
+        failures.push_back(prefix + at_entry + ": 'at' is not an RFC 3339 instant");
+      } else {
+        if (prev_at && *at < *prev_at) failures.push_back(prefix + at_entry + " goes back in time");
+        prev_at = at;
+      }
+    }
+    prev_to = to;
+  }
+  if (body.HasMember("status") && body["status"].IsString() && prev_to != body["status"].GetString())
+    failures.push_back(prefix + "ends in " + prev_to + " but the order's status is " + body["status"].GetString());
+  // Every status the scenario saw must be in the server's own account.
+  for (const auto& seen : orders_[order_id])
+    if (!states_in_history.count(seen.state))
+      failures.push_back(prefix + "never shows " + seen.state + ", which was observed at " + seen.where);
+  return failures;
+}
+
+}  // namespace conformance

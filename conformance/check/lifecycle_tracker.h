@@ -1,0 +1,54 @@
+// Tracks every order a scenario sees (by order_id) and every status observed
+// for it, and judges each change against spec/lifecycle.yaml through
+// purchase::Lifecycle: the new status must be reachable from the last one
+// (states seen between two polls may be skipped), a terminal status never
+// changes, and an order a response just created is in the entry state.
+// Histories reported by the control API are checked transition by transition.
+//
+// One tracker per scenario run; not thread-safe.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+namespace purchase {
+class Lifecycle;
+}
+
+namespace conformance {
+
+class LifecycleTracker {
+ public:
+  explicit LifecycleTracker(const purchase::Lifecycle& lifecycle) : lifecycle_(lifecycle) {}
+
+  // Records that `order_id` was seen in `state`; `where` describes the step.
+  // `created` says the response created the order (a 201). Returns a failure
+  // message naming the order and its observed history if the spec forbids it.
+  std::optional<std::string> Observe(const std::string& order_id, const std::string& state, bool created,
+                                     const std::string& where);
+
+  // Finds the order in a response body (a top-level "order_id" with a
+  // "status", or a reported "history") and judges it. Returns failures.
+  std::vector<std::string> ObserveBody(const rapidjson::Value& body, bool created, const std::string& where);
+
+  // Forgets every order (the target was reset and may reuse ids).
+  void Forget() { orders_.clear(); }
+
+ private:
+  struct Seen {
+    std::string state;
+    std::string where;
+  };
+  std::string HistoryText(const std::vector<Seen>& seen) const;
+  bool Reachable(const std::string& from, const std::string& to) const;
+  std::vector<std::string> CheckReportedHistory(const std::string& order_id, const rapidjson::Value& body);
+
+  const purchase::Lifecycle& lifecycle_;
+  std::map<std::string, std::vector<Seen>> orders_;
+};
+
+}  // namespace conformance

@@ -1,0 +1,550 @@
+// std::regex instead of RapidJSON's internal regex engine, which knows no
+// \d and silently ignores patterns it cannot parse; set before schema.h.
+#define RAPIDJSON_SCHEMA_USE_INTERNALREGEX 0
+
+#include "check/openapi.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/pointer.h>
+#include <rapidjson/schema.h>
+#include <rapidjson/stringbuffer.h>
+#include <yaml-cpp/yaml.h>
+
+#include "core/lifecycle.h"  // purchase::SpecError
+#include "scenario/template.h"
+#include "scenario/yaml_json.h"
+
+namespace conformance {
+namespace {
+
+using rapidjson::Document;
+using rapidjson::Value;
+using Alloc = Document::AllocatorType;
+
+struct CompiledSchema {
+  Document root;  // the schema with "components" beside it, so #/components refs resolve
+  std::unique_ptr<rapidjson::SchemaDocument> schema;
+};
+
+struct MediaType {
+  std::string name;  // "application/json", "text/*", "*/*"
+  const CompiledSchema* schema = nullptr;
+  bool json = false;
+};
+
+struct HeaderSpec {
+  std::string name;
+  bool required = false;
+  const CompiledSchema* schema = nullptr;
+  std::string type;  // the schema's type, to read the header's text as JSON
+};
+
+struct ResponseSpec {
+  std::string key;  // "200", "4XX", "default"
+  std::vector<MediaType> content;
+  std::vector<HeaderSpec> headers;
+  bool has_error_codes = false;
+  std::vector<std::string> error_codes;
+};
+
+struct PathTemplate {
+  std::string text;
+  std::vector<std::string> segments;
+  std::map<std::string, std::vector<ResponseSpec>> operations;  // lowercase method -> responses
+};
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= path.size()) {
+    const size_t slash = path.find('/', i);
+    const size_t end = slash == std::string_view::npos ? path.size() : slash;
+    out.emplace_back(path.substr(i, end - i));
+    if (slash == std::string_view::npos) break;
+    i = slash + 1;
+  }
+  return out;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string PointerText(const rapidjson::Pointer& p) {
+  rapidjson::StringBuffer sb;
+  p.Stringify(sb);
+  return sb.GetString();
+}
+
+std::string UriText(const rapidjson::Pointer& p) {
+  rapidjson::StringBuffer sb;
+  p.StringifyUriFragment(sb);
+  return sb.GetString();
+}
+
+std::string Shorten(std::string s, size_t limit = 120) {
+  if (s.size() > limit) s = s.substr(0, limit) + "...";
+  return s;
+}
+
+std::string TypeName(const Value& v) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType: return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType: return "boolean";
+    case rapidjson::kObjectType: return "object";
+    case rapidjson::kArrayType: return "array";
+    case rapidjson::kStringType: return "string";
+    case rapidjson::kNumberType: return v.IsInt64() || v.IsUint64() ? "integer" : "number";
+  }
+  return "?";
+}
+
+const std::vector<std::string> kDroppedKeys = {"nullable", "example", "examples", "discriminator", "xml",
+                                               "externalDocs", "deprecated", "readOnly", "writeOnly"};
+
+// Converts an OpenAPI 3.0 schema object to JSON Schema draft-04.
+void ConvertSchema(const Value& in, Value& out, Alloc& a) {
+  if (!in.IsObject()) {
+    out.CopyFrom(in, a);
+    return;
+  }
+  out.SetObject();
+  for (auto m = in.MemberBegin(); m != in.MemberEnd(); ++m) {
+    const std::string key(m->name.GetString(), m->name.GetStringLength());
+    if (std::find(kDroppedKeys.begin(), kDroppedKeys.end(), key) != kDroppedKeys.end() || key.rfind("x-", 0) == 0)
+      continue;
+    Value name(m->name, a);
+    Value value;
+    if ((key == "items" || key == "not" || key == "additionalProperties") && m->value.IsObject()) {
+      ConvertSchema(m->value, value, a);
+    } else if ((key == "allOf" || key == "anyOf" || key == "oneOf" || key == "items") && m->value.IsArray()) {
+      value.SetArray();
+      for (const auto& item : m->value.GetArray()) {
+        Value v;
+        ConvertSchema(item, v, a);
+        value.PushBack(v, a);
+      }
+    } else if ((key == "properties" || key == "patternProperties" || key == "definitions") && m->value.IsObject()) {
+      value.SetObject();
+      for (auto p = m->value.MemberBegin(); p != m->value.MemberEnd(); ++p) {
+        Value v;
+        ConvertSchema(p->value, v, a);
+        value.AddMember(Value(p->name, a), v, a);
+      }
+    } else if ((key == "exclusiveMinimum" || key == "exclusiveMaximum") && m->value.IsNumber()) {
+      // OpenAPI 3.1 style (a number) -> draft-04 (a bound plus a flag).
+      out.AddMember(Value(key == "exclusiveMinimum" ? "minimum" : "maximum", a), Value(m->value, a), a);
+      value.SetBool(true);
+    } else {
+      value.CopyFrom(m->value, a);
+    }
+    out.AddMember(name, value, a);
+  }
+  const auto nullable = in.FindMember("nullable");
+  if (nullable == in.MemberEnd() || !nullable->value.IsBool() || !nullable->value.GetBool()) return;
+  auto type = out.FindMember("type");
+  if (type != out.MemberEnd()) {
+    if (type->value.IsString()) {
+      Value list(rapidjson::kArrayType);
+      list.PushBack(Value(type->value, a), a);
+      list.PushBack(Value("null", a), a);
+      type->value = list;
+    } else if (type->value.IsArray()) {
+      type->value.PushBack(Value("null", a), a);
+    }
+    auto en = out.FindMember("enum");
+    if (en != out.MemberEnd() && en->value.IsArray()) {
+      bool has_null = false;
+      for (const auto& v : en->value.GetArray()) has_null = has_null || v.IsNull();
+      if (!has_null) en->value.PushBack(Value(), a);
+    }
+    return;
+  }
+  // No type (a $ref or a combinator): null or the schema.
+  Value wrapped(rapidjson::kObjectType);
+  Value any(rapidjson::kArrayType);
+  Value null_schema(rapidjson::kObjectType);
+  null_schema.AddMember("type", "null", a);
+  any.PushBack(null_schema, a);
+  any.PushBack(out, a);
+  wrapped.AddMember("anyOf", any, a);
+  out = wrapped;
+}
+
+}  // namespace
+
+struct OpenApiSpec::Impl {
+  std::string source;
+  Document doc;
+  Document components;  // {"components": {"schemas": <converted>}}
+  std::map<std::string, std::unique_ptr<CompiledSchema>> compiled;  // by converted schema text
+  std::vector<PathTemplate> paths;
+
+  [[noreturn]] void Fail(const std::string& where, const std::string& message) const {
+    throw purchase::SpecError(source + ":1:1: error: " + where + ": " + message);
+  }
+
+  // Follows $ref chains inside the document.
+  const Value& Resolve(const Value& v, const std::string& where) const {
+    const Value* cur = &v;
+    for (int i = 0; i < 16; ++i) {
+      if (!cur->IsObject()) return *cur;
+      auto ref = cur->FindMember("$ref");
+      if (ref == cur->MemberEnd() || !ref->value.IsString()) return *cur;
+      const std::string target = ref->value.GetString();
+      const Value* next = target.size() > 1 && target[0] == '#' ? rapidjson::Pointer(target.c_str() + 1).Get(doc) : nullptr;
+      if (!next) Fail(where, "$ref '" + target + "' points nowhere");
+      cur = next;
+    }
+    Fail(where, "$ref chain longer than 16");
+  }
+
+  // Builds a schema document in which `schema` (converted) is the root and
+  // the converted components sit beside it.
+  std::unique_ptr<CompiledSchema> Build(const Value& converted) const {
+    auto c = std::make_unique<CompiledSchema>();
+    Alloc& a = c->root.GetAllocator();
+    c->root.SetObject();
+    if (converted.IsObject())
+      for (auto m = converted.MemberBegin(); m != converted.MemberEnd(); ++m)
+        c->root.AddMember(Value(m->name, a), Value(m->value, a), a);
+    c->root.AddMember("components", Value(components["components"], a), a);
+    c->schema = std::make_unique<rapidjson::SchemaDocument>(c->root);
+    return c;
+  }
+
+  const CompiledSchema* Compile(const Value& schema) {
+    Document converted;
+    ConvertSchema(schema, converted, converted.GetAllocator());
+    const std::string key = ToJsonText(converted);
+    auto& slot = compiled[key];
+    if (!slot) slot = Build(converted);
+    return slot.get();
+  }
+
+  // Explains why `instance` fails `validator`'s schema, in words.
+  std::string Explain(const CompiledSchema& schema, const rapidjson::SchemaValidator& v, const Value& instance,
+                      int depth) const {
+    const std::string keyword = v.GetInvalidSchemaKeyword();
+    const std::string schema_at = UriText(v.GetInvalidSchemaPointer());
+    const std::string at = PointerText(v.GetInvalidDocumentPointer());
+    const Value* value = v.GetInvalidDocumentPointer().Get(instance);
+    const Value* rule = v.GetInvalidSchemaPointer().Get(schema.root);
+    const std::string where = at.empty() ? "body" : "body at " + at;
+    const std::string schema_note = schema_at == "#" ? "" : " (schema " + schema_at + ")";
+    const std::string got = value ? Shorten(ToJsonText(*value)) : "nothing";
+    std::string detail;
+    if (keyword == "required" && rule && value && value->IsObject()) {
+      std::string missing;
+      auto req = rule->FindMember("required");
+      if (req != rule->MemberEnd() && req->value.IsArray())
+        for (const auto& name : req->value.GetArray())
+          if (name.IsString() && !value->HasMember(name)) missing += (missing.empty() ? "'" : ", '") + std::string(name.GetString()) + "'";
+      detail = "lacks required member " + missing;
+    } else if (keyword == "additionalProperties" && rule && value && value->IsObject()) {
+      std::string extra;
+      auto props = rule->FindMember("properties");
+      for (auto m = value->MemberBegin(); m != value->MemberEnd(); ++m)
+        if (props == rule->MemberEnd() || !props->value.IsObject() || !props->value.HasMember(m->name))
+          extra += (extra.empty() ? "'" : ", '") + std::string(m->name.GetString()) + "'";
+      detail = "has member " + extra + " that the schema does not allow";
+    } else if (keyword == "type" && rule && rule->HasMember("type") && value) {
+      detail = "expected " + ToJsonText((*rule)["type"]) + ", got " + TypeName(*value) + " " + got;
+    } else if (keyword == "enum" && rule && rule->HasMember("enum")) {
+      detail = got + " is not one of " + Shorten(ToJsonText((*rule)["enum"]));
+    } else if (keyword == "pattern" && rule && rule->HasMember("pattern")) {
+      detail = got + " does not match " + ToJsonText((*rule)["pattern"]);
+    } else if ((keyword == "oneOf" || keyword == "anyOf") && rule && value && depth < 2) {
+      auto alts = rule->FindMember(keyword.c_str());
+      std::string reasons;
+      int passing = 0, index = 0;
+      if (alts != rule->MemberEnd() && alts->value.IsArray()) {
+        for (const auto& alt : alts->value.GetArray()) {
+          ++index;
+          auto sub = Build(alt);
+          rapidjson::SchemaValidator sv(*sub->schema);
+          if (value->Accept(sv)) {
+            ++passing;
+            continue;
+          }
+          std::string name = "alternative " + std::to_string(index);
+          if (alt.IsObject() && alt.HasMember("$ref") && alt["$ref"].IsString()) name = alt["$ref"].GetString();
+          reasons += "; " + name + ": " + Explain(*sub, sv, *value, depth + 1);
+        }
+      }
+      detail = passing > 1 ? "matches more than one " + keyword + " alternative"
+                           : "matches none of the " + keyword + " alternatives" + reasons;
+    } else if (rule && rule->HasMember(keyword.c_str())) {
+      detail = got + " violates " + keyword + " " + Shorten(ToJsonText((*rule)[keyword.c_str()]));
+    } else {
+      detail = got + " violates '" + keyword + "'";
+    }
+    return where + " " + detail + schema_note;
+  }
+};
+
+OpenApiSpec::OpenApiSpec(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+OpenApiSpec::~OpenApiSpec() = default;
+const std::string& OpenApiSpec::source() const { return impl_->source; }
+
+namespace {
+
+// Reports a $ref that points nowhere with the line it is written on.
+void CheckRefs(const YAML::Node& node, const Document& doc, const std::string& source) {
+  if (node.IsMap()) {
+    for (const auto& kv : node) {
+      if (kv.first.IsScalar() && kv.first.Scalar() == "$ref" && kv.second.IsScalar()) {
+        const std::string& target = kv.second.Scalar();
+        const bool ok = target.size() > 1 && target[0] == '#' && rapidjson::Pointer(target.c_str() + 1).IsValid() &&
+                        rapidjson::Pointer(target.c_str() + 1).Get(doc);
+        if (!ok) {
+          const YAML::Mark m = kv.second.Mark();
+          throw purchase::SpecError(source + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) +
+                                    ": error: $ref '" + target + "' points nowhere (only #/... refs are supported)");
+        }
+      }
+      CheckRefs(kv.second, doc, source);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) CheckRefs(item, doc, source);
+  }
+}
+
+bool IsJsonMedia(const std::string& media) {
+  return media == "application/json" || (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
+}
+
+}  // namespace
+
+std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std::string& source) {
+  auto impl = std::make_unique<Impl>();
+  impl->source = source;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    throw purchase::SpecError(source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                              ": error: " + e.msg);
+  }
+  YamlToJson(root, impl->doc, impl->doc.GetAllocator());
+  if (!impl->doc.IsObject() || !impl->doc.HasMember("paths") || !impl->doc["paths"].IsObject())
+    throw purchase::SpecError(source + ":1:1: error: not an OpenAPI document: no 'paths' map");
+  CheckRefs(root, impl->doc, source);
+
+  Alloc& ca = impl->components.GetAllocator();
+  impl->components.SetObject();
+  Value schemas(rapidjson::kObjectType);
+  if (impl->doc.HasMember("components") && impl->doc["components"].IsObject() &&
+      impl->doc["components"].HasMember("schemas")) {
+    const Value& in = impl->doc["components"]["schemas"];
+    for (auto m = in.MemberBegin(); m != in.MemberEnd(); ++m) {
+      Value converted;
+      ConvertSchema(m->value, converted, ca);
+      schemas.AddMember(Value(m->name, ca), converted, ca);
+    }
+  }
+  Value comps(rapidjson::kObjectType);
+  comps.AddMember("schemas", schemas, ca);
+  impl->components.AddMember("components", comps, ca);
+
+  static const std::vector<std::string> kMethods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
+  const Value& paths = impl->doc["paths"];
+  for (auto p = paths.MemberBegin(); p != paths.MemberEnd(); ++p) {
+    PathTemplate tpl;
+    tpl.text = p->name.GetString();
+    tpl.segments = SplitPath(tpl.text);
+    const std::string path_where = "paths " + tpl.text;
+    const Value& item = impl->Resolve(p->value, path_where);
+    if (!item.IsObject()) continue;
+    for (auto op = item.MemberBegin(); op != item.MemberEnd(); ++op) {
+      const std::string method = op->name.GetString();
+      if (std::find(kMethods.begin(), kMethods.end(), method) == kMethods.end() || !op->value.IsObject()) continue;
+      const std::string op_where = path_where + " " + method;
+      auto responses = op->value.FindMember("responses");
+      if (responses == op->value.MemberEnd() || !responses->value.IsObject())
+        impl->Fail(op_where, "operation has no responses");
+      std::vector<ResponseSpec>& out = tpl.operations[method];
+      for (auto r = responses->value.MemberBegin(); r != responses->value.MemberEnd(); ++r) {
+        ResponseSpec rs;
+        rs.key = r->name.GetString();
+        const std::string where = op_where + " response " + rs.key;
+        const Value& resp = impl->Resolve(r->value, where);
+        if (!resp.IsObject()) impl->Fail(where, "a response must be an object");
+        if (auto codes = resp.FindMember("x-error-codes"); codes != resp.MemberEnd() && codes->value.IsArray()) {
+          rs.has_error_codes = true;
+          for (const auto& c : codes->value.GetArray())
+            if (c.IsString()) rs.error_codes.emplace_back(c.GetString());
+        }
+        if (auto headers = resp.FindMember("headers"); headers != resp.MemberEnd() && headers->value.IsObject()) {
+          for (auto h = headers->value.MemberBegin(); h != headers->value.MemberEnd(); ++h) {
+            const Value& header = impl->Resolve(h->value, where + " header " + h->name.GetString());
+            HeaderSpec hs;
+            hs.name = h->name.GetString();
+            if (header.IsObject()) {
+              hs.required = header.HasMember("required") && header["required"].IsBool() && header["required"].GetBool();
+              if (auto schema = header.FindMember("schema"); schema != header.MemberEnd()) {
+                const Value& s = impl->Resolve(schema->value, where);
+                if (s.IsObject() && s.HasMember("type") && s["type"].IsString()) hs.type = s["type"].GetString();
+                hs.schema = impl->Compile(schema->value);
+              }
+            }
+            rs.headers.push_back(std::move(hs));
+          }
+        }
+        if (auto content = resp.FindMember("content"); content != resp.MemberEnd() && content->value.IsObject()) {
+          for (auto c = content->value.MemberBegin(); c != content->value.MemberEnd(); ++c) {
+            MediaType mt;
+            mt.name = Lower(c->name.GetString());
+            mt.json = IsJsonMedia(mt.name);
+            if (mt.json && c->value.IsObject())
+              if (auto schema = c->value.FindMember("schema"); schema != c->value.MemberEnd())
+                mt.schema = impl->Compile(schema->value);
+            rs.content.push_back(std::move(mt));
+          }
+        }
+        out.push_back(std::move(rs));
+      }
+    }
+    impl->paths.push_back(std::move(tpl));
+  }
+  return std::unique_ptr<OpenApiSpec>(new OpenApiSpec(std::move(impl)));
+}
+
+std::string OpenApiSpec::FindOperation(std::string_view method, std::string_view path) const {
+  const std::vector<std::string> segments = SplitPath(path);
+  const PathTemplate* best = nullptr;
+  int best_literals = -1;
+  for (const auto& tpl : impl_->paths) {
+    if (tpl.segments.size() != segments.size()) continue;
+    int literals = 0;
+    bool match = true;
+    for (size_t i = 0; i < segments.size() && match; ++i) {
+      const std::string& t = tpl.segments[i];
+      if (t.size() >= 2 && t.front() == '{' && t.back() == '}')
+        match = !segments[i].empty();
+      else if (t == segments[i])
+        ++literals;
+      else
+        match = false;
+    }
+    if (match && tpl.operations.count(Lower(method)) && literals > best_literals) {
+      best = &tpl;
+      best_literals = literals;
+    }
+  }
+  return best ? best->text : "";
+}
+
+std::vector<std::string> OpenApiSpec::Judge(const ResponseToJudge& r) const {
+  std::vector<std::string> failures;
+  const std::string method = Lower(r.method);
+  const std::string tpl_text = FindOperation(r.method, r.path);
+  if (tpl_text.empty()) {
+    failures.push_back(impl_->source + " documents no operation " + std::string(r.method) + " " + std::string(r.path) +
+                       " (add `openapi: false` to the step if it is meant to be off the spec)");
+    return failures;
+  }
+  const PathTemplate& tpl = *std::find_if(impl_->paths.begin(), impl_->paths.end(),
+                                          [&](const PathTemplate& t) { return t.text == tpl_text; });
+  const std::vector<ResponseSpec>& responses = tpl.operations.at(method);
+  const std::string status = std::to_string(r.status);
+  const std::string range = status.substr(0, 1) + "XX";
+  const ResponseSpec* rs = nullptr;
+  for (const auto& candidate : {status, range, std::string("default")}) {
+    for (const auto& x : responses)
+      if (x.key == candidate || (candidate == range && Lower(x.key) == Lower(range))) rs = &x;
+    if (rs) break;
+  }
+  const std::string op = std::string(r.method) + " " + tpl_text;
+  if (!rs) {
+    std::string documented;
+    for (const auto& x : responses) documented += (documented.empty() ? "" : ", ") + x.key;
+    failures.push_back("status " + status + " is not documented for " + op + " (documented: " + documented + ")");
+    return failures;
+  }
+  const std::string prefix = status + " of " + op + ": ";
+  auto find_header = [&](const std::string& name) -> const std::string* {
+    if (!r.headers) return nullptr;
+    for (const auto& [n, v] : *r.headers)
+      if (Lower(n) == Lower(name)) return &v;
+    return nullptr;
+  };
+  for (const auto& h : rs->headers) {
+    const std::string* value = find_header(h.name);
+    if (!value) {
+      if (h.required) failures.push_back(prefix + "required header " + h.name + " is missing");
+      continue;
+    }
+    if (!h.schema) continue;
+    Document instance;
+    if (h.type == "integer" || h.type == "number" || h.type == "boolean") {
+      instance.Parse(value->c_str());
+      if (instance.HasParseError() || !(instance.IsNumber() || instance.IsBool())) {
+        failures.push_back(prefix + "header " + h.name + ": '" + *value + "' is not " + (h.type == "integer" ? "an " : "a ") + h.type);
+        continue;
+      }
+    } else {
+      instance.SetString(value->c_str(), instance.GetAllocator());
+    }
+    rapidjson::SchemaValidator v(*h.schema->schema);
+    if (!instance.Accept(v)) {
+      std::string why = impl_->Explain(*h.schema, v, instance, 0);
+      why.replace(0, 4, "header " + h.name + " value");  // "body" -> the header
+      failures.push_back(prefix + why);
+    }
+  }
+  if (rs->content.empty() || r.status == 204 || r.status == 304) return failures;
+  const std::string* content_type = find_header("Content-Type");
+  std::string media = content_type ? Lower(content_type->substr(0, content_type->find(';'))) : "";
+  media.erase(media.find_last_not_of(" \t") + 1);
+  media.erase(0, media.find_first_not_of(" \t"));
+  const MediaType* mt = nullptr;
+  for (const auto& c : rs->content)
+    if (c.name == media) mt = &c;
+  for (const auto& c : rs->content)
+    if (!mt && (c.name == "*/*" || (c.name.size() > 2 && c.name.compare(c.name.size() - 2, 2, "/*") == 0 &&
+                                    media.compare(0, c.name.size() - 1, c.name, 0, c.name.size() - 1) == 0)))
+      mt = &c;
+  if (!mt) {
+    std::string documented;
+    for (const auto& c : rs->content) documented += (documented.empty() ? "" : ", ") + c.name;
+    failures.push_back(prefix + (content_type ? "Content-Type '" + *content_type + "' is not documented"
+                                              : std::string("the response has no Content-Type")) +
+                       " (documented: " + documented + ")");
+    return failures;
+  }
+  if (!mt->json) return failures;
+  Document body;
+  body.Parse(r.body.data(), r.body.size());
+  if (body.HasParseError()) {
+    failures.push_back(prefix + "the body is not JSON (" +
+                       std::string(rapidjson::GetParseError_En(body.GetParseError())) + " at offset " +
+                       std::to_string(body.GetErrorOffset()) + ")");
+    return failures;
+  }
+  if (mt->schema) {
+    rapidjson::SchemaValidator v(*mt->schema->schema);
+    if (!body.Accept(v)) failures.push_back(prefix + impl_->Explain(*mt->schema, v, body, 0));
+  }
+  if (rs->has_error_codes && body.IsObject() && body.HasMember("error") && body["error"].IsObject() &&
+      body["error"].HasMember("code") && body["error"]["code"].IsString()) {
+    const std::string code = body["error"]["code"].GetString();
+    if (std::find(rs->error_codes.begin(), rs->error_codes.end(), code) == rs->error_codes.end()) {
+      std::string documented;
+      for (const auto& c : rs->error_codes) documented += (documented.empty() ? "" : ", ") + c;
+      failures.push_back(prefix + "error code " + code + " is not documented for this response (x-error-codes: " +
+                         documented + ")");
+    }
+  }
+  return failures;
+}
+
+}  // namespace conformance

@@ -1,0 +1,52 @@
+// Judges responses against an OpenAPI 3.0 document: the operation is found by
+// method and path template, the response by status (exact, then "4XX", then
+// default); an undocumented status fails. The judge checks the content type,
+// the required headers and their schemas, the error code against the
+// response's x-error-codes, and JSON bodies against the schema converted to
+// JSON Schema draft-04 (components refs kept, `nullable` folded into type)
+// with rapidjson::SchemaValidator.
+//
+// Every schema is compiled in Parse(); afterwards the object is read-only and
+// safe to share between runner threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "check/header_list.h"
+
+namespace conformance {
+
+struct ResponseToJudge {
+  std::string_view method;  // "GET"
+  std::string_view path;    // below the base URL, without the query: "/purchase/info"
+  int status = 0;
+  const HeaderList* headers = nullptr;
+  std::string_view body;
+};
+
+class OpenApiSpec {
+ public:
+  // Parses an OpenAPI document (YAML or JSON text). Throws purchase::SpecError
+  // ("source:line:column: error: ...") if it has no paths, a $ref points
+  // nowhere, or a schema cannot be compiled.
+  static std::unique_ptr<OpenApiSpec> Parse(std::string_view text, const std::string& source);
+  ~OpenApiSpec();
+
+  // Returns every way the response breaks the spec; empty if it conforms.
+  std::vector<std::string> Judge(const ResponseToJudge& response) const;
+
+  // Returns the path template that documents `method path`, or "" if none.
+  std::string FindOperation(std::string_view method, std::string_view path) const;
+
+  const std::string& source() const;
+
+ private:
+  struct Impl;
+  explicit OpenApiSpec(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace conformance

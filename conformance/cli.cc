@@ -1,0 +1,330 @@
+#include "cli.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <random>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+#include "check/openapi.h"
+#include "conformance_lib_embedded.h"
+#include "core/lifecycle.h"
+#include "exec/runner.h"
+#include "exec/target.h"
+#include "report/console_reporter.h"
+#include "report/file_reporters.h"
+#include "scenario/loader.h"
+
+#ifndef CONFORMANCE_VERSION
+#define CONFORMANCE_VERSION "0.0.0"
+#endif
+
+namespace conformance {
+namespace {
+
+namespace po = boost::program_options;
+
+const char kUsage[] =
+    "usage: conformance run --target URL --token TOKEN [options] [paths...]\n"
+    "       conformance validate [paths...]\n"
+    "       conformance list [--tag T] [paths...]\n"
+    "       conformance --help | --version\n"
+    "\n"
+    "Replays YAML scenarios (default: scenarios/) against an implementation of the\n"
+    "Purchase API and judges every response against spec/openapi.yaml and every\n"
+    "order status change against spec/lifecycle.yaml.\n"
+    "\n"
+    "Exit codes: 0 all passed (skips allowed), 1 a scenario failed, 2 usage,\n"
+    "scenario-file or spec error, 3 the target cannot be reached.\n";
+
+struct Selection {
+  std::vector<std::string> paths;
+  std::vector<std::string> tags;
+  std::vector<std::string> exclude_tags;
+};
+
+void AddSelectionOptions(po::options_description& d, Selection* s) {
+  d.add_options()
+      ("tag", po::value(&s->tags)->composing(), "run only scenarios with this tag (repeatable: any of them)")
+      ("exclude-tag", po::value(&s->exclude_tags)->composing(), "leave out scenarios with this tag (repeatable)");
+}
+
+// Parses `args` against `desc`; returns false after printing the error.
+bool ParseArgs(const std::vector<std::string>& args, const po::options_description& desc,
+               std::vector<std::string>* paths, po::variables_map* vm, std::ostream& err) {
+  po::options_description all;
+  all.add(desc);
+  all.add_options()("paths", po::value(paths)->composing(), "");
+  po::positional_options_description positional;
+  positional.add("paths", -1);
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), *vm);
+    po::notify(*vm);
+  } catch (const po::error& e) {
+    err << "conformance: error: " << e.what() << "\n" << "(see conformance --help)\n";
+    return false;
+  }
+  return true;
+}
+
+bool HasAny(const std::vector<std::string>& have, const std::vector<std::string>& wanted) {
+  for (const auto& w : wanted)
+    if (std::find(have.begin(), have.end(), w) != have.end()) return true;
+  return false;
+}
+
+// Loads and filters scenarios; prints diagnostics. Returns false on errors.
+bool LoadSelection(Selection& s, std::vector<Scenario>* out, std::ostream& err) {
+  if (s.paths.empty()) s.paths.push_back("scenarios");
+  LoadResult loaded = LoadScenarios(s.paths);
+  for (const auto& d : loaded.errors) err << d.ToString() << "\n";
+  if (!loaded.errors.empty()) {
+    err << "conformance: " << loaded.errors.size() << " error" << (loaded.errors.size() == 1 ? "" : "s")
+        << " in scenario files; nothing was run\n";
+    return false;
+  }
+  for (auto& sc : loaded.scenarios) {
+    if (!s.tags.empty() && !HasAny(sc.tags, s.tags)) continue;
+    if (HasAny(sc.tags, s.exclude_tags)) continue;
+    out->push_back(std::move(sc));
+  }
+  return true;
+}
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string NewRunId() {
+  std::random_device random;
+  std::ostringstream s;
+  s << std::hex << std::setw(8) << std::setfill('0') << (random() & 0xffffffffu);
+  return s.str();
+}
+
+int Validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Selection s;
+  po::options_description desc("conformance validate [paths...]: check scenario files without running them");
+  desc.add_options()("help,h", "show this help");
+  AddSelectionOptions(desc, &s);
+  po::variables_map vm;
+  if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << desc << "\n";
+    return kExitPass;
+  }
+  std::vector<Scenario> scenarios;
+  if (!LoadSelection(s, &scenarios, err)) return kExitUsage;
+  out << scenarios.size() << " scenario" << (scenarios.size() == 1 ? "" : "s") << " OK\n";
+  return kExitPass;
+}
+
+int List(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Selection s;
+  po::options_description desc("conformance list [paths...]: show scenarios, their tags and needs");
+  desc.add_options()("help,h", "show this help");
+  AddSelectionOptions(desc, &s);
+  po::variables_map vm;
+  if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << desc << "\n";
+    return kExitPass;
+  }
+  std::vector<Scenario> scenarios;
+  if (!LoadSelection(s, &scenarios, err)) return kExitUsage;
+  std::map<std::string, size_t> tag_counts;
+  for (const auto& sc : scenarios) {
+    out << sc.id;
+    auto join = [](const std::vector<std::string>& v) {
+      std::string o;
+      for (const auto& x : v) o += (o.empty() ? "" : ", ") + x;
+      return o;
+    };
+    if (!sc.tags.empty()) out << "  [" << join(sc.tags) << "]";
+    if (!sc.requires_caps.empty()) out << "  requires: " << join(sc.requires_caps);
+    if (sc.exclusive) out << "  (runs alone)";
+    out << "\n";
+    if (!sc.description.empty()) out << "    " << sc.description << "\n";
+    for (const auto& t : sc.tags) ++tag_counts[t];
+  }
+  out << scenarios.size() << " scenario" << (scenarios.size() == 1 ? "" : "s");
+  if (!tag_counts.empty()) {
+    out << "; tags:";
+    for (const auto& [t, n] : tag_counts) out << " " << t << " (" << n << ")";
+  }
+  out << "\n";
+  return kExitPass;
+}
+
+int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const Environment& env) {
+  Selection s;
+  Target target = {};
+  target.token = env.token;
+  target.token_b = env.token_b;
+  target.control_token = env.control_token;
+  int jobs = 4;
+  double timeout = 10;
+  std::vector<std::string> reports;
+  std::string spec_dir;
+  po::options_description desc(
+      "conformance run --target URL --token TOKEN [options] [paths...]\n"
+      "Runs every scenario below the paths (default: scenarios/) against the target");
+  desc.add_options()
+      ("help,h", "show this help")
+      ("target", po::value(&target.base_url)->value_name("URL"), "base URL of the implementation under test (required)")
+      ("token", po::value(&target.token)->value_name("T"), "vendor access token (or CONFORMANCE_TOKEN)")
+      ("token-b", po::value(&target.token_b)->value_name("T"),
+       "a second vendor's token for isolation scenarios (or CONFORMANCE_TOKEN_B); without it they are skipped")
+      ("control-token", po::value(&target.control_token)->value_name("T"),
+       "bearer token of the control API, if the target protects it (or CONFORMANCE_CONTROL_TOKEN)")
+      ("jobs,j", po::value(&jobs)->value_name("N")->default_value(4), "scenarios run in parallel (those that need the target alone run afterwards, one at a time)")
+      ("report", po::value(&reports)->composing()->value_name("junit=FILE|json=FILE"), "write a report (repeatable)")
+      ("fail-fast", "stop starting scenarios after the first failure")
+      ("verbose,v", "print every request and response of failed steps")
+      ("timeout", po::value(&timeout)->value_name("SECONDS")->default_value(10), "limit for one HTTP exchange")
+      ("spec-dir", po::value(&spec_dir)->value_name("DIR"),
+       "read openapi.yaml and lifecycle.yaml from DIR instead of the spec built in");
+  AddSelectionOptions(desc, &s);
+  po::variables_map vm;
+  if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << desc << "\n";
+    return kExitPass;
+  }
+  auto usage_error = [&](const std::string& message) {
+    err << "conformance: error: " << message << "\n(see conformance run --help)\n";
+    return kExitUsage;
+  };
+  if (target.base_url.empty()) return usage_error("--target is required");
+  if (target.base_url.rfind("http://", 0) != 0 && target.base_url.rfind("https://", 0) != 0)
+    return usage_error("--target must be an http:// or https:// URL, got '" + target.base_url + "'");
+  while (!target.base_url.empty() && target.base_url.back() == '/') target.base_url.pop_back();
+  if (target.token.empty()) return usage_error("--token is required (or set CONFORMANCE_TOKEN)");
+  if (jobs < 1 || jobs > 256) return usage_error("--jobs must be 1..256");
+  if (!(timeout > 0 && timeout <= 3600)) return usage_error("--timeout must be in (0, 3600] seconds");
+
+  // Spec: the one built in, or the files of --spec-dir.
+  std::unique_ptr<OpenApiSpec> spec;
+  std::optional<purchase::Lifecycle> lifecycle_from_dir;
+  try {
+    if (spec_dir.empty()) {
+      spec = OpenApiSpec::Parse(spec_files::kOpenapiYaml, "spec/openapi.yaml");
+    } else {
+      const std::string openapi_path = spec_dir + "/openapi.yaml", lifecycle_path = spec_dir + "/lifecycle.yaml";
+      auto openapi = ReadFile(openapi_path);
+      auto lifecycle = ReadFile(lifecycle_path);
+      if (!openapi) return usage_error("cannot read " + openapi_path);
+      if (!lifecycle) return usage_error("cannot read " + lifecycle_path);
+      spec = OpenApiSpec::Parse(*openapi, openapi_path);
+      lifecycle_from_dir = purchase::Lifecycle::Parse(*lifecycle, lifecycle_path);
+    }
+  } catch (const purchase::SpecError& e) {
+    err << e.what() << "\n";
+    return kExitUsage;
+  }
+  const purchase::Lifecycle& lifecycle = lifecycle_from_dir ? *lifecycle_from_dir : purchase::Lifecycle::Builtin();
+
+  // Everything is checked before anything is sent.
+  std::vector<Scenario> scenarios;
+  if (!LoadSelection(s, &scenarios, err)) return kExitUsage;
+  if (scenarios.empty()) return usage_error("no scenario matches the paths and tags given");
+
+  std::vector<std::unique_ptr<std::ofstream>> files;
+  std::vector<std::unique_ptr<RunListener>> reporters;
+  for (const auto& r : reports) {
+    const size_t eq = r.find('=');
+    const std::string kind = r.substr(0, eq), path = eq == std::string::npos ? "" : r.substr(eq + 1);
+    if ((kind != "junit" && kind != "json") || path.empty())
+      return usage_error("--report takes junit=FILE or json=FILE, got '" + r + "'");
+    files.push_back(std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc));
+    if (!*files.back()) return usage_error("cannot write " + path);
+    if (kind == "junit")
+      reporters.push_back(std::make_unique<JunitReporter>(*files.back()));
+    else
+      reporters.push_back(std::make_unique<JsonReporter>(*files.back()));
+  }
+
+  HttpClientOptions http;
+  http.timeout_ms = static_cast<long>(timeout * 1000);
+  http.connect_timeout_ms = std::min<long>(http.timeout_ms, 5000);
+  auto make_client = [&env, http]() -> std::unique_ptr<HttpClient> {
+    return env.new_client ? env.new_client(http) : NewCurlHttpClient(http);
+  };
+
+  auto probe_client = make_client();
+  const ProbeResult probe = ProbeTarget(*probe_client, target.base_url, target.control_token);
+  if (!probe.reachable) {
+    err << "conformance: error: cannot reach " << target.base_url << ": " << probe.error << "\n";
+    return kExitUnreachable;
+  }
+  if (!probe.note.empty()) err << "conformance: note: " << probe.note << "\n";
+  target.capabilities = probe.capabilities;
+  target.manual_clock = probe.manual_clock;
+  if (!target.token_b.empty()) target.capabilities.insert(kSecondVendorCapability);
+
+  SystemClock clock;
+  RunContext context;
+  context.target = &target;
+  context.spec = spec.get();
+  context.lifecycle = &lifecycle;
+  context.clock = &clock;
+  context.run_id = NewRunId();
+
+  ConsoleOptions console_options;
+  console_options.live = env.stdout_is_tty && !env.no_color;
+  console_options.color = env.stdout_is_tty && !env.no_color;
+  console_options.verbose = vm.count("verbose") > 0;
+  ConsoleReporter console(out, console_options);
+  ListenerList listeners;
+  listeners.Add(&console);
+  for (auto& r : reporters) listeners.Add(r.get());
+
+  SuiteOptions options;
+  options.jobs = jobs;
+  options.fail_fast = vm.count("fail-fast") > 0;
+  const RunResult run = RunSuite(scenarios, context, make_client, options, listeners);
+  for (auto& f : files) {
+    f->flush();
+    if (!*f) {
+      err << "conformance: error: writing a report failed\n";
+      return kExitUsage;
+    }
+  }
+  return run.Count(Outcome::kFailed) > 0 ? kExitFail : kExitPass;
+}
+
+}  // namespace
+
+int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const Environment& env) {
+  if (args.empty()) {
+    err << kUsage;
+    return kExitUsage;
+  }
+  const std::string& command = args[0];
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "--help" || command == "-h" || command == "help") {
+    out << kUsage << "\nRun `conformance <command> --help` for the options of each command.\n";
+    return kExitPass;
+  }
+  if (command == "--version") {
+    out << "conformance " << CONFORMANCE_VERSION << "\n";
+    return kExitPass;
+  }
+  if (command == "run") return Run(rest, out, err, env);
+  if (command == "validate") return Validate(rest, out, err);
+  if (command == "list") return List(rest, out, err);
+  const std::string suggestion = SuggestClosest(command, {"run", "validate", "list"});
+  err << "conformance: error: unknown command '" << command << "'"
+      << (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?") << "\n"
+      << kUsage;
+  return kExitUsage;
+}
+
+}  // namespace conformance

@@ -1,0 +1,169 @@
+// The one file that includes curl.h. libcurl because the runner must speak to
+// real HTTPS staging services (TLS, proxies, keep-alive) as well as to the
+// reference server, and libcurl does all of that in one well-known library.
+#include <curl/curl.h>
+
+#include <cctype>
+#include <chrono>
+#include <mutex>
+
+#include "exec/http_client.h"
+
+namespace conformance {
+namespace {
+
+struct Transfer {
+  HttpResponse* response;
+  size_t max_body;
+  bool too_large = false;
+  size_t header_bytes = 0;
+};
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  if (t->response->body.size() + n > t->max_body) {
+    t->too_large = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  t->response->body.append(data, n);
+  return n;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  t->header_bytes += n;
+  if (t->header_bytes > 1024 * 1024) {
+    t->too_large = true;
+    return 0;
+  }
+  std::string line(data, n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    t->response->headers.clear();  // a new response (after 100 Continue)
+    return n;
+  }
+  const size_t colon = line.find(':');
+  if (colon == std::string::npos) return n;
+  t->response->headers.emplace_back(Trim(line.substr(0, colon)), Trim(line.substr(colon + 1)));
+  return n;
+}
+
+class CurlHttpClient final : public HttpClient {
+ public:
+  explicit CurlHttpClient(const HttpClientOptions& options) : options_(options), curl_(curl_easy_init()) {}
+  ~CurlHttpClient() override {
+    if (curl_) curl_easy_cleanup(curl_);
+  }
+
+  HttpResponse Send(const HttpRequest& request) override {
+    HttpResponse response;
+    if (!curl_) {
+      response.error = TransportError::kOther;
+      response.error_message = "curl_easy_init failed";
+      return response;
+    }
+    // Reset keeps the live connection (keep-alive) but drops the previous
+    // request's options, so a GET never inherits a POST body.
+    curl_easy_reset(curl_);
+    Transfer transfer{&response, options_.max_body_bytes};
+    char error_buffer[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error_buffer);
+    curl_easy_setopt(curl_, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);  // threads: no SIGALRM for timeouts
+    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, options_.timeout_ms);
+    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
+    curl_easy_setopt(curl_, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_body_bytes));
+    curl_easy_setopt(curl_, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
+    curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, OnBody);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &transfer);
+    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, OnHeader);
+    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &transfer);
+    curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (request.fresh_connection) {
+      curl_easy_setopt(curl_, CURLOPT_FRESH_CONNECT, 1L);
+      curl_easy_setopt(curl_, CURLOPT_FORBID_REUSE, 1L);
+    }
+    if (request.method == "GET") {
+      curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L);
+    } else if (request.method == "HEAD") {
+      curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);
+    } else {
+      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    if (request.has_body) {
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    }
+    curl_slist* headers = nullptr;
+    // An empty Expect: stops curl from waiting for a 100 Continue that
+    // servers such as Pistache never send.
+    headers = curl_slist_append(headers, "Expect:");
+    for (const auto& [name, value] : request.headers) {
+      const std::string line = value.empty() ? name + ";" : name + ": " + value;
+      headers = curl_slist_append(headers, line.c_str());
+    }
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
+
+    const auto start = std::chrono::steady_clock::now();
+    const CURLcode rc = curl_easy_perform(curl_);
+    response.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    curl_slist_free_all(headers);
+
+    if (rc == CURLE_OK) {
+      long status = 0;
+      curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+      response.status = static_cast<int>(status);
+      return response;
+    }
+    response.error_message = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
+    switch (rc) {
+      case CURLE_COULDNT_CONNECT:
+      case CURLE_COULDNT_RESOLVE_HOST:
+      case CURLE_COULDNT_RESOLVE_PROXY:
+      case CURLE_SSL_CONNECT_ERROR:
+      case CURLE_PEER_FAILED_VERIFICATION:
+      case CURLE_UNSUPPORTED_PROTOCOL:
+      case CURLE_URL_MALFORMAT:
+        response.error = TransportError::kCannotConnect;
+        break;
+      case CURLE_OPERATION_TIMEDOUT: response.error = TransportError::kTimeout; break;
+      case CURLE_GOT_NOTHING: response.error = TransportError::kNoReply; break;
+      case CURLE_FILESIZE_EXCEEDED: response.error = TransportError::kTooLarge; break;
+      case CURLE_WRITE_ERROR:
+        response.error = transfer.too_large ? TransportError::kTooLarge : TransportError::kOther;
+        break;
+      case CURLE_RECV_ERROR:
+      case CURLE_PARTIAL_FILE:
+        response.error = TransportError::kNoReply;
+        break;
+      default: response.error = TransportError::kOther; break;
+    }
+    if (response.error == TransportError::kTooLarge)
+      response.error_message = "response larger than " + std::to_string(options_.max_body_bytes) + " bytes";
+    return response;
+  }
+
+ private:
+  HttpClientOptions options_;
+  CURL* curl_;
+};
+
+}  // namespace
+
+std::unique_ptr<HttpClient> NewCurlHttpClient(const HttpClientOptions& options) {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  return std::make_unique<CurlHttpClient>(options);
+}
+
+}  // namespace conformance

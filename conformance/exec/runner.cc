@@ -1,0 +1,495 @@
+#include "exec/runner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <thread>
+
+#include <rapidjson/document.h>
+#include <rapidjson/pointer.h>
+
+#include "check/expectation.h"
+#include "check/lifecycle_tracker.h"
+#include "scenario/template.h"
+
+namespace conformance {
+namespace {
+
+constexpr size_t kKeptBodyBytes = 64 * 1024;  // per exchange, for reports
+
+std::string PercentEncode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// Returns the path of `url` below the base URL's path, without the query.
+std::string PathBelowBase(const std::string& url, const std::string& base_url) {
+  auto path_of = [](const std::string& u) {
+    const size_t scheme = u.find("://");
+    const size_t start = scheme == std::string::npos ? 0 : u.find('/', scheme + 3);
+    if (start == std::string::npos) return std::string("/");
+    std::string p = u.substr(start);
+    p = p.substr(0, p.find_first_of("?#"));
+    return p.empty() ? std::string("/") : p;
+  };
+  std::string path = path_of(url);
+  std::string base = path_of(base_url);
+  if (base == "/") base.clear();
+  if (!base.empty() && path.rfind(base, 0) == 0) path = path.substr(base.size());
+  return path.empty() ? "/" : path;
+}
+
+std::string Keep(const std::string& body) {
+  if (body.size() <= kKeptBodyBytes) return body;
+  return body.substr(0, kKeptBodyBytes) + "\n[... " + std::to_string(body.size() - kKeptBodyBytes) + " more bytes]";
+}
+
+class ScenarioExecution {
+ public:
+  ScenarioExecution(const Scenario& scenario, HttpClient& client, const RunContext& ctx, size_t index)
+      : scenario_(scenario), client_(client), ctx_(ctx), tracker_(*ctx.lifecycle) {
+    const Target& t = *ctx.target;
+    vars_.SetString("run_id", ctx.run_id + "-" + std::to_string(index));
+    vars_.SetString("base_url", t.base_url);
+    vars_.SetString("token", t.token);
+    if (!t.token_b.empty()) vars_.SetString("token_b", t.token_b);
+    vars_.SetString("scenario", scenario.id);
+  }
+
+  ScenarioResult Run() {
+    ScenarioResult result = Begin();
+    const auto start = ctx_.clock->Now();
+    for (const auto& [name, value] : scenario_.vars) {
+      if (!Assign(name, value, &result)) break;
+    }
+    if (result.outcome != Outcome::kFailed) {
+      int number = 0;
+      for (const Step& step : scenario_.steps) {
+        ++number;
+        if (step.kind == Step::Kind::kSet) {
+          bool ok = true;
+          for (const auto& [name, value] : step.assignments) ok = ok && Assign(name, value, &result);
+          if (!ok) break;
+          continue;
+        }
+        result.steps.push_back(RunStep(step, number));
+        if (result.steps.back().outcome == Outcome::kFailed) {
+          result.outcome = Outcome::kFailed;
+          break;
+        }
+      }
+    }
+    result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.clock->Now() - start).count();
+    return result;
+  }
+
+ private:
+  ScenarioResult Begin() const {
+    ScenarioResult r;
+    r.id = scenario_.id;
+    r.file = scenario_.file;
+    r.description = scenario_.description;
+    r.tags = scenario_.tags;
+    for (const auto& s : scenario_.steps) r.step_count += s.kind == Step::Kind::kRequest;
+    return r;
+  }
+
+  bool Assign(const std::string& name, const TemplateValue& value, ScenarioResult* result) {
+    rapidjson::Document d;
+    std::string missing;
+    if (!vars_.Render(value, d, d.GetAllocator(), &missing)) {
+      StepResult failed;
+      failed.name = "set " + name;
+      failed.where = value.where;
+      failed.outcome = Outcome::kFailed;
+      failed.failures.push_back(Failure{value.where, {}, "variable '" + missing + "' is not set"});
+      result->steps.push_back(std::move(failed));
+      result->outcome = Outcome::kFailed;
+      return false;
+    }
+    vars_.SetJson(name, d);
+    return true;
+  }
+
+  // Builds the HTTP request of a step; returns false naming a missing variable.
+  bool Build(const RequestSpec& spec, HttpRequest* out, std::string* error) const {
+    std::string missing;
+    auto fail = [&] {
+      *error = "variable '" + missing + "' is not set";
+      return false;
+    };
+    const Target& t = *ctx_.target;
+    out->method = spec.method;
+    auto target = vars_.Interpolate(spec.target, &missing);
+    if (!target) return fail();
+    const bool absolute = target->rfind("http://", 0) == 0 || target->rfind("https://", 0) == 0;
+    out->url = absolute ? *target : t.base_url + *target;
+    char separator = out->url.find('?') == std::string::npos ? '?' : '&';
+    for (const auto& [k, v] : spec.query) {
+      auto value = vars_.Interpolate(v, &missing);
+      if (!value) return fail();
+      out->url += separator + PercentEncode(k) + "=" + PercentEncode(*value);
+      separator = '&';
+    }
+    out->headers.emplace_back("Accept", "application/json");
+    std::string bearer;
+    switch (spec.auth) {
+      case AuthMode::kVendor: bearer = t.token; break;
+      case AuthMode::kVendorB: bearer = t.token_b; break;
+      case AuthMode::kControl: bearer = t.control_token; break;
+      case AuthMode::kNone: break;
+      case AuthMode::kBearer: {
+        auto b = vars_.Interpolate(spec.bearer, &missing);
+        if (!b) return fail();
+        bearer = *b;
+        break;
+      }
+    }
+    if (!bearer.empty()) out->headers.emplace_back("Authorization", "Bearer " + bearer);
+    if (spec.body) {
+      rapidjson::Document d;
+      if (!vars_.Render(*spec.body, d, d.GetAllocator(), &missing)) return fail();
+      out->body = ToJsonText(d);
+      out->has_body = true;
+    } else if (spec.raw_body) {
+      auto raw = vars_.Interpolate(*spec.raw_body, &missing);
+      if (!raw) return fail();
+      out->body = *raw;
+      out->has_body = true;
+    }
+    if (out->has_body) out->headers.emplace_back("Content-Type", "application/json");
+    for (const auto& [name, value] : spec.headers) {
+      auto v = vars_.Interpolate(value, &missing);
+      if (!v) return fail();
+      // A header written in the step replaces the runner's default.
+      out->headers.erase(std::remove_if(out->headers.begin(), out->headers.end(),
+                                        [&](const auto& h) {
+                                          return h.first.size() == name.size() &&
+                                                 std::equal(name.begin(), name.end(), h.first.begin(), [](char a, char b) {
+                                                   return std::tolower(static_cast<unsigned char>(a)) ==
+                                                          std::tolower(static_cast<unsigned char>(b));
+                                                 });
+                                        }),
+                         out->headers.end());
+      out->headers.emplace_back(name, *v);
+    }
+    return true;
+  }
+
+  HttpResponse Exchange_(const HttpRequest& request, StepResult* step) {
+    HttpResponse response = client_.Send(request);
+    Exchange e;
+    e.method = request.method;
+    e.url = request.url;
+    e.request_headers = request.headers;
+    e.request_body = Keep(request.body);
+    e.status = response.status;
+    e.response_headers = response.headers;
+    e.response_body = Keep(response.body);
+    e.transport_error = response.error_message;
+    e.elapsed_ms = response.elapsed_ms;
+    step->exchanges.push_back(std::move(e));
+    return response;
+  }
+
+  void Fail(StepResult* step, const SourceLocation& where, const std::string& label, const std::string& message) const {
+    step->outcome = Outcome::kFailed;
+    step->failures.push_back(Failure{where, current_included_from_, label + ": " + message});
+  }
+
+  // Judges a response against the spec and the lifecycle; records failures.
+  void JudgeResponse(const Step& step, const HttpRequest& request, const HttpResponse& response,
+                     const std::string& label, const std::string& observed_at, StepResult* result) {
+    if (step.check_openapi) {
+      ResponseToJudge r;
+      r.method = request.method;
+      const std::string path = PathBelowBase(request.url, ctx_.target->base_url);
+      r.path = path;
+      r.status = response.status;
+      r.headers = &response.headers;
+      r.body = response.body;
+      for (const auto& why : ctx_.spec->Judge(r)) Fail(result, step.where, label, why);
+    }
+    rapidjson::Document body;
+    body.Parse(response.body.c_str(), response.body.size());
+    if (!body.HasParseError()) {
+      const bool created = request.method == "POST" && response.status == 201;
+      for (const auto& why : tracker_.ObserveBody(body, created, observed_at)) Fail(result, step.where, label, why);
+    }
+  }
+
+  // Moves the target's manual clock by `seconds` (a poll's wait).
+  bool AdvanceClock(double seconds, const Step& step, const std::string& label, StepResult* result) {
+    HttpRequest request;
+    request.method = "POST";
+    request.url = ctx_.target->base_url + "/_control/clock/advance";
+    request.headers.emplace_back("Accept", "application/json");
+    request.headers.emplace_back("Content-Type", "application/json");
+    if (!ctx_.target->control_token.empty())
+      request.headers.emplace_back("Authorization", "Bearer " + ctx_.target->control_token);
+    char body[64];
+    std::snprintf(body, sizeof body, "{\"seconds\":%g}", seconds);
+    request.body = body;
+    request.has_body = true;
+    const HttpResponse response = Exchange_(request, result);
+    if (response.error != TransportError::kNone) {
+      Fail(result, step.poll->where, label, "advancing the clock got no response: " + response.error_message);
+      return false;
+    }
+    if (response.status != 200) {
+      Fail(result, step.poll->where, label,
+           "advancing the clock by " + std::string(body) + " answered " + std::to_string(response.status) + ": " +
+               Abbreviate(response.body));
+      return false;
+    }
+    return true;
+  }
+
+  StepResult RunStep(const Step& step, int number) {
+    StepResult result;
+    result.name = step.name;
+    result.where = step.where;
+    current_included_from_ = step.included_from;
+    const std::string label = "step " + std::to_string(number) + " \"" + step.name + "\"";
+    const std::string observed_at = "step " + std::to_string(number) + ", " + step.where.ToString();
+
+    HttpRequest request;
+    std::string error;
+    if (!Build(step.request, &request, &error)) {
+      Fail(&result, step.where, label, error);
+      return result;
+    }
+    request.fresh_connection = step.expect.no_reply;
+    const int attempts = step.poll ? step.poll->attempts : 1;
+    HttpResponse response;
+    for (int attempt = 1; attempt <= attempts; ++attempt) {
+      response = Exchange_(request, &result);
+      if (response.error != TransportError::kNone) {
+        if (step.expect.no_reply && response.error == TransportError::kNoReply) return result;
+        Fail(&result, step.where, label,
+             "no response from " + request.method + " " + request.url + ": " + response.error_message);
+        return result;
+      }
+      if (step.expect.no_reply) {
+        Fail(&result, step.expect.where, label,
+             "expected the connection to close without a reply, got " + std::to_string(response.status));
+        return result;
+      }
+      JudgeResponse(step, request, response, label, observed_at, &result);
+      if (result.outcome == Outcome::kFailed) return result;
+      if (!step.poll) break;
+      const auto unmet = CheckExpectation(step.poll->until, response.status, response.headers, response.body, vars_);
+      if (unmet.empty()) break;
+      if (attempt == attempts) {
+        Fail(&result, step.poll->where, label,
+             "poll: condition not met after " + std::to_string(attempts) + " attempts; last: " + unmet.front().message);
+        return result;
+      }
+      double wait = step.poll->interval_seconds;
+      if (step.poll->retry_after)
+        if (const std::string* ra = FindHeader(response.headers, "Retry-After")) {
+          char* end = nullptr;
+          const double seconds = std::strtod(ra->c_str(), &end);
+          if (end != ra->c_str() && *end == '\0' && seconds >= 0) wait = seconds;
+        }
+      if (ctx_.target->manual_clock) {
+        if (wait > 0 && !AdvanceClock(wait, step, label, &result)) return result;
+      } else {
+        const auto ms = std::min<int64_t>(static_cast<int64_t>(wait * 1000), ctx_.max_poll_sleep_ms);
+        ctx_.clock->Sleep(std::chrono::milliseconds(ms));
+      }
+    }
+    for (const auto& f : CheckExpectation(step.expect, response.status, response.headers, response.body, vars_))
+      Fail(&result, f.where, label, f.message);
+    if (result.outcome == Outcome::kFailed) return result;
+    Capture_(step, response, label, &result);
+    if (result.outcome != Outcome::kFailed && step.resets_target) tracker_.Forget();
+    return result;
+  }
+
+  void Capture_(const Step& step, const HttpResponse& response, const std::string& label, StepResult* result) {
+    std::optional<rapidjson::Document> body;
+    for (const Capture& c : step.captures) {
+      std::string text;
+      bool is_text = true;
+      rapidjson::Document value;
+      if (c.source == Capture::Source::kHeader) {
+        const std::string* h = FindHeader(response.headers, c.key);
+        if (!h) {
+          Fail(result, c.where, label, "capture " + c.variable + ": no header " + c.key);
+          return;
+        }
+        text = *h;
+      } else {
+        if (!body) {
+          body.emplace();
+          body->Parse(response.body.c_str(), response.body.size());
+        }
+        if (body->HasParseError()) {
+          Fail(result, c.where, label, "capture " + c.variable + ": the body is not JSON");
+          return;
+        }
+        const rapidjson::Value* v = rapidjson::Pointer(c.key.c_str()).Get(*body);
+        if (!v) {
+          Fail(result, c.where, label, "capture " + c.variable + ": the body has nothing at " + c.key);
+          return;
+        }
+        if (v->IsString()) {
+          text.assign(v->GetString(), v->GetStringLength());
+        } else {
+          is_text = false;
+          value.CopyFrom(*v, value.GetAllocator());
+          text = ToJsonText(value);
+        }
+      }
+      if (c.regex) {
+        std::smatch m;
+        const std::regex re(*c.regex, std::regex::ECMAScript);
+        if (text.size() > (1u << 20) || !std::regex_search(text, m, re)) {
+          Fail(result, c.where, label, "capture " + c.variable + ": /" + *c.regex + "/ does not match " + Abbreviate(text));
+          return;
+        }
+        text = m.size() > 1 ? m[1].str() : m[0].str();
+        is_text = true;
+      }
+      if (is_text)
+        vars_.SetString(c.variable, text);
+      else
+        vars_.SetJson(c.variable, value);
+    }
+  }
+
+  const Scenario& scenario_;
+  HttpClient& client_;
+  const RunContext& ctx_;
+  LifecycleTracker tracker_;
+  Variables vars_;
+  std::vector<SourceLocation> current_included_from_;
+};
+
+}  // namespace
+
+std::vector<std::string> MissingCapabilities(const Scenario& scenario, const Target& target) {
+  std::vector<std::string> missing;
+  for (const auto& c : scenario.requires_caps)
+    if (!target.capabilities.count(c)) missing.push_back(c);
+  return missing;
+}
+
+bool NeedsTargetAlone(const Scenario& scenario, const Target& target) {
+  return scenario.exclusive || (scenario.polls && target.manual_clock);
+}
+
+ScenarioResult RunScenario(const Scenario& scenario, HttpClient& client, const RunContext& context, size_t index) {
+  try {
+    return ScenarioExecution(scenario, client, context, index).Run();
+  } catch (const std::exception& e) {
+    ScenarioResult r;
+    r.id = scenario.id;
+    r.file = scenario.file;
+    r.description = scenario.description;
+    r.tags = scenario.tags;
+    r.outcome = Outcome::kFailed;
+    StepResult step;
+    step.name = "(runner)";
+    step.outcome = Outcome::kFailed;
+    step.failures.push_back(Failure{SourceLocation{scenario.file, 1, 1}, {}, std::string("internal error: ") + e.what()});
+    r.steps.push_back(std::move(step));
+    return r;
+  }
+}
+
+RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& context,
+                   const HttpClientFactory& new_client, const SuiteOptions& options, RunListener& listener) {
+  RunResult run;
+  run.target = context.target->base_url;
+  run.started_at = context.clock->Now();
+  run.scenarios.resize(scenarios.size());
+  std::mutex mutex;  // guards the listener and fail_fast bookkeeping
+  {
+    RunInfo info;
+    info.target = run.target;
+    info.scenario_count = scenarios.size();
+    info.jobs = options.jobs;
+    info.started_at = run.started_at;
+    listener.OnRunStarted(info);
+  }
+  std::vector<size_t> shared, alone;
+  auto skip = [&](size_t i, const std::string& reason) {
+    ScenarioResult r;
+    r.id = scenarios[i].id;
+    r.file = scenarios[i].file;
+    r.description = scenarios[i].description;
+    r.tags = scenarios[i].tags;
+    r.outcome = Outcome::kSkipped;
+    r.skip_reason = reason;
+    for (const auto& s : scenarios[i].steps) r.step_count += s.kind == Step::Kind::kRequest;
+    std::lock_guard<std::mutex> lock(mutex);
+    listener.OnScenarioFinished(r);
+    run.scenarios[i] = std::move(r);
+  };
+  for (size_t i = 0; i < scenarios.size(); ++i) {
+    const auto missing = MissingCapabilities(scenarios[i], *context.target);
+    if (!missing.empty()) {
+      std::string list;
+      for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+      skip(i, "target lacks " + list);
+      continue;
+    }
+    (NeedsTargetAlone(scenarios[i], *context.target) ? alone : shared).push_back(i);
+  }
+  std::atomic<bool> failed{false};
+  auto run_one = [&](size_t i) {
+    if (options.fail_fast && failed.load()) {
+      skip(i, "not run: --fail-fast stopped the run after a failure");
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      listener.OnScenarioStarted(scenarios[i].id);
+    }
+    auto client = new_client();
+    ScenarioResult r = RunScenario(scenarios[i], *client, context, i + 1);
+    if (scenarios[i].adds_faults) {
+      // Leave no fault behind for the next scenario, even after a failure.
+      HttpRequest clear;
+      clear.method = "DELETE";
+      clear.url = context.target->base_url + "/_control/faults";
+      if (!context.target->control_token.empty())
+        clear.headers.emplace_back("Authorization", "Bearer " + context.target->control_token);
+      client->Send(clear);
+    }
+    if (r.outcome == Outcome::kFailed) failed = true;
+    std::lock_guard<std::mutex> lock(mutex);
+    listener.OnScenarioFinished(r);
+    run.scenarios[i] = std::move(r);
+  };
+  std::atomic<size_t> next{0};
+  const size_t workers = std::max<size_t>(1, std::min<size_t>(options.jobs, shared.size()));
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < workers; ++w)
+    threads.emplace_back([&] {
+      for (size_t k = next++; k < shared.size(); k = next++) run_one(shared[k]);
+    });
+  for (auto& t : threads) t.join();
+  for (size_t i : alone) run_one(i);
+  run.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(context.clock->Now() - run.started_at).count();
+  listener.OnRunFinished(run);
+  return run;
+}
+
+}  // namespace conformance

@@ -1,0 +1,56 @@
+// Runs scenarios against a target and judges every response: the step's
+// expectations, the OpenAPI document, and the order lifecycle.
+//
+// RunScenario runs one scenario on one client (one thread). RunSuite
+// schedules many: scenarios that only talk to the vendor API run in parallel
+// (--jobs), each with its own connection and unique ids from ${run_id};
+// scenarios that change what every other scenario sees (reset, clock, faults,
+// or polls that advance a manual clock) run afterwards, one at a time, with
+// the target to themselves. Listener calls are serialised.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "check/openapi.h"
+#include "exec/http_client.h"
+#include "exec/target.h"
+#include "report/listener.h"
+#include "report/result.h"
+#include "scenario/scenario.h"
+
+namespace purchase {
+class Lifecycle;
+}
+
+namespace conformance {
+
+struct RunContext {
+  const Target* target = nullptr;
+  const OpenApiSpec* spec = nullptr;
+  const purchase::Lifecycle* lifecycle = nullptr;
+  const Clock* clock = nullptr;
+  std::string run_id;  // unique per run; a scenario's ${run_id} adds its index
+  int64_t max_poll_sleep_ms = 60000;  // a wild Retry-After must not stall a real-clock run
+};
+
+// Returns the capabilities the scenario needs that the target lacks.
+std::vector<std::string> MissingCapabilities(const Scenario& scenario, const Target& target);
+
+// True if the scenario must have the target to itself.
+bool NeedsTargetAlone(const Scenario& scenario, const Target& target);
+
+// Runs one scenario; never throws. `index` makes its ${run_id} unique.
+ScenarioResult RunScenario(const Scenario& scenario, HttpClient& client, const RunContext& context, size_t index);
+
+struct SuiteOptions {
+  int jobs = 1;
+  bool fail_fast = false;
+};
+
+// Runs every scenario (skipping those whose capabilities are missing) and
+// returns results in the order given.
+RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& context,
+                   const HttpClientFactory& new_client, const SuiteOptions& options, RunListener& listener);
+
+}  // namespace conformance

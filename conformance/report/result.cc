@@ -1,0 +1,52 @@
+#include "report/result.h"
+
+#include <ctime>
+#include <thread>
+
+#include "report/listener.h"
+
+namespace conformance {
+
+const char* OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kPassed: return "passed";
+    case Outcome::kFailed: return "failed";
+    case Outcome::kSkipped: return "skipped";
+  }
+  return "?";
+}
+
+size_t RunResult::Count(Outcome outcome) const {
+  size_t n = 0;
+  for (const auto& s : scenarios) n += s.outcome == outcome;
+  return n;
+}
+
+std::chrono::system_clock::time_point SystemClock::Now() const { return std::chrono::system_clock::now(); }
+void SystemClock::Sleep(std::chrono::milliseconds d) const { std::this_thread::sleep_for(d); }
+
+void ListenerList::OnRunStarted(const RunInfo& info) {
+  for (auto* l : listeners_) l->OnRunStarted(info);
+}
+void ListenerList::OnScenarioStarted(const std::string& id) {
+  for (auto* l : listeners_) l->OnScenarioStarted(id);
+}
+void ListenerList::OnScenarioFinished(const ScenarioResult& result) {
+  for (auto* l : listeners_) l->OnScenarioFinished(result);
+}
+void ListenerList::OnRunFinished(const RunResult& result) {
+  for (auto* l : listeners_) l->OnRunFinished(result);
+}
+
+std::string FormatTimestamp(std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buffer;
+}
+
+}  // namespace conformance

@@ -1,0 +1,68 @@
+// Results of a run as plain data: what the runner produces and every
+// reporter reads. No behaviour beyond counting.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "check/header_list.h"
+#include "scenario/scenario.h"
+
+namespace conformance {
+
+enum class Outcome { kPassed, kFailed, kSkipped };
+
+// Returns "passed", "failed" or "skipped".
+const char* OutcomeName(Outcome outcome);
+
+// One request and what came back, kept for --verbose and the JSON report.
+struct Exchange {
+  std::string method;
+  std::string url;
+  HeaderList request_headers;
+  std::string request_body;
+  int status = 0;  // 0: no response
+  HeaderList response_headers;
+  std::string response_body;
+  std::string transport_error;
+  int64_t elapsed_ms = 0;
+};
+
+struct Failure {
+  SourceLocation where;
+  std::vector<SourceLocation> included_from;  // innermost first
+  std::string message;
+};
+
+struct StepResult {
+  std::string name;
+  SourceLocation where;
+  Outcome outcome = Outcome::kPassed;
+  std::vector<Failure> failures;
+  std::vector<Exchange> exchanges;  // every attempt of a poll, the clock moves in between
+};
+
+struct ScenarioResult {
+  std::string id;
+  std::string file;
+  std::string description;
+  std::vector<std::string> tags;
+  Outcome outcome = Outcome::kPassed;
+  std::string skip_reason;
+  size_t step_count = 0;  // steps in the scenario, run or not
+  std::vector<StepResult> steps;  // steps run, the failed one last
+  int64_t duration_ms = 0;
+};
+
+struct RunResult {
+  std::string target;
+  std::chrono::system_clock::time_point started_at;
+  int64_t duration_ms = 0;
+  std::vector<ScenarioResult> scenarios;  // in the order of the input, whatever ran first
+
+  size_t Count(Outcome outcome) const;
+};
+
+}  // namespace conformance

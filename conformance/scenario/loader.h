@@ -1,0 +1,53 @@
+// Loads scenario files into Scenario structs and checks them completely before
+// anything is sent: YAML syntax, duplicate and unknown keys (with a "did you
+// mean"), value types, regexes, JSON pointers, includes and their parameters,
+// and that every ${variable} is defined before it is used. Errors carry
+// file:line:column.
+//
+// Named step sequences live in files under a `_shared/` folder; a scenario
+// sees the sequences of the nearest `_shared/` folder: in its own directory
+// or the closest parent that has one. Files and folders whose names start with
+// '_' or '.' are not scenarios.
+//
+// Pure apart from reading files; safe to call from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "scenario/scenario.h"
+
+namespace conformance {
+
+struct Diagnostic {
+  SourceLocation where;
+  std::string message;
+  std::vector<SourceLocation> included_from;  // innermost first
+
+  // Returns "file:line:column: error: message", then one
+  // "file:line:column: note: included from here" line per include.
+  std::string ToString() const;
+};
+
+struct LoadResult {
+  std::vector<Scenario> scenarios;
+  std::vector<Diagnostic> errors;
+};
+
+// Loads every scenario below `paths` (directories are searched recursively
+// for *.yaml and *.yml in name order; a file named directly is loaded
+// whatever its name). A path that does not exist is an error.
+LoadResult LoadScenarios(const std::vector<std::string>& paths);
+
+// Loads one scenario from text, seeing the shared files given as
+// (file name, text) pairs. The loader's entry point for tests.
+LoadResult LoadScenarioText(std::string_view yaml_text, const std::string& file,
+                            const std::vector<std::pair<std::string, std::string>>& shared_files = {});
+
+// Returns the candidate closest to `word` if it is close enough to be a
+// likely typo, else "".
+std::string SuggestClosest(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace conformance

@@ -1,0 +1,147 @@
+// A conformance scenario as plain data: what the loader produces from YAML and
+// what the runner executes. Every element keeps the place it was written so a
+// failure can point at it like a compiler does.
+//
+// Values are immutable once loaded; scenarios are shared read-only between
+// runner threads.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace conformance {
+
+struct SourceLocation {
+  std::string file;
+  int line = 0;    // 1-based
+  int column = 0;  // 1-based
+
+  // Returns "file:line:column".
+  std::string ToString() const;
+};
+
+// A JSON value written in YAML whose strings may hold ${variable} references.
+// A string that is exactly one reference takes the variable's JSON value (so a
+// captured number stays a number); any other string splices values in as text.
+struct TemplateValue {
+  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
+  Kind kind = Kind::kNull;
+  bool boolean = false;
+  std::string text;  // number literal or string template
+  std::vector<TemplateValue> items;
+  std::vector<std::pair<std::string, TemplateValue>> members;
+  SourceLocation where;
+};
+
+// One check on a value (a JSON body member, a header, the raw body text).
+// Several checks may be combined; all must hold.
+struct Matcher {
+  SourceLocation where;
+  std::optional<TemplateValue> equals;
+  std::optional<std::string> matches;  // ECMAScript regex, searched (use ^$ to anchor)
+  std::optional<std::string> type;     // string integer number boolean object array null
+  std::optional<bool> exists;          // `absent: true` is stored as exists = false
+  std::optional<long long> length;     // array items, object members or string characters
+};
+
+struct PointerExpectation {
+  std::string pointer;  // RFC 6901 JSON pointer, "" is the whole body
+  Matcher matcher;
+};
+
+struct HeaderExpectation {
+  std::string name;  // compared case-insensitively
+  Matcher matcher;
+};
+
+struct Expectation {
+  SourceLocation where;
+  std::vector<int> statuses;  // empty: any 2xx
+  SourceLocation status_where;
+  bool no_reply = false;      // the target must close the connection without answering
+  std::optional<std::string> error_code;  // template; shorthand for /error/code
+  SourceLocation error_where;
+  std::vector<HeaderExpectation> headers;
+  std::vector<PointerExpectation> body;
+  std::optional<Matcher> text;
+};
+
+struct Capture {
+  std::string variable;
+  SourceLocation where;
+  enum class Source { kBody, kHeader } source = Source::kBody;
+  std::string key;                   // JSON pointer or header name
+  std::optional<std::string> regex;  // if set, the first group (or whole match) of the value
+};
+
+enum class AuthMode {
+  kVendor,    // Bearer ${token}
+  kVendorB,   // Bearer ${token_b}
+  kControl,   // Bearer <control token>, nothing if none was given
+  kNone,      // no Authorization header
+  kBearer,    // Bearer <template>
+};
+
+struct RequestSpec {
+  std::string method;
+  std::string target;  // template: a path below the base URL, or an absolute URL
+  std::vector<std::pair<std::string, std::string>> query;    // templates, percent-encoded when sent
+  std::vector<std::pair<std::string, std::string>> headers;  // templates
+  std::optional<TemplateValue> body;                         // sent as JSON
+  std::optional<std::string> raw_body;                       // sent as is (template)
+  AuthMode auth = AuthMode::kVendor;
+  std::string bearer;  // for kBearer
+};
+
+struct PollSpec {
+  SourceLocation where;
+  Expectation until;
+  int attempts = 10;
+  double interval_seconds = 1;  // wait when the response has no Retry-After
+  bool retry_after = true;      // honour Retry-After
+};
+
+struct Step {
+  enum class Kind {
+    kRequest,  // an HTTP exchange (control steps are requests too)
+    kSet,      // assigns variables (`set:`, and the `with:` of an include)
+  };
+  Kind kind = Kind::kRequest;
+  SourceLocation where;
+  // Where an included sequence was included, innermost first.
+  std::vector<SourceLocation> included_from;
+  std::string name;  // display name: `name:` or derived from the request
+
+  RequestSpec request;
+  Expectation expect;
+  std::vector<Capture> captures;
+  std::optional<PollSpec> poll;
+  bool check_openapi = true;
+  bool resets_target = false;  // POST /_control/reset: forget tracked orders
+
+  std::vector<std::pair<std::string, TemplateValue>> assignments;  // kSet
+};
+
+struct Scenario {
+  std::string file;  // as discovered, e.g. scenarios/lifecycle/happy_path.yaml
+  std::string id;    // file without its extension
+  std::string description;
+  std::vector<std::string> tags;
+  // Capabilities the target must have (explicit `requires:` plus those implied
+  // by control steps and by ${token_b}), sorted and unique.
+  std::vector<std::string> requires_caps;
+  // Set when the scenario changes state every other scenario sees (reset,
+  // clock, faults) or asks to run alone: it never shares the target.
+  bool exclusive = false;
+  bool adds_faults = false;
+  bool polls = false;
+  std::vector<std::pair<std::string, TemplateValue>> vars;
+  std::vector<Step> steps;
+};
+
+// The capability a scenario needs when it names the second vendor.
+inline constexpr const char* kSecondVendorCapability = "second-vendor";
+
+}  // namespace conformance
