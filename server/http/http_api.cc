@@ -1,0 +1,542 @@
+#include "http/http_api.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace purchase::http {
+namespace {
+
+enum class Route {
+  kValidate, kRegister, kInfo, kDownloadUrl, kViewUrl, kCancel, kAssetDownload, kAssetView,
+  kControl, kControlReset, kControlClock, kControlClockAdvance, kControlClockSet,
+  kControlFaultsList, kControlFaultsAdd, kControlFaultsClear, kControlFaultDelete, kControlHistory,
+};
+
+struct RouteSpec {
+  const char* method;
+  const char* pattern;  // "{}" marks the one path parameter
+  Route route;
+};
+
+constexpr RouteSpec kRoutes[] = {
+    {"POST", "/purchase/validate-purchase-before-payment", Route::kValidate},
+    {"POST", "/purchase/register", Route::kRegister},
+    {"GET", "/purchase/info", Route::kInfo},
+    {"GET", "/purchase/download-url", Route::kDownloadUrl},
+    {"GET", "/purchase/view-url", Route::kViewUrl},
+    {"DELETE", "/purchase/cancel", Route::kCancel},
+    {"GET", "/assets/download/{}", Route::kAssetDownload},
+    {"GET", "/assets/view/{}", Route::kAssetView},
+    {"GET", "/_control", Route::kControl},
+    {"POST", "/_control/reset", Route::kControlReset},
+    {"GET", "/_control/clock", Route::kControlClock},
+    {"POST", "/_control/clock/advance", Route::kControlClockAdvance},
+    {"POST", "/_control/clock/set", Route::kControlClockSet},
+    {"GET", "/_control/faults", Route::kControlFaultsList},
+    {"POST", "/_control/faults", Route::kControlFaultsAdd},
+    {"DELETE", "/_control/faults", Route::kControlFaultsClear},
+    {"DELETE", "/_control/faults/{}", Route::kControlFaultDelete},
+    {"GET", "/_control/orders/{}/history", Route::kControlHistory},
+};
+
+bool PathMatches(std::string_view pattern, std::string_view path, std::string& param) {
+  const size_t brace = pattern.find("{}");
+  if (brace == std::string_view::npos) return pattern == path;
+  const std::string_view prefix = pattern.substr(0, brace), suffix = pattern.substr(brace + 2);
+  if (path.size() <= prefix.size() + suffix.size() || path.substr(0, prefix.size()) != prefix ||
+      path.substr(path.size() - suffix.size()) != suffix)
+    return false;
+  const std::string_view middle = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+  if (middle.find('/') != std::string_view::npos) return false;
+  param = std::string(middle);
+  return true;
+}
+
+struct RouteMatch {
+  std::optional<Route> route;
+  std::string param;
+  std::vector<std::string> allowed;  // methods of the path, when the method did not match
+};
+
+RouteMatch MatchRoute(const std::string& method, const std::string& path) {
+  RouteMatch m;
+  for (const auto& spec : kRoutes) {
+    std::string param;
+    if (!PathMatches(spec.pattern, path, param)) continue;
+    if (method == spec.method) {
+      m.route = spec.route;
+      m.param = std::move(param);
+      return m;
+    }
+    m.allowed.emplace_back(spec.method);
+  }
+  return m;
+}
+
+bool IsControl(Route r) { return r >= Route::kControl; }
+
+class Json {
+ public:
+  Json() : w_(buf_) {}
+  rapidjson::Writer<rapidjson::StringBuffer>& w() { return w_; }
+  void Key(std::string_view k) { w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+  void Str(std::string_view v) { w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
+  void KeyStr(std::string_view k, std::string_view v) { Key(k); Str(v); }
+  void KeyInt(std::string_view k, int64_t v) { Key(k); w_.Int64(v); }
+  void KeyTime(std::string_view k, Millis t) { KeyStr(k, FormatRfc3339(t)); }
+  std::string Take() { return std::string(buf_.GetString(), buf_.GetSize()); }
+
+ private:
+  rapidjson::StringBuffer buf_;
+  rapidjson::Writer<rapidjson::StringBuffer> w_;
+};
+
+void WriteErrorObject(Json& j, const Error& e) {
+  j.w().StartObject();
+  j.KeyStr("code", ErrorCodeName(e.code));
+  j.KeyStr("message", e.message);
+  if (!e.field.empty() || e.code == ErrorCode::kRequestValidationFailed) j.KeyStr("field", e.field);
+  if (!e.order_id.empty()) j.KeyStr("order_id", e.order_id);
+  j.w().EndObject();
+}
+
+void WriteOrderMembers(Json& j, const OrderView& o) {
+  j.KeyStr("order_id", o.order_id);
+  j.KeyStr("vendor_order_id", o.vendor_order_id);
+  j.KeyStr("asset_id", o.asset_id);
+  j.KeyInt("quantity", o.quantity);
+  j.KeyStr("status", OrderStateName(o.status));
+  j.KeyTime("created_at", o.created_at);
+  j.KeyTime("updated_at", o.updated_at);
+  if (o.status == OrderState::kCompleted) {
+    j.Key("items");
+    j.w().StartArray();
+    j.w().StartObject();
+    j.KeyStr("item_id", o.item_id);
+    j.KeyStr("asset_id", o.asset_id);
+    j.KeyInt("quantity", o.quantity);
+    j.w().EndObject();
+    j.w().EndArray();
+  }
+  if (o.status == OrderState::kFailed) j.KeyStr("failure_reason", o.failure_reason);
+  if (o.status == OrderState::kCanceled) j.KeyTime("canceled_at", o.canceled_at);
+}
+
+std::string OrderJson(const OrderView& o) {
+  Json j;
+  j.w().StartObject();
+  WriteOrderMembers(j, o);
+  j.w().EndObject();
+  return j.Take();
+}
+
+void WriteFaultRule(Json& j, const FaultRule& r) {
+  j.w().StartObject();
+  j.KeyStr("id", r.id);
+  j.Key("match");
+  j.w().StartObject();
+  if (r.match.method) j.KeyStr("method", *r.match.method);
+  if (r.match.path) j.KeyStr("path", *r.match.path);
+  if (r.match.asset_id) j.KeyStr("asset_id", *r.match.asset_id);
+  if (r.match.vendor_order_id) j.KeyStr("vendor_order_id", *r.match.vendor_order_id);
+  j.w().EndObject();
+  j.Key("effect");
+  j.w().StartObject();
+  const FaultEffect& e = r.effect;
+  if (e.status) j.KeyInt("status", *e.status);
+  if (e.retry_after) j.KeyInt("retry_after", *e.retry_after);
+  if (e.delay_ms) j.KeyInt("delay_ms", *e.delay_ms);
+  if (e.drop_connection) { j.Key("drop_connection"); j.w().Bool(true); }
+  if (e.fulfillment_fails) j.KeyStr("fulfillment", *e.fulfillment_fails ? "fail" : "complete");
+  if (e.reason) j.KeyStr("reason", *e.reason);
+  if (e.fulfillment_delay) { j.Key("fulfillment_delay_seconds"); j.w().Double(*e.fulfillment_delay / 1000.0); }
+  j.w().EndObject();
+  j.Key("remaining");
+  if (r.remaining) j.w().Int64(*r.remaining); else j.w().Null();
+  j.w().EndObject();
+}
+
+std::string ClockJson(const ClockReading& c, bool manual, bool with_settled) {
+  Json j;
+  j.w().StartObject();
+  j.KeyTime("now", c.now);
+  j.KeyStr("mode", manual ? "manual" : "real");
+  if (with_settled) j.KeyInt("settled", static_cast<int64_t>(c.settled));
+  j.w().EndObject();
+  return j.Take();
+}
+
+// The bearer token of an Authorization header, or "" if it is not one.
+std::string BearerToken(const std::optional<std::string>& header) {
+  if (!header || header->size() <= 7) return {};
+  if (strncasecmp(header->c_str(), "Bearer ", 7) != 0) return {};
+  std::string token = header->substr(7);
+  while (!token.empty() && token.front() == ' ') token.erase(token.begin());
+  while (!token.empty() && token.back() == ' ') token.pop_back();
+  return token;
+}
+
+// Compares secrets without an early exit, so timing does not reveal how much
+// of a guessed control token was right.
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size() || b.empty()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+// The authority to put in handed-out URLs: the request's Host when it looks
+// like one (so the URL works from where the client stands), else the default.
+std::string Authority(const std::optional<std::string>& host, const std::string& fallback) {
+  if (!host || host->empty() || host->size() > 255) return fallback;
+  for (unsigned char c : *host)
+    if (!std::isalnum(c) && c != '.' && c != '-' && c != ':' && c != '[' && c != ']') return fallback;
+  return *host;
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string ViewerPage(const Asset& asset, const std::string& order_id) {
+  return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + HtmlEscape(asset.title) +
+         "</title></head>\n<body><h1>" + HtmlEscape(asset.title) + "</h1>\n<p>Asset <code>" + HtmlEscape(asset.id) +
+         "</code>, order <code>" + HtmlEscape(order_id) + "</code>: " + std::to_string(asset.content.size()) +
+         " bytes of " + HtmlEscape(asset.content_type) + ".</p>\n<p>This is the reference server's viewer page; a real "
+         "viewer renders the score here.</p></body></html>\n";
+}
+
+std::string FileNameOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::optional<int64_t> ParseDigits(std::string_view s, size_t max_len) {
+  if (s.empty() || s.size() > max_len) return std::nullopt;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+HttpApi::HttpApi(PurchaseService& service, const ErrorCatalog& errors, ApiOptions options)
+    : service_(service), errors_(errors), options_(std::move(options)) {}
+
+HttpReply HttpApi::JsonReply(int status, std::string body) const {
+  HttpReply reply;
+  reply.status = status;
+  reply.body = std::move(body);
+  return reply;
+}
+
+HttpReply HttpApi::ErrorReply(const Error& error, int status_override) const {
+  int status = status_override ? status_override : errors_.HttpStatus(error.code);
+  if (status == 0) status = 500;
+  if (error.code == ErrorCode::kRequestValidationFailed && service_.defects().Has(Defect::kValidationAs400)) status = 400;
+  Json j;
+  j.w().StartObject();
+  j.Key("error");
+  WriteErrorObject(j, error);
+  j.w().EndObject();
+  HttpReply reply = JsonReply(status, j.Take());
+  if (error.code == ErrorCode::kUnauthenticated) reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return reply;
+}
+
+HttpReply HttpApi::Handle(const HttpRequest& request) {
+  try {
+    return Dispatch(request);
+  } catch (const std::exception& e) {
+    return ErrorReply(MakeError(ErrorCode::kInternalError, std::string("unexpected server error: ") + e.what()));
+  }
+}
+
+HttpReply HttpApi::Dispatch(const HttpRequest& req) {
+  RouteMatch match = MatchRoute(req.method, req.path);
+  const bool control_path = req.path == "/_control" || req.path.rfind("/_control/", 0) == 0;
+  if (control_path && !options_.control_enabled)
+    return ErrorReply(MakeError(ErrorCode::kNotFound, "the control API is turned off (--no-control)"));
+  if (!match.route && match.allowed.empty())
+    return ErrorReply(MakeError(ErrorCode::kNotFound, "no endpoint at " + req.method + " " + req.path));
+  if (!match.route) {
+    std::string allow;
+    for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+    HttpReply reply = ErrorReply(
+        MakeError(ErrorCode::kMethodNotAllowed, req.path + " does not take " + req.method + "; it takes " + allow));
+    reply.headers.emplace_back("Allow", allow);
+    return reply;
+  }
+  const Route route = *match.route;
+  const bool has_body = req.method == "POST";
+
+  if (IsControl(route)) {
+    if (!options_.control_token.empty() && !ConstantTimeEquals(BearerToken(req.authorization), options_.control_token))
+      return ErrorReply(MakeError(ErrorCode::kUnauthenticated, "the control API needs 'Authorization: Bearer <control token>'"));
+    if (req.body.size() > options_.max_body_bytes)
+      return ErrorReply(MakeError(ErrorCode::kPayloadTooLarge, "the request body is larger than " +
+                                                                   std::to_string(options_.max_body_bytes) + " bytes"));
+    std::shared_ptr<rapidjson::Document> body;
+    if (has_body && route != Route::kControlReset) {
+      auto parsed = ParseJsonObject(req.body);
+      if (!parsed.ok()) return ErrorReply(parsed.error());
+      body = parsed.value();
+    }
+    switch (route) {
+      case Route::kControl: {
+        Json j;
+        j.w().StartObject();
+        j.Key("capabilities");
+        j.w().StartArray();
+        for (const char* c : {"reset", "clock", "faults", "history"})
+          if (std::strcmp(c, "clock") != 0 || service_.clock_is_manual()) j.Str(c);
+        j.w().EndArray();
+        j.KeyStr("clock", service_.clock_is_manual() ? "manual" : "real");
+        j.KeyStr("version", options_.version);
+        j.Key("defects");
+        j.w().StartArray();
+        for (const auto& d : AllDefects())
+          if (service_.defects().Has(d.defect)) j.Str(d.name);
+        j.w().EndArray();
+        j.w().EndObject();
+        return JsonReply(200, j.Take());
+      }
+      case Route::kControlReset: {
+        service_.Reset();
+        return JsonReply(200, ClockJson(service_.Now(), service_.clock_is_manual(), false));
+      }
+      case Route::kControlClock:
+        return JsonReply(200, ClockJson(service_.Now(), service_.clock_is_manual(), false));
+      case Route::kControlClockAdvance: {
+        auto by = DecodeClockAdvance(*body);
+        if (!by.ok()) return ErrorReply(by.error());
+        auto moved = service_.Advance(by.value());
+        if (!moved.ok()) return ErrorReply(moved.error());
+        return JsonReply(200, ClockJson(moved.value(), true, true));
+      }
+      case Route::kControlClockSet: {
+        auto to = DecodeClockSet(*body);
+        if (!to.ok()) return ErrorReply(to.error());
+        auto moved = service_.SetTime(to.value());
+        if (!moved.ok()) return ErrorReply(moved.error());
+        return JsonReply(200, ClockJson(moved.value(), true, true));
+      }
+      case Route::kControlFaultsList: {
+        Json j;
+        j.w().StartObject();
+        j.Key("faults");
+        j.w().StartArray();
+        for (const auto& rule : service_.Faults()) WriteFaultRule(j, rule);
+        j.w().EndArray();
+        j.w().EndObject();
+        return JsonReply(200, j.Take());
+      }
+      case Route::kControlFaultsAdd: {
+        auto rule = DecodeFaultRule(*body);
+        if (!rule.ok()) return ErrorReply(rule.error());
+        Json j;
+        const FaultRule added = service_.AddFault(rule.value());
+        WriteFaultRule(j, added);
+        HttpReply out = JsonReply(201, j.Take());
+        out.headers.emplace_back("Location", "/_control/faults/" + added.id);
+        return out;
+      }
+      case Route::kControlFaultsClear: {
+        Json j;
+        j.w().StartObject();
+        j.KeyInt("deleted", static_cast<int64_t>(service_.ClearFaults()));
+        j.w().EndObject();
+        return JsonReply(200, j.Take());
+      }
+      case Route::kControlFaultDelete: {
+        auto removed = service_.RemoveFault(match.param);
+        if (!removed) return ErrorReply(MakeError(ErrorCode::kFaultNotFound, "no fault rule '" + match.param + "'"));
+        Json j;
+        WriteFaultRule(j, *removed);
+        return JsonReply(200, j.Take());
+      }
+      case Route::kControlHistory: {
+        auto history = service_.History(match.param);
+        if (!history.ok()) return ErrorReply(history.error());
+        Json j;
+        j.w().StartObject();
+        j.KeyStr("order_id", history.value().order_id);
+        j.KeyStr("status", OrderStateName(history.value().status));
+        j.Key("history");
+        j.w().StartArray();
+        for (const auto& e : history.value().entries) {
+          j.w().StartObject();
+          j.Key("from");
+          if (e.from) j.Str(OrderStateName(*e.from)); else j.w().Null();
+          j.KeyStr("to", OrderStateName(e.to));
+          j.KeyTime("at", e.at);
+          j.KeyStr("cause", CauseName(e.cause));
+          j.w().EndObject();
+        }
+        j.w().EndArray();
+        j.w().EndObject();
+        return JsonReply(200, j.Take());
+      }
+      default:
+        break;
+    }
+  }
+
+  // --- vendor endpoints and signed asset URLs ---
+  std::optional<Result<std::shared_ptr<rapidjson::Document>>> body;
+  if (has_body) body = ParseJsonObject(req.body);
+  RequestFacts facts{req.method, req.path, {}, {}};
+  if (body && body->ok()) {
+    facts.asset_id = StringMember(*body->value(), "asset_id");
+    facts.vendor_order_id = StringMember(*body->value(), "vendor_order_id");
+  }
+  std::string order_id_hint = match.param;
+  for (const auto& [k, v] : req.query)
+    if (k == "order_id") order_id_hint = PercentDecode(v).value_or("");
+  const std::optional<FaultEffect> fault = service_.TakeRequestFault(facts, order_id_hint);
+  if (fault && fault->status) {
+    const ErrorCode code = errors_.InjectedCodeFor(*fault->status);
+    HttpReply reply = ErrorReply(MakeError(code, "injected fault: this request was answered " +
+                                                     std::to_string(*fault->status) + " by a fault rule"),
+                                 *fault->status);
+    if (fault->retry_after) reply.headers.emplace_back("Retry-After", std::to_string(*fault->retry_after));
+    reply.delay_ms = fault->delay_ms.value_or(0);
+    return reply;
+  }
+  HttpReply reply = [&]() -> HttpReply {
+    if (req.body.size() > options_.max_body_bytes)
+      return ErrorReply(MakeError(ErrorCode::kPayloadTooLarge, "the request body is larger than " +
+                                                                   std::to_string(options_.max_body_bytes) + " bytes"));
+    if (route == Route::kAssetDownload || route == Route::kAssetView) {
+      const Error malformed = MakeError(ErrorCode::kUrlSignatureInvalid, "the URL is not a signed asset URL of this server");
+      auto query = DecodeQuery(req.query, {"expires", "sig"}, {"expires", "sig"});
+      if (!query.ok()) return ErrorReply(malformed);
+      auto expires = ParseDigits(QueryValue(query.value(), "expires"), 12);
+      if (!expires) return ErrorReply(malformed);
+      SignedUrlParts parts{route == Route::kAssetDownload ? UrlKind::kDownload : UrlKind::kView, match.param,
+                           *expires, QueryValue(query.value(), "sig")};
+      auto delivery = service_.Fetch(parts);
+      if (!delivery.ok()) return ErrorReply(delivery.error());
+      const Asset& asset = *delivery.value().asset;
+      HttpReply out;
+      if (parts.kind == UrlKind::kDownload) {
+        out.content_type = asset.content_type;
+        out.body = asset.content;
+        out.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + FileNameOf(asset.file_name) + "\"");
+      } else {
+        out.content_type = "text/html; charset=utf-8";
+        out.body = ViewerPage(asset, parts.order_id);
+      }
+      out.headers.emplace_back("Cache-Control", "private, no-store");
+      return out;
+    }
+
+    std::optional<VendorRef> vendor = service_.Authenticate(BearerToken(req.authorization));
+    if (!vendor && !req.authorization && service_.defects().Has(Defect::kAuthOptional)) vendor = 0;
+    if (!vendor)
+      return ErrorReply(MakeError(ErrorCode::kUnauthenticated,
+                                  req.authorization ? "the access token is unknown or not a Bearer token"
+                                                    : "the request needs 'Authorization: Bearer <access token>'"));
+    if (body && !body->ok()) return ErrorReply(body->error());
+
+    switch (route) {
+      case Route::kValidate: {
+        auto decoded = DecodeValidateRequest(*body->value());
+        if (!decoded.ok()) return ErrorReply(decoded.error());
+        auto grant = service_.Validate(*vendor, decoded.value());
+        if (!grant.ok()) return ErrorReply(grant.error());
+        Json j;
+        j.w().StartObject();
+        j.KeyStr("token", grant.value().token);
+        j.KeyTime("exp_date", grant.value().expires_at);
+        j.w().EndObject();
+        return JsonReply(200, j.Take());
+      }
+      case Route::kRegister: {
+        auto decoded = DecodeRegisterRequest(*body->value());
+        if (!decoded.ok()) return ErrorReply(decoded.error());
+        auto order = service_.Register(*vendor, decoded.value(), facts);
+        if (!order.ok()) return ErrorReply(order.error());
+        HttpReply out = JsonReply(201, OrderJson(order.value()));
+        if (!service_.defects().Has(Defect::kNoLocationHeader))
+          out.headers.emplace_back("Location", "/purchase/info?order_id=" + order.value().order_id);
+        return out;
+      }
+      case Route::kInfo: {
+        auto query = DecodeQuery(req.query, {"order_id"}, {"order_id"});
+        if (!query.ok()) return ErrorReply(query.error());
+        auto order = service_.Info(*vendor, QueryValue(query.value(), "order_id"));
+        if (!order.ok()) return ErrorReply(order.error());
+        const OrderView& o = order.value();
+        const Defects& d = service_.defects();
+        if (o.status == OrderState::kProcessing) {
+          HttpReply out = JsonReply(d.Has(Defect::kInfoOkWhileProcessing) ? 200 : 202, OrderJson(o));
+          if (!d.Has(Defect::kNoRetryAfter))
+            out.headers.emplace_back("Retry-After", std::to_string(service_.RetryAfterSeconds(o)));
+          return out;
+        }
+        if (o.status == OrderState::kFailed) {
+          Json j;
+          j.w().StartObject();
+          WriteOrderMembers(j, o);
+          j.Key("error");
+          WriteErrorObject(j, MakeError(ErrorCode::kFulfillmentFailed, o.failure_reason));
+          j.w().EndObject();
+          return JsonReply(d.Has(Defect::kFailedAsOk) ? 200 : errors_.HttpStatus(ErrorCode::kFulfillmentFailed), j.Take());
+        }
+        return JsonReply(200, OrderJson(o));
+      }
+      case Route::kDownloadUrl:
+      case Route::kViewUrl: {
+        auto query = DecodeQuery(req.query, {"order_id"}, {"order_id"});
+        if (!query.ok()) return ErrorReply(query.error());
+        auto grant = service_.IssueUrl(*vendor, QueryValue(query.value(), "order_id"),
+                                       route == Route::kDownloadUrl ? UrlKind::kDownload : UrlKind::kView);
+        if (!grant.ok()) return ErrorReply(grant.error());
+        Json j;
+        j.w().StartObject();
+        j.KeyStr("url", "http://" + Authority(req.host, options_.default_authority) + grant.value().path_and_query);
+        j.KeyTime("expires_at", grant.value().expires_at);
+        j.w().EndObject();
+        return JsonReply(200, j.Take());
+      }
+      case Route::kCancel: {
+        auto query = DecodeQuery(req.query, {"order_id", "item_id"}, {"order_id"});
+        if (!query.ok()) return ErrorReply(query.error());
+        std::optional<std::string> item;
+        for (const auto& [k, v] : query.value())
+          if (k == "item_id") item = v;
+        auto order = service_.Cancel(*vendor, QueryValue(query.value(), "order_id"),
+                                     item ? std::optional<std::string_view>(*item) : std::nullopt);
+        if (!order.ok()) return ErrorReply(order.error());
+        return JsonReply(200, OrderJson(order.value()));
+      }
+      default:
+        return ErrorReply(MakeError(ErrorCode::kInternalError, "route without a handler"));
+    }
+  }();
+  if (fault) {
+    reply.delay_ms = fault->delay_ms.value_or(0);
+    reply.drop_connection = fault->drop_connection;
+  }
+  return reply;
+}
+
+}  // namespace purchase::http

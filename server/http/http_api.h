@@ -1,0 +1,64 @@
+// HttpApi: the Purchase API and the control API over plain request and reply
+// values. It routes, decodes, asks PurchaseService and encodes; it holds no
+// state of its own (no mutex), so one instance serves every HTTP thread.
+// Knowing nothing of sockets, it is tested and fuzzed without a network; the
+// Pistache adapter (pistache_server.h) only copies bytes in and out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error_catalog.h"
+#include "core/purchase_service.h"
+#include "http/request_decoding.h"
+
+namespace purchase::http {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query
+  RawQuery query;
+  std::optional<std::string> authorization;
+  std::optional<std::string> host;
+  std::string body;
+};
+
+struct HttpReply {
+  int status = 200;
+  std::string content_type = "application/json; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  int64_t delay_ms = 0;          // answer this much later (fault rule)
+  bool drop_connection = false;  // close without answering (fault rule)
+};
+
+struct ApiOptions {
+  bool control_enabled = true;
+  std::string control_token;   // empty: the control API needs no token
+  std::string default_authority = "127.0.0.1:8080";  // for URLs when a request has no usable Host
+  size_t max_body_bytes = 64 * 1024;
+  std::string version = "0.1.0";
+};
+
+class HttpApi {
+ public:
+  HttpApi(PurchaseService& service, const ErrorCatalog& errors, ApiOptions options);
+
+  // Answers one request. Never throws: an unexpected exception becomes a
+  // 500 INTERNAL_ERROR reply with a JSON body.
+  HttpReply Handle(const HttpRequest& request);
+
+ private:
+  HttpReply Dispatch(const HttpRequest& request);
+  HttpReply ErrorReply(const Error& error, int status_override = 0) const;
+  HttpReply JsonReply(int status, std::string body) const;
+
+  PurchaseService& service_;
+  const ErrorCatalog& errors_;
+  const ApiOptions options_;
+};
+
+}  // namespace purchase::http

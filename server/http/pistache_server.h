@@ -1,0 +1,45 @@
+// The Pistache adapter: copies each HTTP request into an HttpRequest, asks
+// HttpApi, and writes the HttpReply back. It also works around Pistache 0.0.5:
+// it keeps HTTP/1.1 connections alive for clients that send no Connection
+// header (Pistache answers "Connection: Close" yet keeps the socket, so such
+// clients reconnect for every request), and answers late replies from a timer
+// thread instead of sleeping on an I/O thread (which would stall every
+// connection on it). Routing is HttpApi's, not Pistache's router, which has a
+// data race with several threads in 0.0.5.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/http_api.h"
+
+namespace purchase::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0: pick a free port
+  int threads = 1;
+  bool log_requests = true;
+  // Pistache's own limit on request line + headers + body; past it Pistache
+  // answers 413 itself. HttpApi's JSON 413 (max_body_bytes) comes well before.
+  size_t max_request_bytes = 1024 * 1024;
+};
+
+class PistacheServer {
+ public:
+  PistacheServer(HttpApi& api, ServerOptions options);
+  ~PistacheServer();
+  // Binds and serves `api` on background threads until Stop(); returns the
+  // bound port (the one picked when options.port is 0). Throws
+  // std::runtime_error if the address cannot be bound.
+  uint16_t Start();
+  // Stops serving; replies still waiting for their delay are dropped.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace purchase::http

@@ -1,0 +1,53 @@
+// Decoding of request bodies and query strings into the core's request types.
+//
+// Pure functions: bytes in, a value or the API error out (MALFORMED_JSON for
+// anything that is not a JSON document, REQUEST_VALIDATION_FAILED naming the
+// field for a missing, ill-typed, duplicated or unknown member). This is the
+// layer hostile input meets first, so it is also the fuzzing target.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "core/fault_rules.h"
+#include "core/purchase_service.h"
+#include "core/status.h"
+
+namespace purchase::http {
+
+// Raw query parameters as the HTTP library split them (not yet decoded).
+using RawQuery = std::vector<std::pair<std::string, std::string>>;
+
+// Decodes %XX escapes; nullopt if an escape is malformed or decodes to a NUL
+// byte or invalid UTF-8.
+std::optional<std::string> PercentDecode(std::string_view text);
+
+// The decoded query parameters, after checking that every name is in
+// `allowed` and that `required` ones are present and non-empty.
+Result<std::vector<std::pair<std::string, std::string>>> DecodeQuery(const RawQuery& raw,
+                                                                     std::initializer_list<const char*> allowed,
+                                                                     std::initializer_list<const char*> required);
+// The value of `name` in a decoded query, or "".
+std::string QueryValue(const std::vector<std::pair<std::string, std::string>>& query, std::string_view name);
+
+// Parses a body that must be a JSON object (UTF-8 checked, at most 64 levels deep).
+Result<std::shared_ptr<rapidjson::Document>> ParseJsonObject(std::string_view body);
+
+Result<ValidateRequest> DecodeValidateRequest(const rapidjson::Value& body);
+Result<RegisterRequest> DecodeRegisterRequest(const rapidjson::Value& body);
+Result<FaultRule> DecodeFaultRule(const rapidjson::Value& body);
+// {"seconds": N} -> milliseconds.
+Result<Millis> DecodeClockAdvance(const rapidjson::Value& body);
+// {"now": "<RFC 3339>"} -> instant.
+Result<Millis> DecodeClockSet(const rapidjson::Value& body);
+
+// A string member of `body` if present and a string, else "" (used to match
+// fault rules before the body is validated).
+std::string StringMember(const rapidjson::Value& body, const char* name);
+
+}  // namespace purchase::http

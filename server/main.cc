@@ -1,0 +1,198 @@
+// purchase-server: parses the command line into plain options, loads the
+// fixtures, wires the clock, core and HTTP adapter, and serves until SIGINT or
+// SIGTERM. Start-up errors name the file and line and exit with status 2.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <boost/program_options.hpp>
+
+#include "core/catalog.h"
+#include "core/clock.h"
+#include "core/defects.h"
+#include "core/error_catalog.h"
+#include "core/lifecycle.h"
+#include "core/purchase_service.h"
+#include "http/http_api.h"
+#include "http/pistache_server.h"
+
+#ifndef PURCHASE_SOURCE_FIXTURES
+#define PURCHASE_SOURCE_FIXTURES "fixtures"
+#endif
+#ifndef PURCHASE_VERSION
+#define PURCHASE_VERSION "0.0.0"
+#endif
+
+namespace po = boost::program_options;
+using namespace purchase;
+
+namespace {
+
+// Server time on the real clock: starts at `start` and runs `scale` times as
+// fast as the wall clock (so a person can watch a one-hour fulfillment finish).
+class RealClock final : public Clock {
+ public:
+  RealClock(Millis start, double scale) : start_(start), scale_(scale), origin_(std::chrono::steady_clock::now()) {}
+  Millis Now() const override {
+    const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - origin_).count();
+    return start_ + static_cast<Millis>(elapsed * scale_);
+  }
+
+ private:
+  Millis start_;
+  double scale_;
+  std::chrono::steady_clock::time_point origin_;
+};
+
+Millis WallClockNow() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string DefaultFixtures() {
+  if (std::filesystem::exists("fixtures/catalog.yaml")) return "fixtures";
+  return PURCHASE_SOURCE_FIXTURES;
+}
+
+int Fail(const std::string& message) {
+  std::cerr << "purchase-server: " << message << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description desc(
+      "purchase-server: the deterministic reference server of the HL Connector Purchase API\n\nOptions");
+  std::string host, fixtures, clock_mode, start_time, control_token;
+  int port = 8080, threads = 1;
+  uint64_t seed = 1;
+  double time_scale = 1.0, token_ttl = 900, url_ttl = 600;
+  std::vector<std::string> defect_names;
+  size_t max_body = 64 * 1024;
+  desc.add_options()
+      ("help,h", "show this help and exit")
+      ("version", "print the version and exit")
+      ("host", po::value(&host)->default_value("127.0.0.1"), "address to bind (loopback unless told otherwise)")
+      ("port", po::value(&port)->default_value(8080), "port to bind; 0 picks a free one (printed on stdout)")
+      ("fixtures", po::value(&fixtures)->default_value(DefaultFixtures()), "fixture folder (catalog.yaml and asset files)")
+      ("seed", po::value(&seed)->default_value(1), "seed of the id, token and URL-signing generators")
+      ("threads", po::value(&threads)->default_value(1), "HTTP I/O threads")
+      ("clock", po::value(&clock_mode)->default_value("manual"), "manual (time moves only through /_control/clock) or real")
+      ("time-scale", po::value(&time_scale)->default_value(1.0), "with --clock real: server seconds per wall-clock second")
+      ("start-time", po::value(&start_time), "RFC 3339 start instant (default 2026-01-01T00:00:00Z; real clock: now)")
+      ("token-ttl", po::value(&token_ttl)->default_value(900), "validation token lifetime, seconds of server time")
+      ("url-ttl", po::value(&url_ttl)->default_value(600), "signed URL lifetime, seconds of server time")
+      ("max-body-bytes", po::value(&max_body)->default_value(64 * 1024), "largest request body accepted (413 past it)")
+      ("no-control", "turn the /_control API off (404)")
+      ("control-token", po::value(&control_token), "require 'Authorization: Bearer <token>' on /_control")
+      ("quiet", "do not log one line per request")
+      ("defect", po::value(&defect_names)->composing(), "TEST ONLY: break one rule on purpose (repeatable; needs --allow-defects)")
+      ("allow-defects", "permit --defect")
+      ("list-defects", "list the deliberate defects and exit");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Fail(std::string(e.what()) + " (see --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  if (vm.count("version")) {
+    std::cout << "purchase-server " << PURCHASE_VERSION << "\n";
+    return 0;
+  }
+  if (vm.count("list-defects")) {
+    for (const auto& d : AllDefects()) std::cout << d.name << "\t" << d.description << "\n";
+    return 0;
+  }
+  if (port < 0 || port > 65535) return Fail("--port must be 0..65535");
+  if (threads < 1 || threads > 64) return Fail("--threads must be 1..64");
+  if (clock_mode != "manual" && clock_mode != "real") return Fail("--clock must be 'manual' or 'real', not '" + clock_mode + "'");
+  if (!(time_scale > 0 && time_scale <= 1e6)) return Fail("--time-scale must be > 0");
+  if (!(token_ttl > 0) || !(url_ttl > 0)) return Fail("--token-ttl and --url-ttl must be > 0");
+
+  ServiceOptions service_options;
+  service_options.seed = seed;
+  service_options.token_ttl = static_cast<Millis>(token_ttl * 1000);
+  service_options.url_ttl = static_cast<Millis>(url_ttl * 1000);
+  if (!defect_names.empty() && !vm.count("allow-defects"))
+    return Fail("--defect breaks the contract on purpose and is refused without --allow-defects");
+  for (const auto& name : defect_names) {
+    auto d = ParseDefect(name);
+    if (!d) return Fail("unknown defect '" + name + "' (see --list-defects)");
+    service_options.defects.Enable(*d);
+  }
+
+  std::optional<Millis> start;
+  if (vm.count("start-time")) {
+    start = ParseRfc3339(start_time);
+    if (!start) return Fail("--start-time must be an RFC 3339 instant like 2026-01-01T00:00:00Z");
+  }
+  std::unique_ptr<Clock> clock;
+  if (clock_mode == "manual")
+    clock = std::make_unique<ManualClock>(start.value_or(*ParseRfc3339("2026-01-01T00:00:00Z")));
+  else
+    clock = std::make_unique<RealClock>(start.value_or(WallClockNow()), time_scale);
+
+  try {
+    const Lifecycle& lifecycle = Lifecycle::Builtin();
+    const ErrorCatalog& errors = ErrorCatalog::Builtin();
+    const Catalog catalog = Catalog::Load(fixtures);
+    PurchaseService service(catalog, lifecycle, std::move(clock), service_options);
+
+    http::ApiOptions api_options;
+    api_options.control_enabled = !vm.count("no-control");
+    api_options.control_token = control_token;
+    api_options.max_body_bytes = max_body;
+    api_options.version = PURCHASE_VERSION;
+
+    // Block the stop signals before any server thread starts, so that only
+    // sigwait() below receives them (Pistache's documented shutdown pattern).
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    http::ServerOptions server_options;
+    server_options.host = host;
+    server_options.port = static_cast<uint16_t>(port);
+    server_options.threads = threads;
+    server_options.log_requests = !vm.count("quiet");
+    server_options.max_request_bytes = std::max<size_t>(1024 * 1024, max_body + 16 * 1024);
+
+    api_options.default_authority = host + ":" + std::to_string(port);
+    http::HttpApi api(service, errors, api_options);
+    http::PistacheServer server(api, server_options);
+    uint16_t bound = 0;
+    try {
+      bound = server.Start();
+    } catch (const std::exception& e) {
+      return Fail("cannot listen on " + host + ":" + std::to_string(port) + ": " + e.what());
+    }
+    std::printf("listening on http://%s:%u (clock %s, seed %llu, fixtures %s%s)\n", host.c_str(), bound,
+                clock_mode.c_str(), static_cast<unsigned long long>(seed), fixtures.c_str(),
+                service_options.defects.Any() ? ", DEFECTS ON" : "");
+    std::fflush(stdout);
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    server.Stop();
+    std::fprintf(stderr, "purchase-server: stopped on signal %d after %zu orders\n", sig, service.order_count());
+    return 0;
+  } catch (const SpecError& e) {
+    return Fail(e.what());
+  } catch (const std::exception& e) {
+    return Fail(e.what());
+  }
+}
