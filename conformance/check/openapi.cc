@@ -249,13 +249,13 @@ struct OpenApiSpec::Impl {
         for (const auto& name : req->value.GetArray())
           if (name.IsString() && !value->HasMember(name)) missing += (missing.empty() ? "'" : ", '") + std::string(name.GetString()) + "'";
       detail = "lacks required member " + missing;
-    } else if (keyword == "additionalProperties" && rule && value && value->IsObject()) {
-      std::string extra;
-      auto props = rule->FindMember("properties");
-      for (auto m = value->MemberBegin(); m != value->MemberEnd(); ++m)
-        if (props == rule->MemberEnd() || !props->value.IsObject() || !props->value.HasMember(m->name))
-          extra += (extra.empty() ? "'" : ", '") + std::string(m->name.GetString()) + "'";
-      detail = "has member " + extra + " that the schema does not allow";
+    } else if (keyword == "additionalProperties" && v.GetInvalidDocumentPointer().GetTokenCount() > 0) {
+      // RapidJSON points at the extra member itself; name it on its object.
+      const rapidjson::Pointer& p = v.GetInvalidDocumentPointer();
+      const auto& last = p.GetTokens()[p.GetTokenCount() - 1];
+      const std::string parent = PointerText(rapidjson::Pointer(p.GetTokens(), p.GetTokenCount() - 1));
+      return (parent.empty() ? std::string("body") : "body at " + parent) + " has member '" +
+             std::string(last.name, last.length) + "' that the schema does not allow" + schema_note;
     } else if (keyword == "type" && rule && rule->HasMember("type") && value) {
       detail = "expected " + ToJsonText((*rule)["type"]) + ", got " + TypeName(*value) + " " + got;
     } else if (keyword == "enum" && rule && rule->HasMember("enum")) {

@@ -31,7 +31,7 @@ std::string Diagnostic::ToString() const {
 std::string SuggestClosest(std::string_view word, const std::vector<std::string>& candidates) {
   // Levenshtein distance, case-insensitive; a typo is at most a third of the word.
   auto distance = [](std::string_view a, std::string_view b) {
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    std::vector<size_t> before(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
     for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
     for (size_t i = 1; i <= a.size(); ++i) {
       cur[0] = i;
@@ -39,7 +39,11 @@ std::string SuggestClosest(std::string_view word, const std::vector<std::string>
         const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
                           std::tolower(static_cast<unsigned char>(b[j - 1]));
         cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+        // A swap of two neighbours ("rnu" for "run") is one typo, not two.
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+          cur[j] = std::min(cur[j], before[j - 2] + 1);
       }
+      before = prev;
       std::swap(prev, cur);
     }
     return prev[b.size()];
@@ -53,6 +57,10 @@ std::string SuggestClosest(std::string_view word, const std::vector<std::string>
       best_distance = d;
     }
   }
+  // An abbreviation ("int" for "integer") is a likely slip too.
+  if (best.empty() && word.size() >= 3)
+    for (const auto& c : candidates)
+      if (c.size() > word.size() && c.compare(0, word.size(), word) == 0) return c;
   return best;
 }
 

@@ -1,0 +1,119 @@
+#include "check/lifecycle_tracker.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include "core/lifecycle.h"
+
+namespace conformance {
+namespace {
+
+std::string Fails(std::optional<std::string> failure) { return failure ? *failure : ""; }
+
+rapidjson::Document Json(const char* text) {
+  rapidjson::Document d;
+  d.Parse(text);
+  return d;
+}
+
+BOOST_AUTO_TEST_SUITE(LifecycleTrackerTest)
+
+BOOST_AUTO_TEST_CASE(AllowedTransitionsPass) {
+  LifecycleTracker t(purchase::Lifecycle::Builtin());
+  BOOST_TEST(Fails(t.Observe("o", "PROCESSING", true, "step 1")) == "");
+  BOOST_TEST(Fails(t.Observe("o", "PROCESSING", false, "step 2")) == "");
+  BOOST_TEST(Fails(t.Observe("o", "COMPLETED", false, "step 3")) == "");
+  BOOST_TEST(Fails(t.Observe("o", "CANCELED", false, "step 4")) == "");
+  BOOST_TEST(Fails(t.Observe("o", "CANCELED", false, "step 5")) == "");
+}
+
+BOOST_AUTO_TEST_CASE(IllegalTransitionFailsWithTheObservedHistory) {
+  LifecycleTracker t(purchase::Lifecycle::Builtin());
+  t.Observe("ord_1", "PROCESSING", true, "step 1");
+  t.Observe("ord_1", "COMPLETED", false, "step 2");
+  BOOST_TEST(Fails(t.Observe("ord_1", "PROCESSING", false, "step 3")) ==
+             "order ord_1: spec/lifecycle.yaml allows no way from COMPLETED to PROCESSING; observed: "
+             "PROCESSING (step 1) -> COMPLETED (step 2) -> PROCESSING (step 3)");
+}
+
+BOOST_AUTO_TEST_CASE(ATerminalStateThatChangesFails) {
+  LifecycleTracker t(purchase::Lifecycle::Builtin());
+  t.Observe("ord_1", "PROCESSING", true, "step 1");
+  t.Observe("ord_1", "CANCELED", false, "step 2");
+  BOOST_TEST(Fails(t.Observe("ord_1", "COMPLETED", false, "step 4")) ==
+             "order ord_1: CANCELED is terminal in spec/lifecycle.yaml but changed to COMPLETED; observed: "
+             "PROCESSING (step 1) -> CANCELED (step 2) -> COMPLETED (step 4)");
+}
+
+BOOST_AUTO_TEST_CASE(StatesMissedBetweenTwoPollsAreAllowed) {
+  // PROCESSING -> FAILED -> CANCELED seen as PROCESSING -> CANCELED.
+  LifecycleTracker t(purchase::Lifecycle::Builtin());
+  t.Observe("o", "PROCESSING", true, "step 1");
+  BOOST_TEST(Fails(t.Observe("o", "CANCELED", false, "step 2")) == "");
+}
+
+BOOST_AUTO_TEST_CASE(ANewOrderMustStartInTheEntryState) {
+  LifecycleTracker t(purchase::Lifecycle::Builtin());
+  BOOST_TEST(Fails(t.Observe("o", "COMPLETED", true, "step 1")) ==
+             "order o: a new order must be PROCESSING (spec/lifecycle.yaml entry), got COMPLETED");
+}
+
+BOOST_AUTO_TEST_CASE(AnUnknownStatusFails) {
+  LifecycleTracker t(purchase::Lifecycle::Builtin());
+  BOOST_TEST(Fails(t.Observe("o", "DONE", false, "step 1")).find("'DONE' is not a state") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(ResetForgetsOrdersSoReusedIdsStartAfresh) {
+  LifecycleTracker t(purchase::Lifecycle::Builtin());
+  t.Observe("o", "PROCESSING", true, "step 1");
+  t.Observe("o", "CANCELED", false, "step 2");
+  t.Forget();
+  BOOST_TEST(Fails(t.Observe("o", "PROCESSING", true, "step 4")) == "");
+}
+
+BOOST_AUTO_TEST_CASE(ObserveBodyFindsTheOrderInAResponse) {
+  LifecycleTracker t(purchase::Lifecycle::Builtin());
+  auto created = Json(R"({"order_id":"o","status":"PROCESSING"})");
+  BOOST_TEST(t.ObserveBody(created, true, "step 1").empty());
+  auto back = Json(R"({"order_id":"o","status":"COMPLETED"})");
+  BOOST_TEST(t.ObserveBody(back, false, "step 2").empty());
+  auto wrong = Json(R"({"order_id":"o","status":"PROCESSING"})");
+  BOOST_TEST(t.ObserveBody(wrong, false, "step 3").size() == 1u);
+  auto error = Json(R"({"error":{"code":"DUPLICATE_PURCHASE","order_id":"o"}})");
+  BOOST_TEST(t.ObserveBody(error, false, "step 4").empty());
+}
+
+BOOST_AUTO_TEST_CASE(AReportedHistoryIsCheckedTransitionByTransition) {
+  LifecycleTracker t(purchase::Lifecycle::Builtin());
+  auto good = Json(R"({"order_id":"o","status":"CANCELED","history":[
+      {"from":null,"to":"PROCESSING","at":"2026-01-01T00:00:00Z","cause":"register"},
+      {"from":"PROCESSING","to":"COMPLETED","at":"2026-01-01T00:00:05Z","cause":"fulfillment_succeeded"},
+      {"from":"COMPLETED","to":"CANCELED","at":"2026-01-01T00:00:05.500Z","cause":"vendor_cancel"}]})");
+  BOOST_TEST(t.ObserveBody(good, false, "step 1").empty());
+
+  LifecycleTracker u(purchase::Lifecycle::Builtin());
+  auto bad = Json(R"({"order_id":"o","status":"COMPLETED","history":[
+      {"from":null,"to":"PROCESSING","at":"2026-01-01T00:00:05Z","cause":"register"},
+      {"from":"PROCESSING","to":"COMPLETED","at":"2026-01-01T00:00:01Z","cause":"vendor_cancel"}]})");
+  const auto failures = u.ObserveBody(bad, false, "step 1");
+  BOOST_REQUIRE_EQUAL(failures.size(), 2u);
+  BOOST_TEST(failures[0] == "order o: reported history entry 1: PROCESSING -> COMPLETED has cause 'vendor_cancel' "
+                            "but spec/lifecycle.yaml says 'fulfillment_succeeded'");
+  BOOST_TEST(failures[1] == "order o: reported history entry 1 goes back in time");
+}
+
+BOOST_AUTO_TEST_CASE(AReportedHistoryMustContainEveryObservedState) {
+  LifecycleTracker t(purchase::Lifecycle::Builtin());
+  t.Observe("o", "PROCESSING", true, "step 1");
+  t.Observe("o", "COMPLETED", false, "step 2");
+  auto history = Json(R"({"order_id":"o","status":"CANCELED","history":[
+      {"from":null,"to":"PROCESSING","at":"2026-01-01T00:00:00Z","cause":"register"},
+      {"from":"PROCESSING","to":"CANCELED","at":"2026-01-01T00:00:01Z","cause":"vendor_cancel"}]})");
+  const auto failures = t.ObserveBody(history, false, "step 3");
+  BOOST_REQUIRE_EQUAL(failures.size(), 1u);
+  BOOST_TEST(failures[0] == "order o: reported history never shows COMPLETED, which was observed at step 2");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace conformance

@@ -1,0 +1,161 @@
+#include "check/openapi.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include "core/lifecycle.h"
+#include "testing/test_support.h"
+
+namespace conformance {
+namespace {
+
+const OpenApiSpec& Mini() {
+  static const auto spec = OpenApiSpec::Parse(ReadTestFile(TestData("mini_spec/openapi.yaml")), "mini_spec/openapi.yaml");
+  return *spec;
+}
+
+const HeaderList kJson = {{"Content-Type", "application/json; charset=utf-8"}};
+
+std::vector<std::string> Judge(const char* method, const char* path, int status, const std::string& body,
+                               HeaderList headers = kJson, const OpenApiSpec& spec = Mini()) {
+  ResponseToJudge r;
+  r.method = method;
+  r.path = path;
+  r.status = status;
+  r.headers = &headers;
+  r.body = body;
+  return spec.Judge(r);
+}
+
+std::string One(const std::vector<std::string>& failures) {
+  BOOST_REQUIRE_EQUAL(failures.size(), 1u);
+  return failures[0];
+}
+
+BOOST_AUTO_TEST_SUITE(OpenApiTest)
+
+BOOST_AUTO_TEST_CASE(AConformingResponsePasses) {
+  BOOST_TEST(Judge("GET", "/orders/ord_1", 200, R"({"order_id":"ord_1","status":"COMPLETED"})").empty());
+}
+
+BOOST_AUTO_TEST_CASE(AnUndocumentedStatusFails) {
+  BOOST_TEST(One(Judge("GET", "/orders/ord_1", 500, R"({})")) ==
+             "status 500 is not documented for GET /orders/{id} (documented: 200, 202, 404)");
+}
+
+BOOST_AUTO_TEST_CASE(AStatusRangeDocumentsEveryStatusInIt) {
+  BOOST_TEST(Judge("POST", "/orders", 422, R"({"error":{"code":"BAD_REQUEST","message":"m"}})").empty());
+}
+
+BOOST_AUTO_TEST_CASE(ABodyLackingARequiredMemberFailsNamingIt) {
+  BOOST_TEST(One(Judge("GET", "/orders/ord_1", 200, R"({"order_id":"ord_1"})")) ==
+             "200 of GET /orders/{id}: body lacks required member 'status' (schema #/components/schemas/Order)");
+}
+
+BOOST_AUTO_TEST_CASE(AnExtraMemberFailsWhenTheSchemaForbidsIt) {
+  BOOST_TEST(One(Judge("GET", "/orders/ord_1", 200, R"({"order_id":"ord_1","status":"COMPLETED","x":1})")) ==
+             "200 of GET /orders/{id}: body has member 'x' that the schema does not allow (schema "
+             "#/components/schemas/Order)");
+}
+
+BOOST_AUTO_TEST_CASE(AValueOutsideTheEnumFails) {
+  BOOST_TEST(One(Judge("GET", "/orders/ord_1", 200, R"({"order_id":"ord_1","status":"DONE"})")) ==
+             "200 of GET /orders/{id}: body at /status \"DONE\" is not one of "
+             "[\"PROCESSING\",\"COMPLETED\",\"FAILED\",\"CANCELED\"] (schema #/components/schemas/Order/properties/status)");
+}
+
+BOOST_AUTO_TEST_CASE(PatternsUseEcmaScriptRegexes) {
+  // \d is not understood by RapidJSON's own regex engine; the runner uses std::regex.
+  BOOST_TEST(One(Judge("GET", "/orders/ord_1", 200, R"({"order_id":"ord_x","status":"COMPLETED"})"))
+                 .find("does not match") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(NullableAcceptsNullAndTheType) {
+  BOOST_TEST(Judge("GET", "/orders/ord_1", 200, R"({"order_id":"ord_1","status":"COMPLETED","note":null})").empty());
+  BOOST_TEST(Judge("GET", "/orders/ord_1", 200, R"({"order_id":"ord_1","status":"COMPLETED","note":"n"})").empty());
+  BOOST_TEST(Judge("GET", "/orders/ord_1", 200, R"({"order_id":"ord_1","status":"COMPLETED","note":1})").size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(NullableRefAcceptsNullAndTheReferencedSchema) {
+  BOOST_TEST(Judge("GET", "/orders/ord_1", 200, R"({"order_id":"ord_1","status":"COMPLETED","shipped":null})").empty());
+  BOOST_TEST(Judge("GET", "/orders/ord_1", 200,
+                   R"({"order_id":"ord_1","status":"COMPLETED","shipped":{"carrier":"c"}})").empty());
+  BOOST_TEST(Judge("GET", "/orders/ord_1", 200, R"({"order_id":"ord_1","status":"COMPLETED","shipped":{}})").size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(ARequiredHeaderThatIsMissingFails) {
+  BOOST_TEST(One(Judge("GET", "/orders/ord_1", 202, R"({"order_id":"ord_1","status":"PROCESSING"})")) ==
+             "202 of GET /orders/{id}: required header Retry-After is missing");
+}
+
+BOOST_AUTO_TEST_CASE(AHeaderIsCheckedAgainstItsSchema) {
+  HeaderList h = kJson;
+  h.emplace_back("Retry-After", "soon");
+  BOOST_TEST(One(Judge("GET", "/orders/ord_1", 202, R"({"order_id":"ord_1","status":"PROCESSING"})", h)) ==
+             "202 of GET /orders/{id}: header Retry-After: 'soon' is not an integer");
+  h.back().second = "0";
+  BOOST_TEST(One(Judge("GET", "/orders/ord_1", 202, R"({"order_id":"ord_1","status":"PROCESSING"})", h))
+                 .find("violates minimum 1") != std::string::npos);
+  h.back().second = "3";
+  BOOST_TEST(Judge("GET", "/orders/ord_1", 202, R"({"order_id":"ord_1","status":"PROCESSING"})", h).empty());
+}
+
+BOOST_AUTO_TEST_CASE(AnUndocumentedContentTypeFails) {
+  BOOST_TEST(One(Judge("GET", "/orders/ord_1", 404, "not found", {{"Content-Type", "text/plain"}})) ==
+             "404 of GET /orders/{id}: Content-Type 'text/plain' is not documented (documented: application/json)");
+}
+
+BOOST_AUTO_TEST_CASE(AWildcardMediaTypeAcceptsAnyBytes) {
+  BOOST_TEST(Judge("GET", "/orders/ord_1/file", 200, "%PDF-1.4", {{"Content-Type", "application/pdf"}}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(AnErrorCodeOutsideXErrorCodesFails) {
+  BOOST_TEST(One(Judge("GET", "/orders/x", 404, R"({"error":{"code":"NOT_FOUND","message":"m"}})")) ==
+             "404 of GET /orders/{id}: error code NOT_FOUND is not documented for this response (x-error-codes: "
+             "ORDER_NOT_FOUND)");
+}
+
+BOOST_AUTO_TEST_CASE(ABodyThatIsNotJsonFails) {
+  BOOST_TEST(One(Judge("GET", "/orders/x", 404, "{oops")).find("the body is not JSON") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(AnUndocumentedPathFailsWithAHint) {
+  BOOST_TEST(One(Judge("GET", "/nope", 404, "{}")).find("documents no operation GET /nope") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(LiteralPathSegmentsWinOverTemplates) {
+  BOOST_TEST(Mini().FindOperation("GET", "/orders/ord_1/file") == "/orders/{id}/file");
+  BOOST_TEST(Mini().FindOperation("GET", "/orders/ord_1") == "/orders/{id}");
+  BOOST_TEST(Mini().FindOperation("GET", "/orders/") == "");
+}
+
+BOOST_AUTO_TEST_CASE(ARefThatPointsNowhereIsASpecErrorWithItsLine) {
+  const char* broken = "openapi: 3.0.3\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          $ref: '#/components/responses/Nope'\n";
+  try {
+    OpenApiSpec::Parse(broken, "b.yaml");
+    BOOST_FAIL("expected a SpecError");
+  } catch (const purchase::SpecError& e) {
+    BOOST_TEST(std::string(e.what()) == "b.yaml:7:17: error: $ref '#/components/responses/Nope' points nowhere (only #/... refs are supported)");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(OneOfFailureExplainsEachAlternative) {
+  // spec/openapi.yaml's info 200 is oneOf OrderCompleted / OrderCanceled.
+  const auto spec = OpenApiSpec::Parse(ReadTestFile(CONFORMANCE_OPENAPI), "spec/openapi.yaml");
+  const auto f = One(Judge("GET", "/purchase/info", 200,
+                           R"({"order_id":"ord_0123456789abcdef","vendor_order_id":"v","asset_id":"a","quantity":1,)"
+                           R"("status":"PROCESSING","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"})",
+                           kJson, *spec));
+  BOOST_TEST(f.find("matches none of the oneOf alternatives") != std::string::npos, f);
+  BOOST_TEST(f.find("#/components/schemas/OrderCompleted:") != std::string::npos, f);
+  BOOST_TEST(f.find("#/components/schemas/OrderCanceled:") != std::string::npos, f);
+}
+
+BOOST_AUTO_TEST_CASE(TheProjectSpecCompiles) {
+  const auto spec = OpenApiSpec::Parse(ReadTestFile(CONFORMANCE_OPENAPI), "spec/openapi.yaml");
+  BOOST_TEST(spec->FindOperation("GET", "/_control/orders/ord_1/history") == "/_control/orders/{order_id}/history");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace conformance

@@ -1,0 +1,121 @@
+#include "cli.h"
+
+#include <sstream>
+
+#include <boost/test/unit_test.hpp>
+
+#include "testing/fake_http_client.h"
+#include "testing/test_support.h"
+
+namespace conformance {
+namespace {
+
+struct Outcome {
+  int code;
+  std::string out, err;
+};
+
+// Runs the program in-process; requests go to `client` when given.
+Outcome RunMain(std::vector<std::string> args, FakeHttpClient* client = nullptr) {
+  Environment env;
+  if (client)
+    env.new_client = [client](const HttpClientOptions&) -> std::unique_ptr<HttpClient> {
+      struct Borrowed final : HttpClient {
+        FakeHttpClient* c;
+        explicit Borrowed(FakeHttpClient* x) : c(x) {}
+        HttpResponse Send(const HttpRequest& r) override { return c->Send(r); }
+      };
+      return std::make_unique<Borrowed>(client);
+    };
+  std::ostringstream out, err;
+  const int code = Main(args, out, err, env);
+  return Outcome{code, out.str(), err.str()};
+}
+
+void ServeMiniTarget(FakeHttpClient& c, const std::string& status) {
+  c.OnJson("GET", "/_control", 200, R"({"capabilities":["reset"],"clock":"manual","version":"1"})");
+  c.OnJson("GET", "/orders/ord_1", 200, R"({"order_id":"ord_1","status":")" + status + "\"}");
+}
+
+std::vector<std::string> RunArgs(const std::string& target) {
+  return {"run", "--target", target, "--token", "t", "--spec-dir", TestData("mini_spec"), TestData("good")};
+}
+
+BOOST_AUTO_TEST_SUITE(CliTest)
+
+BOOST_AUTO_TEST_CASE(AllScenariosPassingExitsZero) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "COMPLETED");
+  auto r = RunMain(RunArgs("http://fake"), &c);
+  BOOST_TEST(r.code == kExitPass, r.out << r.err);
+  BOOST_TEST(r.out.find("PASS ") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(AFailingScenarioExitsOne) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "CANCELED");
+  auto r = RunMain(RunArgs("http://fake"), &c);
+  BOOST_TEST(r.code == kExitFail, r.out << r.err);
+  BOOST_TEST(r.out.find("ping.yaml:5:34: error: step 1 \"GET /orders/ord_1\": body /status: expected \"COMPLETED\", got \"CANCELED\"") !=
+             std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(AnUnreachableTargetExitsThree) {
+  // Port 1 on loopback: nothing listens there, the connection is refused.
+  auto r = RunMain(RunArgs("http://127.0.0.1:1"));
+  BOOST_TEST(r.code == kExitUnreachable, r.out << r.err);
+  BOOST_TEST(r.err.find("cannot reach http://127.0.0.1:1") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(ABrokenScenarioFileExitsTwoWithItsLocationBeforeAnythingIsSent) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "COMPLETED");
+  auto r = RunMain({"run", "--target", "http://fake", "--token", "t", TestData("bad_scenarios/duplicate_key.yaml")}, &c);
+  BOOST_TEST(r.code == kExitUsage);
+  BOOST_TEST(r.err.find("bad_scenarios/duplicate_key.yaml:6:7: error: duplicate key 'status'") != std::string::npos, r.err);
+  BOOST_TEST(c.requests().empty());
+}
+
+BOOST_AUTO_TEST_CASE(ValidateExitsTwoOnABrokenFileAndZeroOnGoodOnes) {
+  BOOST_TEST(RunMain({"validate", TestData("bad_scenarios/unknown_key_typo.yaml")}).code == kExitUsage);
+  auto good = RunMain({"validate", TestData("good")});
+  BOOST_TEST(good.code == kExitPass);
+  BOOST_TEST(good.out == "1 scenario OK\n");
+}
+
+BOOST_AUTO_TEST_CASE(UsageErrorsExitTwo) {
+  BOOST_TEST(RunMain({}).code == kExitUsage);
+  BOOST_TEST(RunMain({"run", "--token", "t"}).code == kExitUsage);                         // no --target
+  BOOST_TEST(RunMain({"run", "--target", "http://x"}).code == kExitUsage);                 // no --token
+  BOOST_TEST(RunMain({"run", "--target", "ftp://x", "--token", "t"}).code == kExitUsage);  // not http
+  BOOST_TEST(RunMain({"run", "--target", "http://x", "--token", "t", "--jobs", "0"}).code == kExitUsage);
+  BOOST_TEST(RunMain({"run", "--target", "http://x", "--token", "t", "--report", "xml=f"}).code == kExitUsage);
+  BOOST_TEST(RunMain({"run", "--bogus"}).code == kExitUsage);
+  auto typo = RunMain({"rnu"});
+  BOOST_TEST(typo.code == kExitUsage);
+  BOOST_TEST(typo.err.find("did you mean 'run'?") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(ATagFilterThatMatchesNothingIsAUsageError) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "COMPLETED");
+  auto args = RunArgs("http://fake");
+  args.push_back("--tag");
+  args.push_back("no-such-tag");
+  BOOST_TEST(RunMain(args, &c).code == kExitUsage);
+}
+
+BOOST_AUTO_TEST_CASE(HelpAndVersionExitZero) {
+  auto help = RunMain({"--help"});
+  BOOST_TEST(help.code == kExitPass);
+  BOOST_TEST(help.out.find("usage: conformance run") != std::string::npos);
+  BOOST_TEST(RunMain({"run", "--help"}).out.find("--token-b") != std::string::npos);
+  auto version = RunMain({"--version"});
+  BOOST_TEST(version.code == kExitPass);
+  BOOST_TEST(version.out.rfind("conformance ", 0) == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace conformance

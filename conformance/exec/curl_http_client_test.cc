@@ -1,0 +1,190 @@
+// The libcurl client against a hand-written socket server that misbehaves on
+// purpose: a target that never answers, hangs up, or sends too much must
+// produce a failed step, never a crash or a hang.
+#include "exec/http_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include <boost/test/unit_test.hpp>
+
+namespace conformance {
+namespace {
+
+// Accepts connections on a loopback port and hands each request (head and
+// body as read) to `reply`, which writes to the socket or not. Counts
+// connections. Stops when destroyed.
+class ScriptedServer {
+ public:
+  using Reply = std::function<void(int fd, const std::string& request)>;
+
+  explicit ScriptedServer(Reply reply) : reply_(std::move(reply)) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    listen(listen_fd_, 8);
+    socklen_t len = sizeof addr;
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~ScriptedServer() {
+    stop_ = true;
+    shutdown(listen_fd_, SHUT_RDWR);
+    close(listen_fd_);
+    thread_.join();
+  }
+  std::string url(const std::string& path = "/x") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  int connections() const { return connections_; }
+  std::string last_request() const { return last_request_; }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      const int fd = accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) return;
+      ++connections_;
+      std::string buffer;
+      char chunk[65536];
+      while (!stop_) {
+        const size_t head_end = buffer.find("\r\n\r\n");
+        if (head_end != std::string::npos) {
+          size_t length = 0;
+          const size_t cl = buffer.find("Content-Length: ");
+          if (cl != std::string::npos && cl < head_end) length = std::stoul(buffer.substr(cl + 16));
+          if (buffer.size() >= head_end + 4 + length) {
+            last_request_ = buffer.substr(0, head_end + 4 + length);
+            buffer.erase(0, head_end + 4 + length);
+            reply_(fd, last_request_);
+            continue;
+          }
+        }
+        const ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n <= 0) break;
+        buffer.append(chunk, static_cast<size_t>(n));
+      }
+      close(fd);
+    }
+  }
+
+  Reply reply_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  std::string last_request_;
+};
+
+void Write(int fd, const std::string& s) {
+  size_t done = 0;
+  while (done < s.size()) {
+    const ssize_t n = write(fd, s.data() + done, s.size() - done);
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+void Ok(int fd, const std::string&) {
+  Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+}
+
+HttpRequest Get(const std::string& url) {
+  HttpRequest r;
+  r.method = "GET";
+  r.url = url;
+  return r;
+}
+
+BOOST_AUTO_TEST_SUITE(CurlHttpClientTest)
+
+BOOST_AUTO_TEST_CASE(CurlClientReadsStatusHeadersAndBody) {
+  ScriptedServer server(Ok);
+  auto client = NewCurlHttpClient({});
+  const HttpResponse r = client->Send(Get(server.url()));
+  BOOST_TEST((r.error == TransportError::kNone));
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.body == "{}");
+  BOOST_TEST(*FindHeader(r.headers, "content-type") == "application/json");
+}
+
+BOOST_AUTO_TEST_CASE(CurlClientKeepsOneConnectionAliveAcrossRequests) {
+  ScriptedServer server(Ok);
+  auto client = NewCurlHttpClient({});
+  for (int i = 0; i < 3; ++i) BOOST_TEST(client->Send(Get(server.url())).status == 200);
+  BOOST_TEST(server.connections() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(CurlClientSendsAnEmptyExpectHeaderWithLargeBodies) {
+  ScriptedServer server(Ok);
+  auto client = NewCurlHttpClient({});
+  HttpRequest post = Get(server.url());
+  post.method = "POST";
+  post.body.assign(2 << 20, 'x');
+  post.has_body = true;
+  const auto start = std::chrono::steady_clock::now();
+  BOOST_TEST(client->Send(post).status == 200);
+  BOOST_TEST(server.last_request().find("Expect:") == std::string::npos);
+  BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::milliseconds(900)));
+}
+
+BOOST_AUTO_TEST_CASE(CurlClientStopsReadingPastTheBodyLimit) {
+  ScriptedServer server([](int fd, const std::string&) {
+    Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n" + std::string(50000, 'a'));
+    shutdown(fd, SHUT_WR);
+  });
+  HttpClientOptions options;
+  options.max_body_bytes = 1000;
+  auto client = NewCurlHttpClient(options);
+  const HttpResponse r = client->Send(Get(server.url()));
+  BOOST_TEST((r.error == TransportError::kTooLarge));
+  BOOST_TEST(r.body.size() <= 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(CurlClientRefusesADeclaredLengthPastTheLimit) {
+  ScriptedServer server([](int fd, const std::string&) {
+    Write(fd, "HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\nabc");
+    shutdown(fd, SHUT_WR);
+  });
+  HttpClientOptions options;
+  options.max_body_bytes = 1000;
+  const HttpResponse r = NewCurlHttpClient(options)->Send(Get(server.url()));
+  BOOST_TEST((r.error == TransportError::kTooLarge));
+}
+
+BOOST_AUTO_TEST_CASE(CurlClientTimesOutOnASilentServer) {
+  ScriptedServer server([](int, const std::string&) {});  // reads the request, never answers
+  HttpClientOptions options;
+  options.timeout_ms = 300;
+  const auto start = std::chrono::steady_clock::now();
+  const HttpResponse r = NewCurlHttpClient(options)->Send(Get(server.url()));
+  BOOST_TEST((r.error == TransportError::kTimeout));
+  BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(3)));
+}
+
+BOOST_AUTO_TEST_CASE(CurlClientReportsAHangUpAsNoReply) {
+  ScriptedServer server([](int fd, const std::string&) { shutdown(fd, SHUT_RDWR); });
+  HttpRequest r = Get(server.url());
+  r.fresh_connection = true;
+  const HttpResponse response = NewCurlHttpClient({})->Send(r);
+  BOOST_TEST((response.error == TransportError::kNoReply), response.error_message);
+}
+
+BOOST_AUTO_TEST_CASE(CurlClientReportsARefusedConnectionAsCannotConnect) {
+  const HttpResponse r = NewCurlHttpClient({})->Send(Get("http://127.0.0.1:1/x"));
+  BOOST_TEST((r.error == TransportError::kCannotConnect));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace conformance

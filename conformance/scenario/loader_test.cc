@@ -1,0 +1,145 @@
+#include "scenario/loader.h"
+
+#include <filesystem>
+
+#include <boost/test/unit_test.hpp>
+
+#include "testing/test_support.h"
+
+namespace conformance {
+namespace {
+
+std::string Errors(const LoadResult& r) {
+  std::string out;
+  for (const auto& d : r.errors) out += d.ToString() + "\n";
+  return out;
+}
+
+const char kShared[] = R"(
+register:
+  params: {vendor_order_id: ~, asset_id: asset-basic}
+  steps:
+    - request: POST /purchase/register
+      body: {asset_id: "${asset_id}", vendor_order_id: "${vendor_order_id}"}
+      expect: 201
+      capture: {order_id: /order_id}
+)";
+
+BOOST_AUTO_TEST_SUITE(LoaderTest)
+
+BOOST_AUTO_TEST_CASE(LoaderRejectsDuplicateKeys) {
+  auto r = LoadScenarioText("steps:\n  - request: GET /a\n    expect: 200\n    expect: 201\n", "s.yaml");
+  BOOST_TEST(Errors(r) == "s.yaml:4:5: error: duplicate key 'expect' in request step (first at line 3)\n");
+}
+
+BOOST_AUTO_TEST_CASE(LoaderSuggestsTheClosestKeyForATypo) {
+  auto r = LoadScenarioText("steps:\n  - request: GET /a\n    expect: {stauts: 200}\n", "s.yaml");
+  BOOST_TEST(Errors(r) == "s.yaml:3:14: error: unknown key 'stauts' in expect; did you mean 'status'?\n");
+}
+
+BOOST_AUTO_TEST_CASE(LoaderRejectsAVariableUsedBeforeItIsDefined) {
+  auto r = LoadScenarioText(
+      "steps:\n  - request: GET /purchase/info?order_id=${order_id}\n  - request: POST /x\n    capture: {order_id: /order_id}\n",
+      "s.yaml");
+  BOOST_TEST(Errors(r) == "s.yaml:2:14: error: undefined variable 'order_id' (define it in vars:, capture it, or pass it with with:)\n");
+}
+
+BOOST_AUTO_TEST_CASE(LoaderReportsYamlSyntaxErrorsWithLineAndColumn) {
+  auto r = LoadScenarioText("steps:\n  - request: [GET\n", "s.yaml");
+  BOOST_REQUIRE_EQUAL(r.errors.size(), 1u);
+  BOOST_TEST(r.errors[0].where.line == 3);
+}
+
+BOOST_AUTO_TEST_CASE(QuotedNumbersStayStringsAndPlainOnesAreNumbers) {
+  auto r = LoadScenarioText("steps:\n  - request: POST /a\n    body: {a: 1, b: \"1\", c: 1.5, d: true, e: ~, f: 203.0.113.7}\n", "s.yaml");
+  BOOST_REQUIRE_MESSAGE(r.errors.empty(), Errors(r));
+  const auto& members = r.scenarios[0].steps[0].request.body->members;
+  BOOST_TEST((members[0].second.kind == TemplateValue::Kind::kNumber));
+  BOOST_TEST((members[1].second.kind == TemplateValue::Kind::kString));
+  BOOST_TEST((members[2].second.kind == TemplateValue::Kind::kNumber));
+  BOOST_TEST((members[3].second.kind == TemplateValue::Kind::kBool));
+  BOOST_TEST((members[4].second.kind == TemplateValue::Kind::kNull));
+  BOOST_TEST((members[5].second.kind == TemplateValue::Kind::kString));
+}
+
+BOOST_AUTO_TEST_CASE(IncludeExpandsTheSequenceWithItsParameters) {
+  auto r = LoadScenarioText(
+      "steps:\n  - include: register\n    with: {vendor_order_id: v-1}\n  - request: GET /purchase/info?order_id=${order_id}\n",
+      "s.yaml", {{"_shared/seq.yaml", kShared}});
+  BOOST_REQUIRE_MESSAGE(r.errors.empty(), Errors(r));
+  const Scenario& s = r.scenarios[0];
+  BOOST_REQUIRE_EQUAL(s.steps.size(), 3u);  // set parameters, register, info
+  BOOST_TEST((s.steps[0].kind == Step::Kind::kSet));
+  BOOST_REQUIRE_EQUAL(s.steps[0].assignments.size(), 2u);  // the given one and the default
+  BOOST_TEST(s.steps[1].where.file == "_shared/seq.yaml");
+  BOOST_REQUIRE_EQUAL(s.steps[1].included_from.size(), 1u);
+  BOOST_TEST(s.steps[1].included_from[0].ToString() == "s.yaml:2:5");
+}
+
+BOOST_AUTO_TEST_CASE(IncludeWithoutARequiredParameterIsAnError) {
+  auto r = LoadScenarioText("steps:\n  - include: register\n", "s.yaml", {{"_shared/seq.yaml", kShared}});
+  BOOST_TEST(Errors(r) ==
+             "s.yaml:2:5: error: sequence 'register' needs parameter 'vendor_order_id' (with: {vendor_order_id: ...})\n");
+}
+
+BOOST_AUTO_TEST_CASE(IncludeOfAnUnknownSequenceSuggestsTheClosest) {
+  auto r = LoadScenarioText("steps:\n  - include: registr\n", "s.yaml", {{"_shared/seq.yaml", kShared}});
+  BOOST_TEST(Errors(r) == "s.yaml:2:14: error: unknown sequence 'registr'; did you mean 'register'?\n");
+}
+
+BOOST_AUTO_TEST_CASE(ControlStepsImplyCapabilitiesAndRunningAlone) {
+  auto r = LoadScenarioText("steps:\n  - control: reset\n  - control: {advance: 5}\n  - control: {add_fault: {match: {}, effect: {status: 503}}}\n", "s.yaml");
+  BOOST_REQUIRE_MESSAGE(r.errors.empty(), Errors(r));
+  const Scenario& s = r.scenarios[0];
+  BOOST_TEST(s.requires_caps == (std::vector<std::string>{"clock", "faults", "reset"}), boost::test_tools::per_element());
+  BOOST_TEST(s.exclusive);
+  BOOST_TEST(s.adds_faults);
+  BOOST_TEST(s.steps[1].request.target == "/_control/clock/advance");
+}
+
+BOOST_AUTO_TEST_CASE(UsingTheSecondVendorRequiresIt) {
+  auto r = LoadScenarioText("steps:\n  - request: GET /a\n    auth: vendor_b\n", "s.yaml");
+  BOOST_REQUIRE_MESSAGE(r.errors.empty(), Errors(r));
+  BOOST_TEST(r.scenarios[0].requires_caps == (std::vector<std::string>{kSecondVendorCapability}),
+             boost::test_tools::per_element());
+  BOOST_TEST(!r.scenarios[0].exclusive);
+}
+
+BOOST_AUTO_TEST_CASE(AMapUsedAsAValueMustBeAMatcher) {
+  auto r = LoadScenarioText("steps:\n  - request: GET /a\n    expect:\n      body:\n        /error: {code: X}\n", "s.yaml");
+  BOOST_REQUIRE_EQUAL(r.errors.size(), 1u);
+  BOOST_TEST(r.errors[0].message.find("{equals: {...}}") != std::string::npos);
+}
+
+// Golden files: each bad scenario in testdata/bad_scenarios/ sits beside the
+// exact diagnostics it must produce (.expected). Paths are relative to
+// testdata/, the tests' working directory.
+BOOST_AUTO_TEST_CASE(BadScenarioFilesProduceTheirExactDiagnostics) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(CONFORMANCE_TESTDATA) / "bad_scenarios";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.path().extension() == ".yaml" && e.path().parent_path().filename() != "_shared") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  BOOST_REQUIRE(files.size() >= 5);
+  for (const auto& f : files) {
+    const std::string relative = fs::relative(f, CONFORMANCE_TESTDATA).generic_string();
+    fs::current_path(CONFORMANCE_TESTDATA);
+    const std::string actual = Errors(LoadScenarios({relative}));
+    fs::path expected_path = f;
+    expected_path.replace_extension(".expected");
+    if (std::getenv("CONFORMANCE_UPDATE_GOLDEN")) std::ofstream(expected_path) << actual;
+    BOOST_TEST(actual == ReadTestFile(expected_path.string()), "golden " << relative);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(TheShippedScenariosAreValid) {
+  auto r = LoadScenarios({std::string(CONFORMANCE_SOURCE_DIR) + "/scenarios"});
+  BOOST_TEST(Errors(r) == "");
+  BOOST_TEST(r.scenarios.size() >= 5u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace conformance

@@ -1,0 +1,62 @@
+#include "scenario/template.h"
+
+#include <boost/test/unit_test.hpp>
+
+namespace conformance {
+namespace {
+
+TemplateValue String(const std::string& text) {
+  TemplateValue v;
+  v.kind = TemplateValue::Kind::kString;
+  v.text = text;
+  return v;
+}
+
+BOOST_AUTO_TEST_SUITE(TemplateTest)
+
+BOOST_AUTO_TEST_CASE(WholeReferenceKeepsTheVariablesJsonType) {
+  Variables vars;
+  rapidjson::Document five;
+  five.Parse("5");
+  vars.SetJson("qty", five);
+  rapidjson::Document out;
+  std::string missing;
+  BOOST_REQUIRE(vars.Render(String("${qty}"), out, out.GetAllocator(), &missing));
+  BOOST_TEST(out.IsInt());
+  BOOST_TEST(out.GetInt() == 5);
+}
+
+BOOST_AUTO_TEST_CASE(ReferenceInsideTextSplicesTheValueAsText) {
+  Variables vars;
+  vars.SetString("id", "ord_1");
+  rapidjson::Document n;
+  n.Parse("2");
+  vars.SetJson("n", n);
+  std::string missing;
+  BOOST_TEST(*vars.Interpolate("/x?order_id=${id}&n=${n}", &missing) == "/x?order_id=ord_1&n=2");
+}
+
+BOOST_AUTO_TEST_CASE(DoubleDollarIsALiteralReference) {
+  Variables vars;
+  std::string missing;
+  BOOST_TEST(*vars.Interpolate("cost $${price}", &missing) == "cost ${price}");
+  BOOST_TEST(ParseTemplate("$${x}").names.empty());
+}
+
+BOOST_AUTO_TEST_CASE(UnsetVariableIsReportedByName) {
+  Variables vars;
+  std::string missing;
+  BOOST_TEST(!vars.Interpolate("a ${nope} b", &missing).has_value());
+  BOOST_TEST(missing == "nope");
+}
+
+BOOST_AUTO_TEST_CASE(MalformedReferenceIsAnError) {
+  BOOST_TEST(!ParseTemplate("x ${oops").error.empty());
+  BOOST_TEST(!ParseTemplate("${9lives}").error.empty());
+  BOOST_TEST(ParseTemplate("${ok_1}").error.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace conformance
