@@ -79,14 +79,13 @@ class ScenarioExecution {
     if (result.outcome != Outcome::kFailed) {
       int number = 0;
       for (const Step& step : scenario_.steps) {
-        ++number;
         if (step.kind == Step::Kind::kSet) {
           bool ok = true;
           for (const auto& [name, value] : step.assignments) ok = ok && Assign(name, value, &result);
           if (!ok) break;
           continue;
         }
-        result.steps.push_back(RunStep(step, number));
+        result.steps.push_back(RunStep(step, ++number));  // numbered like "step N of M"
         if (result.steps.back().outcome == Outcome::kFailed) {
           result.outcome = Outcome::kFailed;
           break;
