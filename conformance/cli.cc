@@ -149,7 +149,10 @@ int List(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     };
     if (!sc.tags.empty()) out << "  [" << join(sc.tags) << "]";
     if (!sc.requires_caps.empty()) out << "  requires: " << join(sc.requires_caps);
-    if (sc.exclusive) out << "  (runs alone)";
+    if (sc.exclusive)
+      out << "  (runs alone)";
+    else if (sc.polls)
+      out << "  (runs alone on a manual clock: it polls)";
     out << "\n";
     if (!sc.description.empty()) out << "    " << sc.description << "\n";
     for (const auto& t : sc.tags) ++tag_counts[t];

@@ -68,6 +68,16 @@ BOOST_AUTO_TEST_CASE(AScenarioWhoseStepsHoldPasses) {
   BOOST_TEST(*FindHeader(sent.headers, "Authorization") == "Bearer tok-a");
 }
 
+BOOST_AUTO_TEST_CASE(RecordedExchangesNameTheTokensInsteadOfCopyingThem) {
+  Fixture f;
+  f.client.On("GET", "/orders/ord_1", [](const HttpRequest&) { return Order(200, "COMPLETED"); });
+  auto r = f.Run("steps:\n  - request: GET /orders/ord_1\n  - request: GET /orders/ord_1\n    auth: {bearer: literal}\n");
+  BOOST_TEST(FirstFailure(r) == "");
+  BOOST_TEST(*FindHeader(r.steps[0].exchanges[0].request_headers, "Authorization") == "Bearer ${token}");
+  BOOST_TEST(*FindHeader(r.steps[1].exchanges[0].request_headers, "Authorization") == "Bearer literal");
+  BOOST_TEST(*FindHeader(f.client.requests()[0].headers, "Authorization") == "Bearer tok-a");
+}
+
 BOOST_AUTO_TEST_CASE(AWrongStatusFailsTheScenarioAtTheStatusLine) {
   Fixture f;
   f.client.On("POST", "/orders", [](const HttpRequest&) { return Order(201, "PROCESSING", {{"Location", "/o"}}); });

@@ -60,7 +60,7 @@ RunResult SampleRun() {
   Exchange e;
   e.method = "POST";
   e.url = "http://127.0.0.1:8080/purchase/register";
-  e.request_headers = {{"Authorization", "Bearer test-token-vendor-a"}, {"Content-Type", "application/json"}};
+  e.request_headers = {{"Authorization", "Bearer ${token}"}, {"Content-Type", "application/json"}};
   e.request_body = "{\"token\":\"tok_1\"}";
   e.status = 201;
   e.response_headers = {{"Content-Type", "application/json; charset=utf-8"}};
