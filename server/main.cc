@@ -43,6 +43,7 @@ class RealClock final : public Clock {
     const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - origin_).count();
     return start_ + static_cast<Millis>(elapsed * scale_);
   }
+  double Rate() const override { return scale_; }
 
  private:
   Millis start_;

@@ -20,6 +20,9 @@ class Clock {
   virtual Millis Now() const = 0;
   // True if time moves only when told (the control API can advance it).
   virtual bool IsManual() const { return false; }
+  // Server seconds per wall-clock second (--time-scale); 1 for the manual clock.
+  // Retry-After is in wall-clock seconds, so the server divides by it.
+  virtual double Rate() const { return 1.0; }
 };
 
 class ManualClock final : public Clock {

@@ -31,8 +31,12 @@ struct FaultEffect {
   std::optional<bool> fulfillment_fails;  // "fail" -> true, "complete" -> false
   std::optional<std::string> reason;
   std::optional<Millis> fulfillment_delay;
+  // The order is canceled this long after it completes (cause vendor_cancel,
+  // as if the vendor's back office did it): a drill for clients that must
+  // treat CANCELED as revoked access.
+  std::optional<Millis> cancel_after;
 
-  bool IsFulfillment() const { return fulfillment_fails || reason || fulfillment_delay; }
+  bool IsFulfillment() const { return fulfillment_fails || reason || fulfillment_delay || cancel_after; }
 };
 
 struct FaultRule {

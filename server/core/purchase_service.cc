@@ -1,6 +1,7 @@
 #include "purchase_service.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <stdexcept>
 
@@ -112,6 +113,12 @@ size_t PurchaseService::SettleDueLocked(Millis now) {
     std::pop_heap(due_.begin(), due_.end(), std::greater<>{});
     due_.pop_back();
     OrderRecord& order = orders_[entry.seq];
+    if (order.status == OrderState::kCompleted && order.cancel_after_s != 0 &&
+        entry.due == order.history[1].at + Millis{order.cancel_after_s} * 1000) {
+      Move(order, OrderState::kCanceled, Cause::kVendorCancel, entry.due);
+      ++settled;
+      continue;
+    }
     const bool pending = order.status == OrderState::kProcessing ||
                          (options_.defects.Has(Defect::kCanceledCompletes) && order.status == OrderState::kCanceled &&
                           order.history_size == 2);
@@ -119,6 +126,10 @@ size_t PurchaseService::SettleDueLocked(Millis now) {
     Move(order, order.fails_when_due ? OrderState::kFailed : OrderState::kCompleted,
          order.fails_when_due ? Cause::kFulfillmentFailed : Cause::kFulfillmentSucceeded, entry.due + lateness);
     ++settled;
+    if (order.status == OrderState::kCompleted && order.cancel_after_s != 0) {
+      due_.push_back({entry.due + lateness + Millis{order.cancel_after_s} * 1000, entry.seq});
+      std::push_heap(due_.begin(), due_.end(), std::greater<>{});
+    }
   }
   return settled;
 }
@@ -223,7 +234,9 @@ Result<OrderView> PurchaseService::Register(VendorRef vendor, const RegisterRequ
   Millis delay = a.fulfillment_delay;
   bool fails = a.fulfillment_fails;
   std::string reason = a.failure_reason;
+  uint32_t cancel_after_s = 0;
   if (auto fault = faults_.TakeFulfillmentFault(facts)) {
+    if (fault->cancel_after) cancel_after_s = static_cast<uint32_t>(std::max<Millis>(1, *fault->cancel_after / 1000));
     if (fault->fulfillment_delay) delay = *fault->fulfillment_delay;
     if (fault->fulfillment_fails) fails = *fault->fulfillment_fails;
     if (fault->reason) reason = *fault->reason;
@@ -232,7 +245,7 @@ Result<OrderView> PurchaseService::Register(VendorRef vendor, const RegisterRequ
   token.used = true;
   const uint32_t seq = static_cast<uint32_t>(orders_.size());
   OrderRecord order{request.vendor_order_id, now + delay, static_cast<uint32_t>(request.quantity),
-                    fails ? InternReason(reason) : 0, vendor, asset, OrderState::kProcessing, fails, 1, {}};
+                    fails ? InternReason(reason) : 0, cancel_after_s, vendor, asset, OrderState::kProcessing, fails, 1, {}};
   order.history[0] = {now, OrderState::kProcessing, OrderState::kProcessing, Cause::kRegister};
   orders_.push_back(std::move(order));
   duplicates_.insert(seq);
@@ -309,8 +322,8 @@ Result<OrderView> PurchaseService::Cancel(VendorRef vendor, std::string_view ord
 }
 
 int64_t PurchaseService::RetryAfterSeconds(const OrderView& order) const {
-  const Millis left = order.due_at - clock_->Now();
-  return std::clamp<int64_t>((left + 999) / 1000, 1, 10);
+  const double wall_ms_left = static_cast<double>(order.due_at - clock_->Now()) / clock_->Rate();
+  return std::clamp<int64_t>(static_cast<int64_t>(std::ceil(wall_ms_left / 1000)), 1, 10);
 }
 
 void PurchaseService::Reset() {
@@ -395,6 +408,13 @@ Result<OrderHistory> PurchaseService::History(std::string_view order_id) {
     h.entries.push_back({i == 0 ? std::nullopt : std::optional<OrderState>(t.from), t.to, t.at, t.cause});
   }
   return h;
+}
+
+std::optional<VendorRef> PurchaseService::OwnerOf(std::string_view order_id) {
+  std::lock_guard lock(mu_);
+  const OrderRecord* order = FindOrder(0, order_id, /*any_vendor=*/true);
+  if (!order) return std::nullopt;
+  return order->vendor;
 }
 
 size_t PurchaseService::order_count() {

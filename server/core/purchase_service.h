@@ -144,6 +144,9 @@ class PurchaseService {
   // names an order, its asset and vendor order id complete `facts`.
   std::optional<FaultEffect> TakeRequestFault(RequestFacts facts, std::string_view order_id);
   Result<OrderHistory> History(std::string_view order_id);
+  // The vendor owning an order, whoever asks (the audit attributes signed-URL
+  // fetches, which carry no credentials, to the order's vendor).
+  std::optional<VendorRef> OwnerOf(std::string_view order_id);
   size_t order_count();
 
   const Defects& defects() const { return options_.defects; }
@@ -162,6 +165,7 @@ class PurchaseService {
     Millis due_at;
     uint32_t quantity;
     uint32_t failure_reason;  // index into reasons_; 0 = none
+    uint32_t cancel_after_s;  // fault rule: cancel this long after completing; 0 = never
     uint16_t vendor;
     uint16_t asset;
     OrderState status;

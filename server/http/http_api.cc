@@ -154,6 +154,7 @@ void WriteFaultRule(Json& j, const FaultRule& r) {
   if (e.fulfillment_fails) j.KeyStr("fulfillment", *e.fulfillment_fails ? "fail" : "complete");
   if (e.reason) j.KeyStr("reason", *e.reason);
   if (e.fulfillment_delay) { j.Key("fulfillment_delay_seconds"); j.w().Double(*e.fulfillment_delay / 1000.0); }
+  if (e.cancel_after) j.KeyInt("cancel_after_seconds", *e.cancel_after / 1000);
   j.w().EndObject();
   j.Key("remaining");
   if (r.remaining) j.w().Int64(*r.remaining); else j.w().Null();

@@ -292,7 +292,7 @@ Result<FaultRule> DecodeFaultRule(const rapidjson::Value& body) {
     if (m.error()) return *m.error();
   }
   ObjectReader e(*effect, "effect.", {"status", "retry_after", "delay_ms", "drop_connection", "fulfillment", "reason",
-                                      "fulfillment_delay_seconds"});
+                                      "fulfillment_delay_seconds", "cancel_after_seconds"});
   std::optional<int64_t> status;
   std::optional<bool> drop;
   std::optional<std::string> fulfillment;
@@ -304,6 +304,8 @@ Result<FaultRule> DecodeFaultRule(const rapidjson::Value& body) {
   e.String("fulfillment", false, 1, 16, fulfillment);
   e.String("reason", false, 1, 500, rule.effect.reason);
   e.Number("fulfillment_delay_seconds", false, 0, 31536000, fulfillment_delay);
+  std::optional<int64_t> cancel_after;
+  e.Integer("cancel_after_seconds", false, 1, 31536000, cancel_after);
   if (!e.error() && fulfillment && *fulfillment != "fail" && *fulfillment != "complete")
     e.Fail("fulfillment", "field 'effect.fulfillment' must be \"fail\" or \"complete\"");
   if (e.error()) return *e.error();
@@ -311,12 +313,13 @@ Result<FaultRule> DecodeFaultRule(const rapidjson::Value& body) {
   rule.effect.drop_connection = drop.value_or(false);
   if (fulfillment) rule.effect.fulfillment_fails = *fulfillment == "fail";
   if (fulfillment_delay) rule.effect.fulfillment_delay = static_cast<Millis>(std::llround(*fulfillment_delay * 1000));
+  if (cancel_after) rule.effect.cancel_after = *cancel_after * 1000;
   const bool request_effect =
       rule.effect.status || rule.effect.retry_after || rule.effect.delay_ms || rule.effect.drop_connection;
   if (request_effect && rule.effect.IsFulfillment())
     return InvalidField("effect", "a rule changes either the answer to a request (status, retry_after, delay_ms, "
                                   "drop_connection) or the fulfillment of orders (fulfillment, reason, "
-                                  "fulfillment_delay_seconds), not both: add two rules");
+                                  "fulfillment_delay_seconds, cancel_after_seconds), not both: add two rules");
   if (!request_effect && !rule.effect.IsFulfillment()) return InvalidField("effect", "field 'effect' has no effect");
   if (rule.effect.retry_after && !rule.effect.status)
     return InvalidField("effect.retry_after", "field 'effect.retry_after' needs a 'status' to go with it");
