@@ -10,6 +10,7 @@
 #include <boost/program_options.hpp>
 
 #include "check/openapi.h"
+#include "check/scenario_paths.h"
 #include "conformance_lib_embedded.h"
 #include "core/lifecycle.h"
 #include "exec/runner.h"
@@ -76,10 +77,14 @@ bool HasAny(const std::vector<std::string>& have, const std::vector<std::string>
   return false;
 }
 
-// Loads and filters scenarios; prints diagnostics. Returns false on errors.
-bool LoadSelection(Selection& s, std::vector<Scenario>* out, std::ostream& err) {
+// Loads and filters scenarios, and checks their literal paths against `spec`
+// when given; prints diagnostics. Returns false on errors.
+bool LoadSelection(Selection& s, const OpenApiSpec* spec, std::vector<Scenario>* out, std::ostream& err) {
   if (s.paths.empty()) s.paths.push_back("scenarios");
   LoadResult loaded = LoadScenarios(s.paths);
+  if (spec)
+    for (const auto& sc : loaded.scenarios)
+      for (auto& d : CheckScenarioPaths(sc, *spec)) loaded.errors.push_back(std::move(d));
   for (const auto& d : loaded.errors) err << d.ToString() << "\n";
   if (!loaded.errors.empty()) {
     err << "conformance: " << loaded.errors.size() << " error" << (loaded.errors.size() == 1 ? "" : "s")
@@ -102,6 +107,38 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return s.str();
 }
 
+struct LoadedSpec {
+  std::unique_ptr<OpenApiSpec> openapi;
+  std::optional<purchase::Lifecycle> lifecycle_from_dir;
+  const purchase::Lifecycle& lifecycle() const {
+    return lifecycle_from_dir ? *lifecycle_from_dir : purchase::Lifecycle::Builtin();
+  }
+};
+
+// Loads the spec built in, or DIR/openapi.yaml and DIR/lifecycle.yaml.
+// Returns false after printing why.
+bool LoadSpec(const std::string& spec_dir, LoadedSpec* spec, std::ostream& err) {
+  try {
+    if (spec_dir.empty()) {
+      spec->openapi = OpenApiSpec::Parse(spec_files::kOpenapiYaml, "spec/openapi.yaml");
+      return true;
+    }
+    const std::string openapi_path = spec_dir + "/openapi.yaml", lifecycle_path = spec_dir + "/lifecycle.yaml";
+    auto openapi = ReadFile(openapi_path);
+    auto lifecycle = ReadFile(lifecycle_path);
+    if (!openapi || !lifecycle) {
+      err << "conformance: error: cannot read " << (openapi ? lifecycle_path : openapi_path) << "\n";
+      return false;
+    }
+    spec->openapi = OpenApiSpec::Parse(*openapi, openapi_path);
+    spec->lifecycle_from_dir = purchase::Lifecycle::Parse(*lifecycle, lifecycle_path);
+    return true;
+  } catch (const purchase::SpecError& e) {
+    err << e.what() << "\n";
+    return false;
+  }
+}
+
 std::string NewRunId() {
   std::random_device random;
   std::ostringstream s;
@@ -111,8 +148,11 @@ std::string NewRunId() {
 
 int Validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Selection s;
+  std::string spec_dir;
   po::options_description desc("conformance validate [paths...]: check scenario files without running them");
-  desc.add_options()("help,h", "show this help");
+  desc.add_options()("help,h", "show this help")(
+      "spec-dir", po::value(&spec_dir)->value_name("DIR"),
+      "check request paths against DIR/openapi.yaml instead of the spec built in");
   AddSelectionOptions(desc, &s);
   po::variables_map vm;
   if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
@@ -120,8 +160,10 @@ int Validate(const std::vector<std::string>& args, std::ostream& out, std::ostre
     out << desc << "\n";
     return kExitPass;
   }
+  LoadedSpec spec;
+  if (!LoadSpec(spec_dir, &spec, err)) return kExitUsage;
   std::vector<Scenario> scenarios;
-  if (!LoadSelection(s, &scenarios, err)) return kExitUsage;
+  if (!LoadSelection(s, spec.openapi.get(), &scenarios, err)) return kExitUsage;
   out << scenarios.size() << " scenario" << (scenarios.size() == 1 ? "" : "s") << " OK\n";
   return kExitPass;
 }
@@ -138,7 +180,7 @@ int List(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     return kExitPass;
   }
   std::vector<Scenario> scenarios;
-  if (!LoadSelection(s, &scenarios, err)) return kExitUsage;
+  if (!LoadSelection(s, nullptr, &scenarios, err)) return kExitUsage;
   std::map<std::string, size_t> tag_counts;
   for (const auto& sc : scenarios) {
     out << sc.id;
@@ -213,30 +255,12 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   if (jobs < 1 || jobs > 256) return usage_error("--jobs must be 1..256");
   if (!(timeout > 0 && timeout <= 3600)) return usage_error("--timeout must be in (0, 3600] seconds");
 
-  // Spec: the one built in, or the files of --spec-dir.
-  std::unique_ptr<OpenApiSpec> spec;
-  std::optional<purchase::Lifecycle> lifecycle_from_dir;
-  try {
-    if (spec_dir.empty()) {
-      spec = OpenApiSpec::Parse(spec_files::kOpenapiYaml, "spec/openapi.yaml");
-    } else {
-      const std::string openapi_path = spec_dir + "/openapi.yaml", lifecycle_path = spec_dir + "/lifecycle.yaml";
-      auto openapi = ReadFile(openapi_path);
-      auto lifecycle = ReadFile(lifecycle_path);
-      if (!openapi) return usage_error("cannot read " + openapi_path);
-      if (!lifecycle) return usage_error("cannot read " + lifecycle_path);
-      spec = OpenApiSpec::Parse(*openapi, openapi_path);
-      lifecycle_from_dir = purchase::Lifecycle::Parse(*lifecycle, lifecycle_path);
-    }
-  } catch (const purchase::SpecError& e) {
-    err << e.what() << "\n";
-    return kExitUsage;
-  }
-  const purchase::Lifecycle& lifecycle = lifecycle_from_dir ? *lifecycle_from_dir : purchase::Lifecycle::Builtin();
+  LoadedSpec spec;
+  if (!LoadSpec(spec_dir, &spec, err)) return kExitUsage;
 
   // Everything is checked before anything is sent.
   std::vector<Scenario> scenarios;
-  if (!LoadSelection(s, &scenarios, err)) return kExitUsage;
+  if (!LoadSelection(s, spec.openapi.get(), &scenarios, err)) return kExitUsage;
   if (scenarios.empty()) return usage_error("no scenario matches the paths and tags given");
 
   std::vector<std::unique_ptr<std::ofstream>> files;
@@ -275,8 +299,8 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   SystemClock clock;
   RunContext context;
   context.target = &target;
-  context.spec = spec.get();
-  context.lifecycle = &lifecycle;
+  context.spec = spec.openapi.get();
+  context.lifecycle = &spec.lifecycle();
   context.clock = &clock;
   context.run_id = NewRunId();
 

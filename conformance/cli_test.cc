@@ -78,9 +78,20 @@ BOOST_AUTO_TEST_CASE(ABrokenScenarioFileExitsTwoWithItsLocationBeforeAnythingIsS
 
 BOOST_AUTO_TEST_CASE(ValidateExitsTwoOnABrokenFileAndZeroOnGoodOnes) {
   BOOST_TEST(RunMain({"validate", TestData("bad_scenarios/unknown_key_typo.yaml")}).code == kExitUsage);
-  auto good = RunMain({"validate", TestData("good")});
+  auto good = RunMain({"validate", "--spec-dir", TestData("mini_spec"), TestData("good")});
   BOOST_TEST(good.code == kExitPass);
   BOOST_TEST(good.out == "1 scenario OK\n");
+}
+
+BOOST_AUTO_TEST_CASE(APathTheSpecDoesNotDocumentIsAScenarioErrorBeforeAnythingIsSent) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "COMPLETED");
+  // good/ping.yaml asks for /orders/ord_1, which spec/openapi.yaml (built in) lacks.
+  auto r = RunMain({"run", "--target", "http://fake", "--token", "t", TestData("good")}, &c);
+  BOOST_TEST(r.code == kExitUsage);
+  BOOST_TEST(r.err.find("ping.yaml:4:5: error: spec/openapi.yaml documents no operation GET /orders/ord_1") !=
+             std::string::npos, r.err);
+  BOOST_TEST(c.requests().empty());
 }
 
 BOOST_AUTO_TEST_CASE(UsageErrorsExitTwo) {

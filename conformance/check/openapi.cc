@@ -295,6 +295,12 @@ OpenApiSpec::OpenApiSpec(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 OpenApiSpec::~OpenApiSpec() = default;
 const std::string& OpenApiSpec::source() const { return impl_->source; }
 
+std::vector<std::string> OpenApiSpec::PathTemplates() const {
+  std::vector<std::string> out;
+  for (const auto& p : impl_->paths) out.push_back(p.text);
+  return out;
+}
+
 namespace {
 
 // Reports a $ref that points nowhere with the line it is written on.

@@ -41,6 +41,9 @@ class OpenApiSpec {
   // Returns the path template that documents `method path`, or "" if none.
   std::string FindOperation(std::string_view method, std::string_view path) const;
 
+  // Returns every path template of the document, in document order.
+  std::vector<std::string> PathTemplates() const;
+
   const std::string& source() const;
 
  private:
