@@ -13,12 +13,16 @@
 
 #include <boost/program_options.hpp>
 
+#include <fstream>
+
 #include "core/catalog.h"
+#include "core/client_audit.h"
 #include "core/clock.h"
 #include "core/defects.h"
 #include "core/error_catalog.h"
 #include "core/lifecycle.h"
 #include "core/purchase_service.h"
+#include "http/drills.h"
 #include "http/http_api.h"
 #include "http/pistache_server.h"
 
@@ -33,6 +37,16 @@ namespace po = boost::program_options;
 using namespace purchase;
 
 namespace {
+
+// Wall-clock milliseconds for the client audit's timing obligations (what a
+// client waits is wall time, whichever clock the server runs on).
+class WallClock final : public Clock {
+ public:
+  Millis Now() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+};
 
 // Server time on the real clock: starts at `start` and runs `scale` times as
 // fast as the wall clock (so a person can watch a one-hour fulfillment finish).
@@ -75,7 +89,8 @@ int main(int argc, char** argv) {
   int port = 8080, threads = 1;
   uint64_t seed = 1;
   double time_scale = 1.0, token_ttl = 900, url_ttl = 600;
-  std::vector<std::string> defect_names;
+  std::vector<std::string> defect_names, drill_names;
+  std::string audit_report;
   size_t max_body = 64 * 1024;
   desc.add_options()
       ("help,h", "show this help and exit")
@@ -94,6 +109,8 @@ int main(int argc, char** argv) {
       ("no-control", "turn the /_control API off (404)")
       ("control-token", po::value(&control_token), "require 'Authorization: Bearer <token>' on /_control")
       ("quiet", "do not log one line per request")
+      ("drill", po::value(&drill_names)->composing(), "start a client drill from <fixtures>/drills.yaml (repeatable; GET /_control/drills lists them)")
+      ("audit-report", po::value(&audit_report), "write the client audit as Markdown to this file at shutdown")
       ("defect", po::value(&defect_names)->composing(), "TEST ONLY: break one rule on purpose (repeatable; needs --allow-defects)")
       ("allow-defects", "permit --defect")
       ("list-defects", "list the deliberate defects and exit");
@@ -150,12 +167,23 @@ int main(int argc, char** argv) {
     const ErrorCatalog& errors = ErrorCatalog::Builtin();
     const Catalog catalog = Catalog::Load(fixtures);
     PurchaseService service(catalog, lifecycle, std::move(clock), service_options);
+    const WallClock wall_clock;
+    ClientAudit audit(ClientObligations::Builtin(), wall_clock);
+    http::DrillBook drills;
+    if (std::filesystem::exists(fixtures + "/drills.yaml")) drills = http::DrillBook::Load(fixtures + "/drills.yaml");
+    for (const auto& name : drill_names) {
+      const http::Drill* drill = drills.Find(name);
+      if (!drill) return Fail("unknown drill '" + name + "' (see " + fixtures + "/drills.yaml)");
+      for (const auto& rule : drill->rules) service.AddFault(rule);
+    }
 
     http::ApiOptions api_options;
     api_options.control_enabled = !vm.count("no-control");
     api_options.control_token = control_token;
     api_options.max_body_bytes = max_body;
     api_options.version = PURCHASE_VERSION;
+    api_options.audit = &audit;
+    api_options.drills = &drills;
 
     // Block the stop signals before any server thread starts, so that only
     // sigwait() below receives them (Pistache's documented shutdown pattern).
@@ -189,6 +217,13 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&signals, &sig);
     server.Stop();
+    if (!audit_report.empty()) {
+      std::vector<std::string> vendor_names;
+      for (const auto& v : catalog.vendors()) vendor_names.push_back(v.id);
+      std::ofstream report(audit_report);
+      report << RenderAuditReport(audit, vendor_names);
+      if (!report) std::fprintf(stderr, "purchase-server: cannot write the audit report to %s\n", audit_report.c_str());
+    }
     std::fprintf(stderr, "purchase-server: stopped on signal %d after %zu orders\n", sig, service.order_count());
     return 0;
   } catch (const SpecError& e) {

@@ -133,6 +133,8 @@ class PurchaseService {
   // --- control API ---
   void Reset();
   bool clock_is_manual() const { return clock_->IsManual(); }
+  // The server clock's reading, without settling anything (thread-safe).
+  Millis clock_now() const { return clock_->Now(); }
   ClockReading Now();
   Result<ClockReading> Advance(Millis by);
   Result<ClockReading> SetTime(Millis to);

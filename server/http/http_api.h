@@ -11,7 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/client_audit.h"
 #include "core/error_catalog.h"
+#include "http/drills.h"
 #include "core/purchase_service.h"
 #include "http/request_decoding.h"
 
@@ -33,6 +35,9 @@ struct HttpReply {
   std::vector<std::pair<std::string, std::string>> headers;
   int64_t delay_ms = 0;          // answer this much later (fault rule)
   bool drop_connection = false;  // close without answering (fault rule)
+  // For the audit, not sent: the error code and the order status the reply carries.
+  std::string_view error_code;
+  std::string_view order_status;
 };
 
 struct ApiOptions {
@@ -41,6 +46,9 @@ struct ApiOptions {
   std::string default_authority = "127.0.0.1:8080";  // for URLs when a request has no usable Host
   size_t max_body_bytes = 64 * 1024;
   std::string version = "0.1.0";
+  ClientAudit* audit = nullptr;  // records every vendor request when set
+  // Named fault programs (fixtures/drills.yaml) that POST /_control/drills/{name} installs.
+  const DrillBook* drills = nullptr;
 };
 
 class HttpApi {
@@ -55,6 +63,9 @@ class HttpApi {
   HttpReply Dispatch(const HttpRequest& request);
   HttpReply ErrorReply(const Error& error, int status_override = 0) const;
   HttpReply JsonReply(int status, std::string body) const;
+  std::string AuditJson() const;
+  void Audit(const HttpRequest& req, bool fetch, const std::string& order_id, const RequestFacts& facts,
+             const HttpReply& reply);
 
   PurchaseService& service_;
   const ErrorCatalog& errors_;

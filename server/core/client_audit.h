@@ -1,0 +1,122 @@
+// ClientAudit: checks the requests each vendor makes against the client
+// obligations of spec/client-obligations.yaml, so an integrator learns what
+// their client did wrong, not only that its happy path worked.
+//
+// The HTTP layer records every vendor request (and every signed-URL fetch,
+// attributed to the order's vendor) after answering it. The audit keeps the
+// last `ring_capacity` requests per vendor and judges each new one against
+// what it has seen, incrementally: findings name the obligation, the requests
+// involved and what a correct client does. Timing obligations (Retry-After,
+// back-off) are judged in wall-clock time, since that is what a client waits;
+// the wall clock is injected. Thread-safe: one internal mutex.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "clock.h"
+
+namespace purchase {
+
+struct ClientObligation {
+  std::string id;
+  std::string rule;
+  std::string reason;
+  std::string detected_when;
+};
+
+class ClientObligations {
+ public:
+  // Parses spec/client-obligations.yaml; throws SpecError naming file:line.
+  static ClientObligations Parse(std::string_view yaml_text, std::string_view source);
+  static const ClientObligations& Builtin();
+  const ClientObligation* Find(std::string_view id) const;
+  const std::vector<ClientObligation>& all() const { return all_; }
+
+ private:
+  std::vector<ClientObligation> all_;
+};
+
+struct AuditedRequest {
+  uint64_t seq = 0;        // set by the audit: the vendor's request number, from 1
+  Millis wall = 0;         // wall-clock instant of the answer
+  Millis server_time = 0;  // server clock instant of the answer
+  uint16_t vendor = 0;
+  std::string method;
+  std::string path;          // without the query
+  std::string order_id;      // the order the request names, if any
+  std::string duplicate_key; // register: vendor_order_id + " / " + asset_id
+  int status = 0;
+  std::string error_code;    // "" for a success
+  std::optional<int64_t> retry_after;
+  std::string order_status;  // the status the reply showed, if it carried an order
+};
+
+struct AuditFinding {
+  std::string obligation;
+  uint16_t vendor = 0;
+  std::string observed;
+  std::vector<AuditedRequest> requests;  // earliest first; the last one broke the obligation
+};
+
+class ClientAudit {
+ public:
+  // Throws SpecError if the audit checks an obligation `obligations` lacks, or the reverse.
+  ClientAudit(const ClientObligations& obligations, const Clock& wall_clock, size_t ring_capacity = 1024);
+
+  // Judges one answered request. `request.wall` is filled from the wall clock.
+  void Record(AuditedRequest request);
+  std::vector<AuditFinding> Findings() const;
+  // Requests recorded per vendor since the start or the last Reset().
+  std::map<uint16_t, uint64_t> RecordedPerVendor() const;
+  void Reset();
+
+  const ClientObligations& obligations() const { return obligations_; }
+  const Clock& wall_clock() const { return wall_; }
+
+  // The obligation ids this audit checks.
+  static const std::vector<std::string_view>& CheckedIds();
+
+ private:
+  struct OrderTrack {
+    std::optional<AuditedRequest> last_202;  // the last PROCESSING answer with a Retry-After
+    std::optional<AuditedRequest> settled;   // the first answer that showed it settled
+    std::optional<AuditedRequest> canceled;  // the first answer that showed it CANCELED
+    int polls_after_settled = 0;
+    bool flagged_retry_after = false, flagged_polling = false, flagged_canceled = false;
+  };
+  struct ErrorTrack {
+    AuditedRequest error;  // the last 5xx or 429 of this endpoint
+    bool flagged = false;
+  };
+  struct VendorTrack {
+    uint64_t next_seq = 1;
+    std::deque<AuditedRequest> ring;
+    std::unordered_map<std::string, OrderTrack> orders;
+    std::unordered_map<std::string, AuditedRequest> duplicates;  // first 409 per key
+    std::unordered_map<std::string, ErrorTrack> errors;          // per "METHOD path"
+  };
+
+  void Find(const char* id, const AuditedRequest& current, std::string observed,
+            std::initializer_list<const AuditedRequest*> earlier);
+
+  const ClientObligations& obligations_;
+  const Clock& wall_;
+  const size_t ring_capacity_;
+  mutable std::mutex mu_;
+  std::map<uint16_t, VendorTrack> vendors_;
+  std::vector<AuditFinding> findings_;
+  uint64_t findings_dropped_ = 0;
+};
+
+// A human-readable report of the findings (Markdown), for --audit-report.
+std::string RenderAuditReport(const ClientAudit& audit, const std::vector<std::string>& vendor_names);
+
+}  // namespace purchase
