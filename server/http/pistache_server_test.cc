@@ -1,0 +1,448 @@
+// End-to-end tests of the Pistache adapter on a real port (127.0.0.1, port 0)
+// with libcurl as the client: a whole purchase down to the asset's bytes,
+// keep-alive for a client that sends no Connection header, late replies that
+// do not stall other connections, the lost reply of drop_connection, the JSON
+// 413, headers written through the adapter, and a clean Stop().
+#define BOOST_TEST_MODULE pistache_server_test
+#include "http/pistache_server.h"
+
+#include <curl/curl.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace purchase::http {
+namespace {
+
+constexpr Millis kStart = 1767225600000;  // 2026-01-01T00:00:00Z
+const std::string kVendorA = "Bearer test-token-vendor-a";
+const std::string kJsonType = "application/json; charset=utf-8";
+
+struct CurlGlobal {
+  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+  ~CurlGlobal() { curl_global_cleanup(); }
+};
+BOOST_TEST_GLOBAL_FIXTURE(CurlGlobal);
+
+std::string FixtureFile(const std::string& name) {
+  std::ifstream in(std::string(PURCHASE_TEST_FIXTURES) + "/files/" + name, std::ios::binary);
+  BOOST_REQUIRE_MESSAGE(in, "cannot read fixture file " << name);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+struct Reply {
+  CURLcode code = CURLE_OK;
+  long status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lowercase names
+  long new_connections = 0;                    // CURLINFO_NUM_CONNECTS
+  double seconds = 0;
+};
+
+// One libcurl easy handle: its connection is reused between requests, as a
+// keep-alive client's would be.
+class Client {
+ public:
+  Client() : h_(curl_easy_init()) {}
+  ~Client() { curl_easy_cleanup(h_); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // `fresh`: a new connection, closed afterwards (libcurl cannot then replay
+  // a request silently on another connection).
+  Reply Send(const std::string& method, const std::string& url, const std::string& body = "",
+             std::optional<std::string> authorization = kVendorA, bool fresh = false, long timeout_ms = 5000) {
+    Reply reply;
+    curl_easy_setopt(h_, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h_, CURLOPT_CUSTOMREQUEST, nullptr);
+    if (method == "POST") {
+      curl_easy_setopt(h_, CURLOPT_POST, 1L);
+      curl_easy_setopt(h_, CURLOPT_POSTFIELDS, body.data());
+      curl_easy_setopt(h_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    } else {
+      curl_easy_setopt(h_, CURLOPT_HTTPGET, 1L);
+      if (method != "GET") curl_easy_setopt(h_, CURLOPT_CUSTOMREQUEST, method.c_str());
+    }
+    curl_slist* headers = nullptr;
+    if (authorization) headers = curl_slist_append(headers, ("Authorization: " + *authorization).c_str());
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    headers = curl_slist_append(headers, "Expect:");  // Pistache never answers 100-continue
+    curl_easy_setopt(h_, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h_, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+    curl_easy_setopt(h_, CURLOPT_FORBID_REUSE, fresh ? 1L : 0L);
+    curl_easy_setopt(h_, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h_, CURLOPT_WRITEFUNCTION, &Client::OnBody);
+    curl_easy_setopt(h_, CURLOPT_WRITEDATA, &reply.body);
+    curl_easy_setopt(h_, CURLOPT_HEADERFUNCTION, &Client::OnHeader);
+    curl_easy_setopt(h_, CURLOPT_HEADERDATA, &reply.headers);
+    reply.code = curl_easy_perform(h_);
+    curl_slist_free_all(headers);
+    curl_easy_getinfo(h_, CURLINFO_RESPONSE_CODE, &reply.status);
+    curl_easy_getinfo(h_, CURLINFO_NUM_CONNECTS, &reply.new_connections);
+    curl_easy_getinfo(h_, CURLINFO_TOTAL_TIME, &reply.seconds);
+    return reply;
+  }
+
+ private:
+  static size_t OnBody(char* data, size_t size, size_t n, void* out) {
+    static_cast<std::string*>(out)->append(data, size * n);
+    return size * n;
+  }
+  static size_t OnHeader(char* data, size_t size, size_t n, void* out) {
+    std::string line(data, size * n);
+    const size_t colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string name = line.substr(0, colon);
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ')) value.erase(value.begin());
+      while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.pop_back();
+      (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
+    }
+    return size * n;
+  }
+
+  CURL* h_;
+};
+
+// A JSON string member "name" of a flat body, or "<absent>".
+std::string Member(const std::string& body, const std::string& name) {
+  std::smatch m;
+  if (std::regex_search(body, m, std::regex("\"" + name + "\":\"([^\"]*)\""))) return m[1];
+  return "<absent>";
+}
+
+std::string Header(const Reply& r, const std::string& lowercase_name) {
+  auto it = r.headers.find(lowercase_name);
+  return it == r.headers.end() ? "<none>" : it->second;
+}
+
+struct Server {
+  explicit Server(int threads = 1) : server(api, Options(threads)) {
+    port = server.Start();
+    base = "http://127.0.0.1:" + std::to_string(port);
+  }
+  static ServerOptions Options(int threads) {
+    ServerOptions o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.threads = threads;
+    o.log_requests = false;
+    return o;
+  }
+
+  Reply Post(Client& c, const std::string& path, const std::string& body,
+             std::optional<std::string> auth = kVendorA) {
+    return c.Send("POST", base + path, body, std::move(auth));
+  }
+  Reply Get(Client& c, const std::string& path, std::optional<std::string> auth = kVendorA) {
+    return c.Send("GET", base + path, "", std::move(auth));
+  }
+  std::string Register(Client& c, const std::string& asset_id, const std::string& vendor_order_id) {
+    const Reply v = Post(c, "/purchase/validate-purchase-before-payment",
+                         R"({"asset_id":")" + asset_id + R"(","quantity":1,"customer_ip":"203.0.113.7"})");
+    BOOST_REQUIRE_MESSAGE(v.status == 200, v.code << " " << v.status << " " << v.body);
+    const Reply r = Post(c, "/purchase/register",
+                         R"({"token":")" + Member(v.body, "token") + R"(","asset_id":")" + asset_id +
+                             R"(","quantity":1,"vendor_order_id":")" + vendor_order_id + R"("})");
+    BOOST_REQUIRE_MESSAGE(r.status == 201, r.code << " " << r.status << " " << r.body);
+    return Member(r.body, "order_id");
+  }
+
+  const Catalog catalog = Catalog::Load(PURCHASE_TEST_FIXTURES);
+  PurchaseService service{catalog, Lifecycle::Builtin(), std::make_unique<ManualClock>(kStart), {}};
+  HttpApi api{service, ErrorCatalog::Builtin(), {}};
+  PistacheServer server;
+  uint16_t port = 0;
+  std::string base;
+};
+
+BOOST_AUTO_TEST_SUITE(PistacheServerTest)
+
+BOOST_AUTO_TEST_CASE(AWholePurchaseOverTheWireEndsWithTheFixtureBytes) {
+  Server s;
+  BOOST_TEST(s.port != 0);
+  Client c;
+  const Reply v = s.Post(c, "/purchase/validate-purchase-before-payment",
+                         R"({"asset_id":"asset-basic","quantity":1,"customer_ip":"203.0.113.7"})");
+  BOOST_TEST(v.code == CURLE_OK);
+  BOOST_TEST(v.status == 200);
+  BOOST_TEST(Header(v, "content-type") == kJsonType);
+  const std::string token = Member(v.body, "token");
+  BOOST_TEST(std::regex_match(token, std::regex("tok_[0-9a-f]{32}")), v.body);
+
+  const Reply r = s.Post(c, "/purchase/register",
+                         R"({"token":")" + token + R"(","asset_id":"asset-basic","quantity":1,"vendor_order_id":"vo-1"})");
+  BOOST_TEST(r.status == 201);
+  const std::string id = Member(r.body, "order_id");
+  BOOST_TEST(Header(r, "location") == "/purchase/info?order_id=" + id);
+
+  Reply info = s.Get(c, "/purchase/info?order_id=" + id);
+  BOOST_TEST(info.status == 202);
+  BOOST_TEST(Header(info, "retry-after") == "5");
+  BOOST_TEST(Member(info.body, "status") == "PROCESSING");
+
+  const Reply advanced = s.Post(c, "/_control/clock/advance", R"({"seconds":5})", std::nullopt);
+  BOOST_TEST(advanced.status == 200);
+  BOOST_TEST(advanced.body == R"({"now":"2026-01-01T00:00:05Z","mode":"manual","settled":1})");
+
+  info = s.Get(c, "/purchase/info?order_id=" + id);
+  BOOST_TEST(info.status == 200);
+  BOOST_TEST(Member(info.body, "status") == "COMPLETED");
+
+  for (const std::string kind : {"download", "view"}) {
+    const Reply u = s.Get(c, "/purchase/" + kind + "-url?order_id=" + id);
+    BOOST_TEST(u.status == 200);
+    const std::string url = Member(u.body, "url");
+    BOOST_TEST(url.rfind(s.base + "/assets/" + kind + "/" + id + "?expires=", 0) == 0u, url);
+    const Reply asset = c.Send("GET", url, "", std::nullopt);
+    BOOST_TEST(asset.status == 200);
+    if (kind == "download") {
+      BOOST_TEST(asset.body == FixtureFile("asset-basic.pdf"));
+      BOOST_TEST(Header(asset, "content-type") == "application/pdf");
+    } else {
+      BOOST_TEST(Header(asset, "content-type") == "text/html; charset=utf-8");
+      BOOST_TEST(asset.body.find("Clair de Lune") != std::string::npos);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(KeepAliveReusesTheConnectionWithoutAConnectionHeader) {
+  Server s;
+  Client c;
+  for (int i = 0; i < 20; ++i) {
+    const Reply r = s.Get(c, "/_control/clock", std::nullopt);
+    BOOST_REQUIRE(r.code == CURLE_OK);
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(r.new_connections == (i == 0 ? 1 : 0), "request " << i);
+    BOOST_TEST(Header(r, "connection") != "Close", "request " << i);
+  }
+  // Errors keep the connection too.
+  const Reply missing = s.Get(c, "/purchase/info?order_id=nope");
+  BOOST_TEST(missing.status == 404);
+  BOOST_TEST(missing.new_connections == 0);
+}
+
+BOOST_AUTO_TEST_CASE(HeadersAndJsonErrorsReachTheClient) {
+  Server s;
+  Client c;
+  Reply r = s.Get(c, "/purchase/register");
+  BOOST_TEST(r.status == 405);
+  BOOST_TEST(Header(r, "allow") == "POST");
+  BOOST_TEST(Header(r, "content-type") == kJsonType);
+  BOOST_TEST(Member(r.body, "code") == "METHOD_NOT_ALLOWED");
+  r = s.Get(c, "/purchase/info?order_id=x", std::nullopt);
+  BOOST_TEST(r.status == 401);
+  BOOST_TEST(Header(r, "www-authenticate") == "Bearer");
+  BOOST_TEST(Member(r.body, "code") == "UNAUTHENTICATED");
+  r = s.Get(c, "/no/such/path");
+  BOOST_TEST(r.status == 404);
+  BOOST_TEST(Header(r, "content-type") == kJsonType);
+  BOOST_TEST(Member(r.body, "code") == "NOT_FOUND");
+  r = s.Post(c, "/purchase/validate-purchase-before-payment", "{not json");
+  BOOST_TEST(r.status == 400);
+  BOOST_TEST(Member(r.body, "code") == "MALFORMED_JSON");
+  // Query strings arrive percent-encoded; the API decodes them.
+  const std::string id = s.Register(c, "asset-basic", "vo-1");
+  std::string encoded = id;
+  encoded.replace(3, 1, "%5F");
+  r = s.Get(c, "/purchase/info?order_id=" + encoded);
+  BOOST_TEST(r.status == 202, r.body);
+  r = s.Get(c, "/purchase/info?order_id=" + id + "&x=1");
+  BOOST_TEST(r.status == 422);
+  BOOST_TEST(Member(r.body, "field") == "x");
+}
+
+BOOST_AUTO_TEST_CASE(InjectedStatusArrivesWithRetryAfter) {
+  Server s;
+  Client c;
+  BOOST_REQUIRE(s.Post(c, "/_control/faults", R"({"match":{"path":"/purchase/info"},"effect":{"status":503,"retry_after":7},"times":1})",
+                       std::nullopt).status == 201);
+  Reply r = s.Get(c, "/purchase/info?order_id=x");
+  BOOST_TEST(r.status == 503);
+  BOOST_TEST(Header(r, "retry-after") == "7");
+  BOOST_TEST(Member(r.body, "code") == "SERVICE_UNAVAILABLE");
+  r = s.Get(c, "/purchase/info?order_id=x");
+  BOOST_TEST(r.status == 404);
+}
+
+// Waits until the first fault rule has fired (its `remaining` reached 0): the
+// request it matched has been handled and its reply is waiting.
+void WaitUntilFired(PurchaseService& service) {
+  for (int i = 0; i < 500 && service.Faults().at(0).remaining.value_or(1) != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  BOOST_REQUIRE_MESSAGE(service.Faults().at(0).remaining.value_or(1) == 0, "the delayed request never arrived");
+}
+
+BOOST_AUTO_TEST_CASE(ADelayedReplyArrivesLateWithoutStallingOtherConnections) {
+  Server s(1);  // one I/O thread: a sleeping handler would stall every connection
+  Client setup;
+  BOOST_REQUIRE(s.Post(setup, "/_control/faults",
+                       R"({"match":{"path":"/purchase/info"},"effect":{"delay_ms":1500},"times":1})", std::nullopt)
+                    .status == 201);
+  auto late = std::async(std::launch::async, [&] {
+    Client c;
+    return s.Get(c, "/purchase/info?order_id=ord_0000000000000000");
+  });
+  WaitUntilFired(s.service);
+  // While that reply waits, another connection is answered at once.
+  Client other;
+  const Reply prompt = s.Get(other, "/_control/clock", std::nullopt);
+  BOOST_TEST(prompt.status == 200);
+  BOOST_TEST(prompt.seconds < 1.0, "a request on another connection took " << prompt.seconds << " s");
+  BOOST_TEST((late.wait_for(std::chrono::seconds(0)) == std::future_status::timeout), "the delayed reply came early");
+  const Reply r = late.get();
+  BOOST_TEST(r.code == CURLE_OK, curl_easy_strerror(r.code));
+  BOOST_TEST(r.status == 404);
+  BOOST_TEST(Member(r.body, "code") == "ORDER_NOT_FOUND");
+  BOOST_TEST(r.seconds >= 1.49, "the delayed reply came after " << r.seconds << " s");
+  BOOST_TEST(r.seconds < 4.0);
+  // The rule fired once: the next request is answered at once.
+  Client again;
+  const Reply next = s.Get(again, "/purchase/info?order_id=ord_0000000000000000");
+  BOOST_TEST(next.status == 404);
+  BOOST_TEST(next.seconds < 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(DropConnectionLosesTheReplyButTheOrderExists) {
+  Server s;
+  Client setup;
+  BOOST_REQUIRE(s.Post(setup, "/_control/faults",
+                       R"({"match":{"path":"/purchase/register"},"effect":{"drop_connection":true},"times":1})",
+                       std::nullopt)
+                    .status == 201);
+  const Reply v = s.Post(setup, "/purchase/validate-purchase-before-payment",
+                         R"({"asset_id":"asset-basic","quantity":1,"customer_ip":"203.0.113.7"})");
+  const std::string body =
+      R"({"token":")" + Member(v.body, "token") + R"(","asset_id":"asset-basic","quantity":1,"vendor_order_id":"vo-1"})";
+  Client c;
+  const Reply lost = c.Send("POST", s.base + "/purchase/register", body, kVendorA, /*fresh=*/true);
+  BOOST_TEST(lost.code == CURLE_GOT_NOTHING, curl_easy_strerror(lost.code));
+  BOOST_TEST(lost.body == "");
+  BOOST_TEST(s.service.order_count() == 1u);
+  // The client retries the same request and learns its order.
+  const Reply retry = c.Send("POST", s.base + "/purchase/register", body, kVendorA, /*fresh=*/true);
+  BOOST_TEST(retry.status == 409);
+  BOOST_TEST(Member(retry.body, "code") == "DUPLICATE_PURCHASE");
+  const std::string id = Member(retry.body, "order_id");
+  BOOST_TEST(std::regex_match(id, std::regex("ord_[0-9a-f]{16}")), retry.body);
+  BOOST_TEST(s.Get(setup, "/purchase/info?order_id=" + id).status == 202);
+}
+
+BOOST_AUTO_TEST_CASE(ABodyOverTheLimitGetsAJson413) {
+  Server s;
+  Client c;
+  std::string body = R"({"asset_id":"asset-basic","quantity":1,"customer_ip":"203.0.113.7"})";
+  body += std::string(70000, ' ');
+  const Reply r = s.Post(c, "/purchase/validate-purchase-before-payment", body);
+  BOOST_TEST(r.code == CURLE_OK);
+  BOOST_TEST(r.status == 413);
+  BOOST_TEST(Header(r, "content-type") == kJsonType);
+  BOOST_TEST(Member(r.body, "code") == "PAYLOAD_TOO_LARGE");
+  // The server is still there.
+  BOOST_TEST(s.Get(c, "/_control/clock", std::nullopt).status == 200);
+}
+
+// KNOWN SERVER BUG (disabled in server/CMakeLists.txt until fixed): a request
+// larger than ServerOptions::max_request_bytes (1 MiB; http/pistache_server.cc)
+// never reaches HttpApi: Pistache answers 413 itself with the text body
+// "Request exceeded maximum buffer size" and no Content-Type, breaking "every
+// response, errors included, is JSON". Bodies between 64 KiB and 1 MiB get the
+// JSON 413 (ABodyOverTheLimitGetsAJson413).
+BOOST_AUTO_TEST_CASE(ABodyOverPistachesOwnLimitStillGetsAJson413) {
+  // Every answer is JSON, the 413 included, whatever the size of the body.
+  Server s;
+  Client c;
+  const Reply r = s.Post(c, "/purchase/validate-purchase-before-payment", std::string(2 * 1024 * 1024, ' '));
+  BOOST_TEST(r.code == CURLE_OK, curl_easy_strerror(r.code));
+  BOOST_TEST(r.status == 413);
+  BOOST_TEST(Header(r, "content-type") == kJsonType);
+  BOOST_TEST(Member(r.body, "code") == "PAYLOAD_TOO_LARGE", r.body);
+  Client after;
+  BOOST_TEST(s.Get(after, "/_control/clock", std::nullopt).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(StopClosesThePortCleanly) {
+  auto s = std::make_unique<Server>(2);
+  Client c;
+  BOOST_REQUIRE(s->Get(c, "/_control/clock", std::nullopt).status == 200);
+  const std::string base = s->base;
+  const auto start = std::chrono::steady_clock::now();
+  s->server.Stop();
+  BOOST_TEST(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < 2.0);
+  Client after;
+  const Reply r = after.Send("GET", base + "/_control/clock", "", std::nullopt, /*fresh=*/true);
+  BOOST_TEST(r.code == CURLE_COULDNT_CONNECT, curl_easy_strerror(r.code));
+  s->server.Stop();  // a second Stop is harmless
+  s.reset();         // and so is the destructor after it
+}
+
+BOOST_AUTO_TEST_CASE(StopWithADelayedReplyPendingIsClean) {
+  // "Replies still waiting for their delay are dropped": the client gets no
+  // reply, and nothing is written to a connection that is gone.
+  auto s = std::make_unique<Server>();
+  Client setup;
+  BOOST_REQUIRE(s->Post(setup, "/_control/faults",
+                        R"({"effect":{"delay_ms":600},"match":{"path":"/purchase/info"},"times":1})", std::nullopt)
+                    .status == 201);
+  auto late = std::async(std::launch::async, [base = s->base] {
+    Client c;
+    return c.Send("GET", base + "/purchase/info?order_id=x", "", kVendorA, /*fresh=*/true, /*timeout_ms=*/1200);
+  });
+  WaitUntilFired(s->service);
+  s->server.Stop();
+  const Reply r = late.get();
+  BOOST_TEST(r.code != CURLE_OK, "a reply arrived after Stop(): " << r.status << " " << r.body);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the delay: nothing may fire now
+  s.reset();
+  // A new server on a new port works afterwards.
+  Server again;
+  Client c;
+  BOOST_TEST(again.Get(c, "/_control/clock", std::nullopt).status == 200);
+}
+
+// KNOWN SERVER BUG (disabled in server/CMakeLists.txt until fixed):
+// PistacheServer::Stop() (http/pistache_server.cc; Endpoint::shutdown() of
+// Pistache 0.0.5) stops serving but never closes the connections it accepted:
+// a keep-alive client, or one waiting for a delayed reply, gets neither a
+// reply nor EOF and hangs until its own timeout. The sockets stay open even
+// after the PistacheServer is destroyed (measured: 2 connections leave 2
+// sockets, 3 eventfds and 1 timerfd open in the process).
+BOOST_AUTO_TEST_CASE(StopClosesTheConnectionsItAccepted) {
+  auto s = std::make_unique<Server>();
+  Client keep_alive;
+  BOOST_REQUIRE(s->Get(keep_alive, "/_control/clock", std::nullopt).status == 200);
+  BOOST_REQUIRE(s->Post(keep_alive, "/_control/faults",
+                        R"({"effect":{"delay_ms":400},"match":{"path":"/purchase/info"},"times":1})", std::nullopt)
+                    .status == 201);
+  auto late = std::async(std::launch::async, [base = s->base] {
+    Client c;
+    return c.Send("GET", base + "/purchase/info?order_id=x", "", kVendorA, /*fresh=*/true, /*timeout_ms=*/3000);
+  });
+  WaitUntilFired(s->service);
+  s->server.Stop();
+  const Reply waiting = late.get();
+  BOOST_TEST(waiting.code != CURLE_OK);
+  BOOST_TEST(waiting.seconds < 1.0, "the waiting client learned nothing for " << waiting.seconds << " s ("
+                                        << curl_easy_strerror(waiting.code) << ")");
+  // The idle keep-alive connection was closed: libcurl sees it dead and fails
+  // to reconnect, instead of sending into a socket nobody reads.
+  const Reply idle = keep_alive.Send("GET", s->base + "/_control/clock", "", std::nullopt, false, 3000);
+  BOOST_TEST(idle.code == CURLE_COULDNT_CONNECT, curl_easy_strerror(idle.code) << " after " << idle.seconds << " s");
+  s.reset();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace purchase::http
