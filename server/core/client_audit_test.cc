@@ -140,6 +140,8 @@ std::string WithoutObligation(std::string yaml, const std::string& id) {
   return yaml;
 }
 
+BOOST_AUTO_TEST_SUITE(ClientAuditTest)  // ctest runs each case as --run_test=*/<Name>
+
 // --- the obligations file and the audit agree ---
 
 BOOST_AUTO_TEST_CASE(TheAuditChecksExactlyTheObligationsTheSpecLists) {
@@ -493,8 +495,7 @@ BOOST_AUTO_TEST_CASE(TheReportNamesEachFindingWithTheRuleAndTheRequests) {
 // A correct client that polls its *other* order within a second (as that
 // order's own Retry-After allows) is then reported for not backing off.
 // Marked as two expected failures (the unexpected finding, and findings not
-// empty) so the suite stays green; once the bug is fixed Boost.Test reports
-// this case as failing: delete the decorator then.
+// empty) so the suite stays green; delete the decorator once it is fixed.
 BOOST_AUTO_TEST_CASE(PollingAnotherOrderAfterAFailedOneKeepsBackoffOnErrors, *boost::unit_test::expected_failures(2)) {
   Client client;
   client.At(0, Info(kOrder, 202, "PROCESSING", 1));
@@ -503,6 +504,24 @@ BOOST_AUTO_TEST_CASE(PollingAnotherOrderAfterAFailedOneKeepsBackoffOnErrors, *bo
   client.At(1010, Info(kOtherOrder, 200, "COMPLETED"));
   RequireNoFinding(client);
 }
+
+// KNOWN SERVER BUG (core/client_audit.cc, urls-only-when-completed): every
+// 409 ORDER_NOT_COMPLETED is a finding of its own, while honour-retry-after,
+// stop-polling-when-settled, treat-canceled-as-revoked (once per order) and
+// backoff-on-errors (once per episode) are named once. A client asking for a
+// URL on every poll of a tight loop floods the audit (careless-client gets
+// ~650 findings), and past 1000 findings the audit drops the rest without
+// saying so (findings_dropped_ is neither in GET /_control/audit nor in the
+// report). Marked as one expected failure until it is named once per order.
+BOOST_AUTO_TEST_CASE(AskingForUrlsInALoopIsOneUrlsOnlyWhenCompletedFindingPerOrder, *boost::unit_test::expected_failures(1)) {
+  Client client;
+  for (int i = 0; i < 5; ++i) client.At(i, DownloadUrl(kOrder, 409, "ORDER_NOT_COMPLETED"));
+  const auto findings = client.Findings();  // not RequireOneFinding: an aborted case is failed whatever was expected
+  BOOST_TEST(findings.size() == 1u);
+  for (const auto& f : findings) BOOST_TEST(f.obligation == "urls-only-when-completed");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
 }  // namespace purchase
