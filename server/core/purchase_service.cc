@@ -1,5 +1,9 @@
 #include "purchase_service.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -336,6 +340,13 @@ void PurchaseService::Reset() {
   reasons_.assign(1, "");
   faults_.Reset();
   if (manual_clock_) manual_clock_->Set(manual_clock_->start());
+#ifdef __GLIBC__
+  // The vectors above go back to the system at once (mmap), but the duplicate
+  // index has one small node per order, and glibc keeps freed small chunks on
+  // its lists: without a trim, 84 MB of the 196 MB that 1,000,000 orders took
+  // stayed resident after Reset(); with it, 0.2 MB (ci/bench/run, memory).
+  malloc_trim(0);
+#endif
 }
 
 ClockReading PurchaseService::Now() {
