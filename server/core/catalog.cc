@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -18,9 +19,9 @@ class FixtureReader {
   explicit FixtureReader(std::string_view source) : source_(source) {}
 
   [[noreturn]] void Fail(const YAML::Node& node, const std::string& message) const {
-    const YAML::Mark m = node.Mark();
-    throw SpecError(source_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) +
-                    ": error: " + message);
+    const YAML::Mark m = node.Mark();  // an empty document has no position (-1): point at its start
+    throw SpecError(source_ + ":" + std::to_string(std::max(m.line, 0) + 1) + ":" +
+                    std::to_string(std::max(m.column, 0) + 1) + ": error: " + message);
   }
 
   // Refuses keys the loader does not know: a typo in a fixture must not be

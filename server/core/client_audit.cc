@@ -35,8 +35,8 @@ std::string Seconds(Millis ms) {
 
 ClientObligations ClientObligations::Parse(std::string_view yaml_text, std::string_view source) {
   auto fail = [&](const YAML::Mark& m, const std::string& message) -> SpecError {
-    return SpecError(std::string(source) + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) +
-                     ": error: " + message);
+    return SpecError(std::string(source) + ":" + std::to_string(std::max(m.line, 0) + 1) + ":" +
+                     std::to_string(std::max(m.column, 0) + 1) + ": error: " + message);
   };
   YAML::Node root;
   try {
@@ -45,11 +45,12 @@ ClientObligations ClientObligations::Parse(std::string_view yaml_text, std::stri
     throw fail(e.mark, e.msg);
   }
   const YAML::Node list = root["obligations"];
-  if (!list || !list.IsMap()) throw fail(root.Mark(), "'obligations' must be a map of obligation ids");
+  if (!root.IsMap() || !list || !list.IsMap()) throw fail(root.Mark(), "'obligations' must be a map of obligation ids");
   ClientObligations out;
   for (const auto& entry : list) {
     ClientObligation o;
     o.id = entry.first.Scalar();
+    if (!entry.second.IsMap()) throw fail(entry.first.Mark(), "obligation '" + o.id + "' must be a map with rule, reason, detected_when");
     for (auto [key, field] : {std::pair{"rule", &o.rule}, {"reason", &o.reason}, {"detected_when", &o.detected_when}}) {
       const YAML::Node v = entry.second[key];
       if (!v || !v.IsScalar()) throw fail(entry.first.Mark(), "obligation '" + o.id + "' needs a '" + key + "' string");
@@ -128,7 +129,9 @@ void ClientAudit::Record(AuditedRequest r) {
   }
   // One finding per episode of errors: a client hammering through five 503s
   // broke the obligation once, not five times.
-  if (r.status >= 500 || r.status == 429) {
+  // A reply that carries an order (502 for a FAILED order) is that order's
+  // final answer, not an outage: it opens no back-off episode.
+  if ((r.status >= 500 || r.status == 429) && r.order_status.empty()) {
     auto [it, fresh] = v.errors.try_emplace(endpoint, ErrorTrack{r, false});
     if (!fresh) it->second.error = r;
   } else {
@@ -170,10 +173,20 @@ void ClientAudit::Record(AuditedRequest r) {
     }
     if (r.status == 202 && r.retry_after) o.last_202 = r;
   }
-  if (IsUrlRequest(r.path) && code == "ORDER_NOT_COMPLETED")
-    Find("urls-only-when-completed", r, "asked for a URL of order " + r.order_id + " while it was not COMPLETED", {});
-  if (IsFetch(r.path) && code == "URL_EXPIRED")
-    Find("fetch-before-expiry", r, "fetched a URL of order " + r.order_id + " after it expired", {});
+  // One finding per order and obligation: a client asking in a loop broke the
+  // obligation once, and a flood of copies would hide the other findings.
+  if (IsUrlRequest(r.path) && code == "ORDER_NOT_COMPLETED") {
+    OrderTrack& o = v.orders[r.order_id];
+    if (!o.flagged_url_early)
+      Find("urls-only-when-completed", r, "asked for a URL of order " + r.order_id + " while it was not COMPLETED", {});
+    o.flagged_url_early = true;
+  }
+  if (IsFetch(r.path) && code == "URL_EXPIRED") {
+    OrderTrack& o = v.orders[r.order_id];
+    if (!o.flagged_expired_fetch)
+      Find("fetch-before-expiry", r, "fetched a URL of order " + r.order_id + " after it expired", {});
+    o.flagged_expired_fetch = true;
+  }
   if (IsUrlRequest(r.path) || IsFetch(r.path)) {
     auto it = v.orders.find(r.order_id);
     if (it != v.orders.end() && it->second.canceled && !it->second.flagged_canceled) {
@@ -203,6 +216,11 @@ std::vector<AuditFinding> ClientAudit::Findings() const {
   return findings_;
 }
 
+uint64_t ClientAudit::findings_dropped() const {
+  std::lock_guard lock(mu_);
+  return findings_dropped_;
+}
+
 std::map<uint16_t, uint64_t> ClientAudit::RecordedPerVendor() const {
   std::lock_guard lock(mu_);
   std::map<uint16_t, uint64_t> out;
@@ -227,6 +245,8 @@ std::string RenderAuditReport(const ClientAudit& audit, const std::vector<std::s
     out += "| " + vendor_name(vendor) + " | " + std::to_string(count) + " |\n";
   out += "\n## Findings: " + std::to_string(findings.size()) + "\n";
   if (findings.empty()) out += "\nNone: every request kept the client obligations.\n";
+  if (audit.findings_dropped())
+    out += "\n" + std::to_string(audit.findings_dropped()) + " more findings were not kept (the list holds 1000).\n";
   std::set<std::string> broken;
   int n = 0;
   for (const auto& f : findings) {

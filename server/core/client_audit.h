@@ -76,6 +76,8 @@ class ClientAudit {
   std::vector<AuditFinding> Findings() const;
   // Requests recorded per vendor since the start or the last Reset().
   std::map<uint16_t, uint64_t> RecordedPerVendor() const;
+  // Findings not kept because the list was full (1000).
+  uint64_t findings_dropped() const;
   void Reset();
 
   const ClientObligations& obligations() const { return obligations_; }
@@ -91,6 +93,7 @@ class ClientAudit {
     std::optional<AuditedRequest> canceled;  // the first answer that showed it CANCELED
     int polls_after_settled = 0;
     bool flagged_retry_after = false, flagged_polling = false, flagged_canceled = false;
+    bool flagged_url_early = false, flagged_expired_fetch = false;
   };
   struct ErrorTrack {
     AuditedRequest error;  // the last 5xx or 429 of this endpoint

@@ -489,14 +489,9 @@ BOOST_AUTO_TEST_CASE(TheReportNamesEachFindingWithTheRuleAndTheRequests) {
   BOOST_TEST(report.find("- `honour-retry-after`:") == std::string::npos);
 }
 
-// KNOWN SERVER BUG (core/client_audit.cc, backoff-on-errors): a 502
-// FULFILLMENT_FAILED from /purchase/info is the order's final answer, not an
-// outage, yet the audit opens an error episode on "GET /purchase/info" for it.
-// A correct client that polls its *other* order within a second (as that
-// order's own Retry-After allows) is then reported for not backing off.
-// Marked as two expected failures (the unexpected finding, and findings not
-// empty) so the suite stays green; delete the decorator once it is fixed.
-BOOST_AUTO_TEST_CASE(PollingAnotherOrderAfterAFailedOneKeepsBackoffOnErrors, *boost::unit_test::expected_failures(2)) {
+// A 502 FULFILLMENT_FAILED from /purchase/info is the order's final answer,
+// not an outage: polling another order right after it is no failure to back off.
+BOOST_AUTO_TEST_CASE(PollingAnotherOrderAfterAFailedOneKeepsBackoffOnErrors) {
   Client client;
   client.At(0, Info(kOrder, 202, "PROCESSING", 1));
   client.At(0, Info(kOtherOrder, 202, "PROCESSING", 1));
@@ -505,15 +500,9 @@ BOOST_AUTO_TEST_CASE(PollingAnotherOrderAfterAFailedOneKeepsBackoffOnErrors, *bo
   RequireNoFinding(client);
 }
 
-// KNOWN SERVER BUG (core/client_audit.cc, urls-only-when-completed): every
-// 409 ORDER_NOT_COMPLETED is a finding of its own, while honour-retry-after,
-// stop-polling-when-settled, treat-canceled-as-revoked (once per order) and
-// backoff-on-errors (once per episode) are named once. A client asking for a
-// URL on every poll of a tight loop floods the audit (careless-client gets
-// ~650 findings), and past 1000 findings the audit drops the rest without
-// saying so (findings_dropped_ is neither in GET /_control/audit nor in the
-// report). Marked as one expected failure until it is named once per order.
-BOOST_AUTO_TEST_CASE(AskingForUrlsInALoopIsOneUrlsOnlyWhenCompletedFindingPerOrder, *boost::unit_test::expected_failures(1)) {
+// A client asking for a URL on every poll broke urls-only-when-completed once
+// per order; a flood of copies would push the other findings out of the list.
+BOOST_AUTO_TEST_CASE(AskingForUrlsInALoopIsOneUrlsOnlyWhenCompletedFindingPerOrder) {
   Client client;
   for (int i = 0; i < 5; ++i) client.At(i, DownloadUrl(kOrder, 409, "ORDER_NOT_COMPLETED"));
   const auto findings = client.Findings();  // not RequireOneFinding: an aborted case is failed whatever was expected

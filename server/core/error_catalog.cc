@@ -1,5 +1,7 @@
 #include "error_catalog.h"
 
+#include <algorithm>
+
 #include <yaml-cpp/yaml.h>
 
 #include "lifecycle.h"
@@ -19,8 +21,9 @@ std::string_view ErrorCodeName(ErrorCode code) {
 }
 
 ErrorCatalog ErrorCatalog::Parse(std::string_view yaml_text, std::string_view source) {
-  auto where = [&](const YAML::Mark& m) {
-    return std::string(source) + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": error: ";
+  auto where = [&](const YAML::Mark& m) {  // an empty document has no position (-1): point at its start
+    return std::string(source) + ":" + std::to_string(std::max(m.line, 0) + 1) + ":" +
+           std::to_string(std::max(m.column, 0) + 1) + ": error: ";
   };
   YAML::Node root;
   try {
@@ -29,9 +32,12 @@ ErrorCatalog ErrorCatalog::Parse(std::string_view yaml_text, std::string_view so
     throw SpecError(where(e.mark) + e.msg);
   }
   ErrorCatalog catalog;
+  if (!root.IsMap()) throw SpecError(where(root.Mark()) + "the error catalogue must be a map with 'errors'");
   const YAML::Node errors = root["errors"];
   if (!errors || !errors.IsMap()) throw SpecError(where(root.Mark()) + "'errors' must be a map of codes");
   for (const auto& entry : errors) {
+    if (!entry.second.IsMap())
+      throw SpecError(where(entry.second.Mark()) + "'" + entry.first.Scalar() + "' must be a map like {status: 404, when: ...}");
     const YAML::Node status = entry.second["status"];
     int value = -1;
     try {

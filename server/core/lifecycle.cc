@@ -1,6 +1,7 @@
 #include "lifecycle.h"
 
 #include <algorithm>
+#include <string>
 
 #include <yaml-cpp/yaml.h>
 
@@ -10,9 +11,14 @@ namespace purchase {
 namespace {
 
 [[noreturn]] void Fail(std::string_view source, const YAML::Node& node, const std::string& message) {
+  // An empty document has no position (-1); point at its start.
   const YAML::Mark mark = node.Mark();
-  throw SpecError(std::string(source) + ":" + std::to_string(mark.line + 1) + ":" +
-                  std::to_string(mark.column + 1) + ": error: " + message);
+  throw SpecError(std::string(source) + ":" + std::to_string(std::max(mark.line, 0) + 1) + ":" +
+                  std::to_string(std::max(mark.column, 0) + 1) + ": error: " + message);
+}
+
+void RequireMap(std::string_view source, const YAML::Node& node, const std::string& what) {
+  if (!node.IsMap()) Fail(source, node, what + " must be a map");
 }
 
 std::string RequireString(std::string_view source, const YAML::Node& parent, const char* key) {
@@ -33,16 +39,22 @@ Lifecycle Lifecycle::Parse(std::string_view yaml_text, std::string_view source) 
                     std::to_string(e.mark.column + 1) + ": error: " + e.msg);
   }
   Lifecycle lc;
+  RequireMap(source, root, "the lifecycle file");
   const YAML::Node states = root["states"];
   if (!states || !states.IsMap()) Fail(source, root, "'states' must be a map of state names");
   for (const auto& entry : states) {
     const std::string name = entry.first.Scalar();
     if (lc.IsKnown(name)) Fail(source, entry.first, "state '" + name + "' is listed twice");
+    RequireMap(source, entry.second, "state '" + name + "'");
     lc.states_.push_back(name);
     const YAML::Node terminal = entry.second["terminal"];
-    lc.terminal_.push_back(terminal && terminal.as<bool>(false));
+    if (terminal && (!terminal.IsScalar() || (terminal.Scalar() != "true" && terminal.Scalar() != "false")))
+      Fail(source, terminal, "'terminal' must be true or false");
+    lc.terminal_.push_back(terminal && terminal.Scalar() == "true");
     const YAML::Node initial = entry.second["initial"];
-    if (initial && initial.as<bool>(false)) {
+    if (initial && (!initial.IsScalar() || (initial.Scalar() != "true" && initial.Scalar() != "false")))
+      Fail(source, initial, "'initial' must be true or false");
+    if (initial && initial.Scalar() == "true") {
       if (!lc.initial_.empty()) Fail(source, entry.first, "two initial states");
       lc.initial_ = name;
     }
@@ -58,6 +70,7 @@ Lifecycle Lifecycle::Parse(std::string_view yaml_text, std::string_view source) 
   const YAML::Node transitions = root["transitions"];
   if (!transitions || !transitions.IsSequence()) Fail(source, root, "'transitions' must be a list");
   for (const auto& t : transitions) {
+    RequireMap(source, t, "a transition");
     LifecycleTransition tr{RequireString(source, t, "from"), RequireString(source, t, "to"),
                            RequireString(source, t, "cause")};
     if (!lc.IsKnown(tr.from)) Fail(source, t["from"], "unknown state '" + tr.from + "'");
@@ -69,6 +82,7 @@ Lifecycle Lifecycle::Parse(std::string_view yaml_text, std::string_view source) 
   if (const YAML::Node idem = root["idempotent"]) {
     if (!idem.IsSequence()) Fail(source, idem, "'idempotent' must be a list");
     for (const auto& i : idem) {
+      RequireMap(source, i, "an idempotent entry");
       std::string state = RequireString(source, i, "state");
       if (!lc.IsKnown(state)) Fail(source, i["state"], "unknown state '" + state + "'");
       lc.idempotent_.emplace_back(std::move(state), RequireString(source, i, "cause"));

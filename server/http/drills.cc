@@ -1,5 +1,6 @@
 #include "http/drills.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -13,8 +14,8 @@ namespace purchase::http {
 namespace {
 
 [[noreturn]] void Fail(std::string_view source, const YAML::Mark& m, const std::string& message) {
-  throw SpecError(std::string(source) + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) +
-                  ": error: " + message);
+  throw SpecError(std::string(source) + ":" + std::to_string(std::max(m.line, 0) + 1) + ":" +
+                  std::to_string(std::max(m.column, 0) + 1) + ": error: " + message);
 }
 
 // YAML -> JSON, so a drill's rule goes through the same decoder as an HTTP
@@ -65,12 +66,13 @@ DrillBook DrillBook::Parse(std::string_view yaml_text, std::string_view source) 
     Fail(source, e.mark, e.msg);
   }
   const YAML::Node drills = root["drills"];
-  if (!drills || !drills.IsMap()) Fail(source, root.Mark(), "'drills' must be a map of drill names");
+  if (!root.IsMap() || !drills || !drills.IsMap()) Fail(source, root.Mark(), "'drills' must be a map of drill names");
   DrillBook book;
   for (const auto& entry : drills) {
     Drill d;
     d.name = entry.first.Scalar();
     if (book.Find(d.name)) Fail(source, entry.first.Mark(), "drill '" + d.name + "' is listed twice");
+    if (!entry.second.IsMap()) Fail(source, entry.first.Mark(), "drill '" + d.name + "' must be a map with description, correct_client, rules");
     for (const auto& kv : entry.second)
       if (kv.first.Scalar() != "description" && kv.first.Scalar() != "correct_client" && kv.first.Scalar() != "rules")
         Fail(source, kv.first.Mark(), "unknown key '" + kv.first.Scalar() + "' (expected description, correct_client, rules)");

@@ -144,7 +144,7 @@ std::string OrderJson(const OrderView& o) {
 
 void WriteFaultRule(Json& j, const FaultRule& r) {
   j.w().StartObject();
-  j.KeyStr("id", r.id);
+  if (!r.id.empty()) j.KeyStr("id", r.id);  // a drill's rule before it is installed has none
   j.Key("match");
   j.w().StartObject();
   if (r.match.method) j.KeyStr("method", *r.match.method);
@@ -635,6 +635,7 @@ std::string HttpApi::AuditJson() const {
     for (const auto& [vendor, count] : options_.audit->RecordedPerVendor())
       j.KeyInt(service_.catalog().vendor(vendor).id, static_cast<int64_t>(count));
   j.w().EndObject();
+  j.KeyInt("findings_dropped", options_.audit ? static_cast<int64_t>(options_.audit->findings_dropped()) : 0);
   j.Key("findings");
   j.w().StartArray();
   if (options_.audit)
