@@ -295,6 +295,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   target.capabilities = probe.capabilities;
   target.manual_clock = probe.manual_clock;
   if (!target.token_b.empty()) target.capabilities.insert(kSecondVendorCapability);
+  if (!target.control_token.empty()) target.capabilities.insert(kControlTokenCapability);
 
   SystemClock clock;
   RunContext context;

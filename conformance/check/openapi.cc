@@ -425,6 +425,26 @@ std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std
 }
 
 std::string OpenApiSpec::FindOperation(std::string_view method, std::string_view path) const {
+  return FindTemplate(method, path);
+}
+
+std::string OpenApiSpec::FindPath(std::string_view path) const { return FindTemplate("", path); }
+
+std::vector<OpenApiSpec::Operation> OpenApiSpec::Operations() const {
+  std::vector<Operation> out;
+  for (const auto& tpl : impl_->paths)
+    for (const auto& [method, responses] : tpl.operations) {
+      Operation op;
+      op.method = method;
+      for (auto& c : op.method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      op.path = tpl.text;
+      for (const auto& r : responses) op.responses.push_back(Response{r.key, r.error_codes});
+      out.push_back(std::move(op));
+    }
+  return out;
+}
+
+std::string OpenApiSpec::FindTemplate(std::string_view method, std::string_view path) const {
   const std::vector<std::string> segments = SplitPath(path);
   const PathTemplate* best = nullptr;
   int best_literals = -1;
@@ -441,7 +461,7 @@ std::string OpenApiSpec::FindOperation(std::string_view method, std::string_view
       else
         match = false;
     }
-    if (match && tpl.operations.count(Lower(method)) && literals > best_literals) {
+    if (match && (method.empty() || tpl.operations.count(Lower(method))) && literals > best_literals) {
       best = &tpl;
       best_literals = literals;
     }
@@ -451,8 +471,23 @@ std::string OpenApiSpec::FindOperation(std::string_view method, std::string_view
 
 std::vector<std::string> OpenApiSpec::Judge(const ResponseToJudge& r) const {
   std::vector<std::string> failures;
-  const std::string method = Lower(r.method);
-  const std::string tpl_text = FindOperation(r.method, r.path);
+  std::string method = Lower(r.method);
+  std::string tpl_text = FindOperation(r.method, r.path);
+  if (tpl_text.empty() && r.status == 405) {
+    // A method the path does not have: judged by the path's own 405 answer
+    // (every operation of a path documents the same one).
+    tpl_text = FindPath(r.path);
+    if (!tpl_text.empty()) {
+      const PathTemplate& tpl = *std::find_if(impl_->paths.begin(), impl_->paths.end(),
+                                              [&](const PathTemplate& t) { return t.text == tpl_text; });
+      method = tpl.operations.begin()->first;
+      for (const auto& [m, responses] : tpl.operations)
+        if (std::any_of(responses.begin(), responses.end(), [](const ResponseSpec& x) { return x.key == "405"; })) {
+          method = m;
+          break;
+        }
+    }
+  }
   if (tpl_text.empty()) {
     failures.push_back(impl_->source + " documents no operation " + std::string(r.method) + " " + std::string(r.path) +
                        " (add `openapi: false` to the step if it is meant to be off the spec)");

@@ -41,6 +41,23 @@ class OpenApiSpec {
   // Returns the path template that documents `method path`, or "" if none.
   std::string FindOperation(std::string_view method, std::string_view path) const;
 
+  // Returns the path template that matches `path` with any method, or "".
+  std::string FindPath(std::string_view path) const;
+
+  // One documented response: its key ("200", "4XX", "default") and the
+  // error codes of its x-error-codes (empty when it lists none).
+  struct Response {
+    std::string key;
+    std::vector<std::string> error_codes;
+  };
+  struct Operation {
+    std::string method;  // upper case
+    std::string path;    // template
+    std::vector<Response> responses;  // in document order
+  };
+  // Returns every operation, paths in document order, methods sorted.
+  std::vector<Operation> Operations() const;
+
   // Returns every path template of the document, in document order.
   std::vector<std::string> PathTemplates() const;
 
@@ -48,6 +65,7 @@ class OpenApiSpec {
 
  private:
   struct Impl;
+  std::string FindTemplate(std::string_view method, std::string_view path) const;  // "" method: any
   explicit OpenApiSpec(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -103,6 +103,8 @@ class CurlHttpClient final : public HttpClient {
     if (request.has_body) {
       curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, request.body.data());
       curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      // POSTFIELDS turns a GET into a POST; a GET with a body stays a GET.
+      if (request.method == "GET") curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, "GET");
     }
     curl_slist* headers = nullptr;
     // An empty Expect: stops curl from waiting for a 100 Continue that

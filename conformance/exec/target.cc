@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include "scenario/scenario.h"
+
 namespace conformance {
 
 ProbeResult ProbeTarget(HttpClient& client, const std::string& base_url, const std::string& control_token) {
@@ -21,6 +23,11 @@ ProbeResult ProbeTarget(HttpClient& client, const std::string& base_url, const s
     probe.note = "GET /_control answered 401: check --control-token; scenarios that need the control API are skipped";
     return probe;
   }
+  if (response.status == 404) {
+    probe.capabilities.insert(kControlOffCapability);
+    probe.note = "no control API (GET /_control answered 404); scenarios that need it are skipped";
+    return probe;
+  }
   if (response.status != 200) {
     probe.note = "no control API (GET /_control answered " + std::to_string(response.status) +
                  "); scenarios that need it are skipped";
@@ -34,6 +41,8 @@ ProbeResult ProbeTarget(HttpClient& client, const std::string& base_url, const s
   }
   for (const auto& c : doc["capabilities"].GetArray())
     if (c.IsString()) probe.capabilities.insert(c.GetString());
+  if (doc.HasMember("clock") && doc["clock"].IsString() && std::string(doc["clock"].GetString()) == "real")
+    probe.capabilities.insert(kRealClockCapability);
   probe.manual_clock = doc.HasMember("clock") && doc["clock"].IsString() &&
                        std::string(doc["clock"].GetString()) == "manual" && probe.capabilities.count("clock");
   return probe;

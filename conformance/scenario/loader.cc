@@ -639,11 +639,14 @@ void NoteControlPath(const Context& ctx, const std::string& method, const std::s
   if (!ctx.scenario || target.rfind("/_control", 0) != 0) return;
   static const std::vector<std::pair<std::string, std::string>> kPrefixes = {
       {"/_control/reset", "reset"}, {"/_control/clock", "clock"},
-      {"/_control/faults", "faults"}, {"/_control/orders", "history"}};
+      {"/_control/faults", "faults"}, {"/_control/orders", "history"},
+      {"/_control/audit", "audit"},   {"/_control/drills", "drills"}};
   for (const auto& [prefix, capability] : kPrefixes)
     if (target.rfind(prefix, 0) == 0) ctx.scenario->requires_caps.push_back(capability);
   if (method != "GET" && method != "HEAD") ctx.scenario->exclusive = true;
-  if (method == "POST" && target.rfind("/_control/faults", 0) == 0) ctx.scenario->adds_faults = true;
+  // A drill installs fault rules too.
+  if (method == "POST" && (target.rfind("/_control/faults", 0) == 0 || target.rfind("/_control/drills/", 0) == 0))
+    ctx.scenario->adds_faults = true;
 }
 
 void DeriveName(Step* step) {
@@ -751,10 +754,25 @@ bool ParseRequestStep(Context& ctx, const YAML::Node& node, Step* step) {
       ok = false;
   } else if (const YAML::Node raw = node["raw_body"]) {
     std::string text;
-    if (ParseScalarString(ctx, raw, "'raw_body'", &text) && CheckTemplate(ctx, Loc(ctx, raw), text))
+    if (raw.IsMap()) {
+      // {repeat: TEXT, times: N}: a large body (e.g. past a size limit) without writing it out.
+      long long times = 0;
+      if (CheckMap(ctx, raw, {"repeat", "times"}, "raw_body") && raw["repeat"] && raw["times"] &&
+          ParseScalarString(ctx, raw["repeat"], "'repeat'", &text) && CheckTemplate(ctx, Loc(ctx, raw), text) &&
+          ParseInt(ctx, raw["times"], "'times'", 0, 8 << 20, &times)) {
+        std::string repeated;
+        repeated.reserve(text.size() * static_cast<size_t>(times));
+        for (long long i = 0; i < times; ++i) repeated += text;
+        r.raw_body = std::move(repeated);
+      } else {
+        if (!raw["repeat"] || !raw["times"]) Error(ctx, raw, "raw_body as a map is {repeat: TEXT, times: N}");
+        ok = false;
+      }
+    } else if (ParseScalarString(ctx, raw, "'raw_body'", &text) && CheckTemplate(ctx, Loc(ctx, raw), text)) {
       r.raw_body = text;
-    else
+    } else {
       ok = false;
+    }
   }
   if (const YAML::Node auth = node["auth"]) {
     static const std::vector<std::string> kModes = {"vendor", "vendor_b", "control", "none"};
@@ -1209,6 +1227,20 @@ Scenario ParseScenario(const std::string& file, std::string_view text, const Lib
       ErrorAt(ctx, Loc(ctx, *root), "a scenario needs 'steps'");
     }
   }
+  // A scenario written for a target whose control API is off (or whose clock
+  // is real) sends control requests to see them refused: they imply nothing.
+  auto drop = [&s](const std::vector<std::string>& caps) {
+    s.requires_caps.erase(std::remove_if(s.requires_caps.begin(), s.requires_caps.end(),
+                                         [&](const std::string& c) {
+                                           return std::find(caps.begin(), caps.end(), c) != caps.end();
+                                         }),
+                          s.requires_caps.end());
+  };
+  auto required = [&s](const char* cap) {
+    return std::find(s.requires_caps.begin(), s.requires_caps.end(), cap) != s.requires_caps.end();
+  };
+  if (required(kControlOffCapability)) drop({"reset", "clock", "faults", "history", "audit", "drills"});
+  if (required(kRealClockCapability)) drop({"clock"});
   std::sort(s.requires_caps.begin(), s.requires_caps.end());
   s.requires_caps.erase(std::unique(s.requires_caps.begin(), s.requires_caps.end()), s.requires_caps.end());
   *ok = errors->size() == errors_before;

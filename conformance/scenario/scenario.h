@@ -143,5 +143,12 @@ struct Scenario {
 
 // The capability a scenario needs when it names the second vendor.
 inline constexpr const char* kSecondVendorCapability = "second-vendor";
+// Capabilities of the target's configuration, for scenarios that check what a
+// differently started server answers: the runner was given a control token
+// (the target protects /_control), GET /_control answered 404 (control API
+// off), GET /_control said the clock is real.
+inline constexpr const char* kControlTokenCapability = "control-token";
+inline constexpr const char* kControlOffCapability = "control-off";
+inline constexpr const char* kRealClockCapability = "real-clock";
 
 }  // namespace conformance
