@@ -12,7 +12,7 @@ local tokens, count, sent, registers, prefix, info = {}, 0, 0, 0, "run", nil
 function init(args)
   for name, value in pairs(wrk.headers) do headers[name] = value end
   headers["Content-Type"] = "application/json"
-  prefix = (args[1] or "run") .. "-" .. wrk.thread:get("id")
+  prefix = (args[1] or "run") .. "-" .. (os.getenv("BENCH_ROUND") or "0") .. "-" .. wrk.thread:get("id")
   info = wrk.format("GET", "/purchase/info?order_id=" .. args[2])
 end
 

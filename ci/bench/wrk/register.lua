@@ -3,7 +3,8 @@
 -- keeps the tokens its validate answers carried; a connection ready to send
 -- registers with one if there is one, else validates. In steady state half
 -- the requests are registers, each with a fresh vendor order id
--- ("<run>-<thread>-<n>"; the run prefix is the script's argument).
+-- ("<run>-<round>-<thread>-<n>"; the run prefix is the script's argument,
+-- the round comes from $BENCH_ROUND).
 dofile(os.getenv("BENCH_WRK_DIR") .. "/report.lua")
 
 local validate = '{"asset_id":"asset-slow","quantity":1,"customer_ip":"203.0.113.7"}'
@@ -14,7 +15,7 @@ local tokens, count, registers, prefix = {}, 0, 0, "run"
 function init(args)
   for name, value in pairs(wrk.headers) do headers[name] = value end
   headers["Content-Type"] = "application/json"
-  prefix = (args[1] or "run") .. "-" .. wrk.thread:get("id")
+  prefix = (args[1] or "run") .. "-" .. (os.getenv("BENCH_ROUND") or "0") .. "-" .. wrk.thread:get("id")
 end
 
 function request()
