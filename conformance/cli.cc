@@ -11,6 +11,7 @@
 
 #include "check/openapi.h"
 #include "check/scenario_paths.h"
+#include "coverage/coverage.h"
 #include "conformance_lib_embedded.h"
 #include "core/lifecycle.h"
 #include "exec/runner.h"
@@ -32,6 +33,7 @@ const char kUsage[] =
     "usage: conformance run --target URL --token TOKEN [options] [paths...]\n"
     "       conformance validate [paths...]\n"
     "       conformance list [--tag T] [paths...]\n"
+    "       conformance coverage [--markdown FILE] [paths...]\n"
     "       conformance --help | --version\n"
     "\n"
     "Replays YAML scenarios (default: scenarios/) against an implementation of the\n"
@@ -208,6 +210,57 @@ int List(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   return kExitPass;
 }
 
+int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Selection s;
+  std::string spec_dir, markdown;
+  po::options_description desc(
+      "conformance coverage [paths...]: which scenarios check each rule of the spec (static analysis; nothing is sent)\n"
+      "Exit 0 when every rule is checked or listed in <path>/_unreachable.yaml, 1 when one is not");
+  desc.add_options()("help,h", "show this help")(
+      "markdown", po::value(&markdown)->value_name("FILE"), "also write the table as Markdown to FILE")(
+      "spec-dir", po::value(&spec_dir)->value_name("DIR"),
+      "read openapi.yaml and lifecycle.yaml from DIR instead of the spec built in");
+  AddSelectionOptions(desc, &s);
+  po::variables_map vm;
+  if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << desc << "\n";
+    return kExitPass;
+  }
+  LoadedSpec spec;
+  if (!LoadSpec(spec_dir, &spec, err)) return kExitUsage;
+  std::vector<Scenario> scenarios;
+  if (!LoadSelection(s, spec.openapi.get(), &scenarios, err)) return kExitUsage;
+  std::vector<UnreachableRule> unreachable;
+  for (const auto& path : s.paths) {
+    const std::string file = path + (path.empty() || path.back() == '/' ? "" : "/") + "_unreachable.yaml";
+    if (auto text = ReadFile(file)) {
+      try {
+        for (auto& u : ParseUnreachableRules(*text, file)) unreachable.push_back(std::move(u));
+      } catch (const purchase::SpecError& e) {
+        err << e.what() << "\n";
+        return kExitUsage;
+      }
+    }
+  }
+  const CoverageReport report = AnalyzeCoverage(scenarios, *spec.openapi, spec.lifecycle(), unreachable);
+  out << CoverageTable(report);
+  if (!markdown.empty()) {
+    std::string command = "conformance coverage";
+    if (!s.paths.empty()) command += " " + s.paths.front();
+    command += " --markdown " + markdown;
+    std::ofstream md(markdown, std::ios::binary | std::ios::trunc);
+    md << CoverageMarkdown(report, command);
+    if (!md.flush()) {
+      err << "conformance: error: cannot write " << markdown << "\n";
+      return kExitUsage;
+    }
+  }
+  for (const auto& e : report.errors) err << e << "\n";
+  for (const CoverageRule* r : report.Uncovered()) err << "conformance: error: no scenario checks " << r->id << "\n";
+  return report.errors.empty() && report.Uncovered().empty() ? kExitPass : kExitFail;
+}
+
 int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const Environment& env) {
   Selection s;
   Target target = {};
@@ -348,7 +401,8 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   if (command == "run") return Run(rest, out, err, env);
   if (command == "validate") return Validate(rest, out, err);
   if (command == "list") return List(rest, out, err);
-  const std::string suggestion = SuggestClosest(command, {"run", "validate", "list"});
+  if (command == "coverage") return Coverage(rest, out, err);
+  const std::string suggestion = SuggestClosest(command, {"run", "validate", "list", "coverage"});
   err << "conformance: error: unknown command '" << command << "'"
       << (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?") << "\n"
       << kUsage;
