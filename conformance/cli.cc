@@ -218,6 +218,7 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
       "Exit 0 when every rule is checked or listed in <path>/_unreachable.yaml, 1 when one is not");
   desc.add_options()("help,h", "show this help")(
       "markdown", po::value(&markdown)->value_name("FILE"), "also write the table as Markdown to FILE")(
+      "check", "with --markdown: write nothing, fail (exit 1) if FILE differs from what would be written")(
       "spec-dir", po::value(&spec_dir)->value_name("DIR"),
       "read openapi.yaml and lifecycle.yaml from DIR instead of the spec built in");
   AddSelectionOptions(desc, &s);
@@ -249,12 +250,23 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
     std::string command = "conformance coverage";
     if (!s.paths.empty()) command += " " + s.paths.front();
     command += " --markdown " + markdown;
-    std::ofstream md(markdown, std::ios::binary | std::ios::trunc);
-    md << CoverageMarkdown(report, command);
-    if (!md.flush()) {
-      err << "conformance: error: cannot write " << markdown << "\n";
-      return kExitUsage;
+    const std::string text = CoverageMarkdown(report, command);
+    if (vm.count("check")) {
+      if (ReadFile(markdown) != text) {
+        err << "conformance: error: " << markdown << " is out of date; regenerate it with `" << command << "`\n";
+        return kExitFail;
+      }
+    } else {
+      std::ofstream md(markdown, std::ios::binary | std::ios::trunc);
+      md << text;
+      if (!md.flush()) {
+        err << "conformance: error: cannot write " << markdown << "\n";
+        return kExitUsage;
+      }
     }
+  } else if (vm.count("check")) {
+    err << "conformance: error: --check needs --markdown FILE\n";
+    return kExitUsage;
   }
   for (const auto& e : report.errors) err << e << "\n";
   for (const CoverageRule* r : report.Uncovered()) err << "conformance: error: no scenario checks " << r->id << "\n";
