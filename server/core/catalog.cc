@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "lifecycle.h"
+#include "yaml_document.h"
 
 namespace purchase {
 namespace {
@@ -19,9 +20,7 @@ class FixtureReader {
   explicit FixtureReader(std::string_view source) : source_(source) {}
 
   [[noreturn]] void Fail(const YAML::Node& node, const std::string& message) const {
-    const YAML::Mark m = node.Mark();  // an empty document has no position (-1): point at its start
-    throw SpecError(source_ + ":" + std::to_string(std::max(m.line, 0) + 1) + ":" +
-                    std::to_string(std::max(m.column, 0) + 1) + ": error: " + message);
+    throw SpecErrorAt(source_, node, message);
   }
 
   // Refuses keys the loader does not know: a typo in a fixture must not be
@@ -123,13 +122,7 @@ Catalog Catalog::Load(const std::string& dir) {
 Catalog Catalog::Parse(std::string_view yaml_text, std::string_view source,
                        const std::function<std::optional<std::string>(const std::string&)>& read_file) {
   FixtureReader r(source);
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::ParserException& e) {
-    throw SpecError(std::string(source) + ":" + std::to_string(e.mark.line + 1) + ":" +
-                    std::to_string(e.mark.column + 1) + ": error: " + e.msg);
-  }
+  const YAML::Node root = LoadYamlDocument(yaml_text, source);
   if (!root.IsMap()) r.Fail(root, "the catalog must be a map with 'vendors', 'regions' and 'assets'");
   r.OnlyKeys(root, {"vendors", "regions", "assets"});
   Catalog c;

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "lifecycle.h"
+#include "yaml_document.h"
 #include "purchase_core_embedded.h"
 
 namespace purchase {
@@ -34,16 +35,8 @@ std::string Seconds(Millis ms) {
 }  // namespace
 
 ClientObligations ClientObligations::Parse(std::string_view yaml_text, std::string_view source) {
-  auto fail = [&](const YAML::Mark& m, const std::string& message) -> SpecError {
-    return SpecError(std::string(source) + ":" + std::to_string(std::max(m.line, 0) + 1) + ":" +
-                     std::to_string(std::max(m.column, 0) + 1) + ": error: " + message);
-  };
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::ParserException& e) {
-    throw fail(e.mark, e.msg);
-  }
+  auto fail = [&](const YAML::Mark& m, const std::string& message) { return SpecErrorAt(source, m, message); };
+  const YAML::Node root = LoadYamlDocument(yaml_text, source);
   const YAML::Node list = root["obligations"];
   if (!root.IsMap() || !list || !list.IsMap()) throw fail(root.Mark(), "'obligations' must be a map of obligation ids");
   ClientObligations out;

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "lifecycle.h"
+#include "yaml_document.h"
 #include "purchase_core_embedded.h"
 
 namespace purchase {
@@ -21,16 +22,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
 }
 
 ErrorCatalog ErrorCatalog::Parse(std::string_view yaml_text, std::string_view source) {
-  auto where = [&](const YAML::Mark& m) {  // an empty document has no position (-1): point at its start
-    return std::string(source) + ":" + std::to_string(std::max(m.line, 0) + 1) + ":" +
-           std::to_string(std::max(m.column, 0) + 1) + ": error: ";
-  };
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::ParserException& e) {
-    throw SpecError(where(e.mark) + e.msg);
-  }
+  auto where = [&](const YAML::Mark& m) { return std::string(SpecErrorAt(source, m, "").what()); };
+  const YAML::Node root = LoadYamlDocument(yaml_text, source);
   ErrorCatalog catalog;
   if (!root.IsMap()) throw SpecError(where(root.Mark()) + "the error catalogue must be a map with 'errors'");
   const YAML::Node errors = root["errors"];

@@ -5,16 +5,15 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "yaml_document.h"
+
 #include "purchase_core_embedded.h"
 
 namespace purchase {
 namespace {
 
 [[noreturn]] void Fail(std::string_view source, const YAML::Node& node, const std::string& message) {
-  // An empty document has no position (-1); point at its start.
-  const YAML::Mark mark = node.Mark();
-  throw SpecError(std::string(source) + ":" + std::to_string(std::max(mark.line, 0) + 1) + ":" +
-                  std::to_string(std::max(mark.column, 0) + 1) + ": error: " + message);
+  throw SpecErrorAt(source, node, message);
 }
 
 void RequireMap(std::string_view source, const YAML::Node& node, const std::string& what) {
@@ -31,13 +30,7 @@ std::string RequireString(std::string_view source, const YAML::Node& parent, con
 }  // namespace
 
 Lifecycle Lifecycle::Parse(std::string_view yaml_text, std::string_view source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::ParserException& e) {
-    throw SpecError(std::string(source) + ":" + std::to_string(e.mark.line + 1) + ":" +
-                    std::to_string(e.mark.column + 1) + ": error: " + e.msg);
-  }
+  const YAML::Node root = LoadYamlDocument(yaml_text, source);
   Lifecycle lc;
   RequireMap(source, root, "the lifecycle file");
   const YAML::Node states = root["states"];

@@ -8,14 +8,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/lifecycle.h"
+#include "core/yaml_document.h"
 #include "http/request_decoding.h"
 
 namespace purchase::http {
 namespace {
 
 [[noreturn]] void Fail(std::string_view source, const YAML::Mark& m, const std::string& message) {
-  throw SpecError(std::string(source) + ":" + std::to_string(std::max(m.line, 0) + 1) + ":" +
-                  std::to_string(std::max(m.column, 0) + 1) + ": error: " + message);
+  throw SpecErrorAt(source, m, message);
 }
 
 // YAML -> JSON, so a drill's rule goes through the same decoder as an HTTP
@@ -59,12 +59,7 @@ DrillBook DrillBook::Load(const std::string& path) {
 }
 
 DrillBook DrillBook::Parse(std::string_view yaml_text, std::string_view source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::ParserException& e) {
-    Fail(source, e.mark, e.msg);
-  }
+  const YAML::Node root = LoadYamlDocument(yaml_text, source);
   const YAML::Node drills = root["drills"];
   if (!root.IsMap() || !drills || !drills.IsMap()) Fail(source, root.Mark(), "'drills' must be a map of drill names");
   DrillBook book;
