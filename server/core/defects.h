@@ -35,7 +35,11 @@ namespace purchase {
   X(SettlesLate, "settles-late", "an order settles one second after its due time instead of at it")                      \
   X(AuthOptional, "auth-optional", "requests without an Authorization header act as the first vendor")                    \
   X(ValidationAs400, "validation-as-400", "missing or ill-typed fields answer 400 instead of 422")                         \
-  X(NoLocationHeader, "no-location-header", "201 from register carries no Location header")
+  X(NoLocationHeader, "no-location-header", "201 from register carries no Location header")                             \
+  X(MismatchSpendsToken, "mismatch-spends-token", "a register refused with TOKEN_MISMATCH still uses up the token")         \
+  X(NoAllowHeader, "no-allow-header", "405 answers carry no Allow header")                                                \
+  X(ClockGoesBack, "clock-goes-back", "clock/set accepts an instant earlier than now")                                    \
+  X(ItemIdIgnored, "item-id-ignored", "cancel with an item_id that is not the order's still cancels it")
 
 enum class Defect {
 #define PURCHASE_DEFECT_ENUM(name, text, description) k##name,

@@ -226,9 +226,11 @@ Result<OrderView> PurchaseService::Register(VendorRef vendor, const RegisterRequ
   if (now >= expiry && !d.Has(Defect::kExpiredTokenAccepted))
     return MakeError(ErrorCode::kTokenExpired, "token expired at " + FormatRfc3339(token.expires_at));
   if (!d.Has(Defect::kTokenBindingIgnored) &&
-      (!asset_index || token.asset != *asset_index || token.quantity != request.quantity))
+      (!asset_index || token.asset != *asset_index || token.quantity != request.quantity)) {
+    if (d.Has(Defect::kMismatchSpendsToken)) token.used = true;
     return MakeError(ErrorCode::kTokenMismatch, "token was issued for asset '" + catalog_.asset(token.asset).id +
                                                     "' and quantity " + std::to_string(token.quantity));
+  }
   if (d.Has(Defect::kDuplicateAs422))
     if (auto dup = duplicate_check()) return *dup;
   const uint16_t asset = asset_index ? *asset_index : token.asset;
@@ -309,7 +311,7 @@ Result<OrderView> PurchaseService::Cancel(VendorRef vendor, std::string_view ord
   OrderRecord* order = FindOrder(vendor, order_id);
   if (!order) return MakeError(ErrorCode::kOrderNotFound, "no order '" + std::string(order_id) + "'");
   const uint32_t seq = static_cast<uint32_t>(order - orders_.data());
-  if (item_id && *item_id != std::string(order_id) + "-1")
+  if (item_id && *item_id != std::string(order_id) + "-1" && !options_.defects.Has(Defect::kItemIdIgnored))
     return MakeError(ErrorCode::kItemNotFound, "order '" + std::string(order_id) + "' has no item '" +
                                                    std::string(*item_id) + "'");
   const std::string_view state = OrderStateName(order->status);
@@ -358,7 +360,7 @@ ClockReading PurchaseService::Now() {
 Result<ClockReading> PurchaseService::MoveClockLocked(Millis to) {
   if (!manual_clock_) return MakeError(ErrorCode::kClockNotManual, "the server runs on the real clock (--clock real)");
   const Millis now = manual_clock_->Now();
-  if (to < now)
+  if (to < now && !options_.defects.Has(Defect::kClockGoesBack))
     return MakeError(ErrorCode::kClockBackwards, "time never goes back: the clock is at " + FormatRfc3339(now) +
                                                      ", asked for " + FormatRfc3339(to));
   const size_t settled = SettleDueLocked(to);

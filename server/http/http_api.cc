@@ -317,7 +317,7 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
     for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
     HttpReply reply = ErrorReply(
         MakeError(ErrorCode::kMethodNotAllowed, req.path + " does not take " + req.method + "; it takes " + allow));
-    reply.headers.emplace_back("Allow", allow);
+    if (!service_.defects().Has(Defect::kNoAllowHeader)) reply.headers.emplace_back("Allow", allow);
     return reply;
   }
   const Route route = *match.route;
