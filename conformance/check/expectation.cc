@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <memory>
+#include <mutex>
 #include <regex>
+#include <unordered_map>
 
 #include <rapidjson/pointer.h>
 
@@ -25,6 +28,21 @@ std::string Abbreviate(std::string_view text, size_t limit) {
   return std::string(text.substr(0, limit)) + "...";
 }
 
+// Compiling a std::regex costs far more than matching the short strings the
+// checks see, and a suite uses the same few dozen patterns (ids, timestamps)
+// thousands of times: compile each once. Shared by --jobs threads; matching
+// against a const std::regex is thread-safe. Throws std::regex_error.
+static std::shared_ptr<const std::regex> CompiledRegex(const std::string& pattern) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::shared_ptr<const std::regex>> cache;
+  std::lock_guard lock(mu);
+  auto it = cache.find(pattern);
+  if (it != cache.end()) return it->second;
+  auto compiled = std::make_shared<const std::regex>(pattern, std::regex::ECMAScript);
+  if (cache.size() < 4096) cache.emplace(pattern, compiled);
+  return compiled;
+}
+
 bool RegexSearch(const std::string& regex, std::string_view text, std::string* error) {
   constexpr size_t kLimit = 1 << 20;
   if (text.size() > kLimit) {
@@ -32,8 +50,7 @@ bool RegexSearch(const std::string& regex, std::string_view text, std::string* e
     return false;
   }
   try {
-    const std::regex re(regex, std::regex::ECMAScript);
-    return std::regex_search(text.begin(), text.end(), re);
+    return std::regex_search(text.begin(), text.end(), *CompiledRegex(regex));
   } catch (const std::regex_error& e) {
     if (error) *error = std::string("regex failed: ") + e.what();
     return false;

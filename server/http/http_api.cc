@@ -482,9 +482,14 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
                                  *fault->status);
     if (fault->retry_after) reply.headers.emplace_back("Retry-After", std::to_string(*fault->retry_after));
     reply.delay_ms = fault->delay_ms.value_or(0);
-    if (options_.audit) Audit(req, is_fetch, order_id_hint, facts, reply);
+    if (options_.audit)
+      Audit(req, is_fetch ? service_.OwnerOf(order_id_hint) : service_.Authenticate(BearerToken(req.authorization)),
+            order_id_hint, facts, reply);
     return reply;
   }
+  // Authenticated once, for the handler and for the audit.
+  const std::optional<VendorRef> caller =
+      is_fetch ? std::nullopt : service_.Authenticate(BearerToken(req.authorization));
   HttpReply reply = [&]() -> HttpReply {
     if (req.body.size() > options_.max_body_bytes)
       return ErrorReply(MakeError(ErrorCode::kPayloadTooLarge, "the request body is larger than " +
@@ -513,7 +518,7 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
       return out;
     }
 
-    std::optional<VendorRef> vendor = service_.Authenticate(BearerToken(req.authorization));
+    std::optional<VendorRef> vendor = caller;
     if (!vendor && !req.authorization && service_.defects().Has(Defect::kAuthOptional)) vendor = 0;
     if (!vendor)
       return ErrorReply(MakeError(ErrorCode::kUnauthenticated,
@@ -609,7 +614,7 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
     reply.delay_ms = fault->delay_ms.value_or(0);
     reply.drop_connection = fault->drop_connection;
   }
-  if (options_.audit) Audit(req, is_fetch, order_id_hint, facts, reply);
+  if (options_.audit) Audit(req, is_fetch ? service_.OwnerOf(order_id_hint) : caller, order_id_hint, facts, reply);
   return reply;
 }
 
@@ -656,10 +661,8 @@ std::string HttpApi::AuditJson() const {
   return j.Take();
 }
 
-void HttpApi::Audit(const HttpRequest& req, bool fetch, const std::string& order_id, const RequestFacts& facts,
-                    const HttpReply& reply) {
-  std::optional<VendorRef> vendor =
-      fetch ? service_.OwnerOf(order_id) : service_.Authenticate(BearerToken(req.authorization));
+void HttpApi::Audit(const HttpRequest& req, std::optional<VendorRef> vendor, const std::string& order_id,
+                    const RequestFacts& facts, const HttpReply& reply) {
   if (!vendor) return;  // unauthenticated requests belong to no client
   AuditedRequest a;
   a.server_time = service_.clock_now();

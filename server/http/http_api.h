@@ -64,8 +64,10 @@ class HttpApi {
   HttpReply ErrorReply(const Error& error, int status_override = 0) const;
   HttpReply JsonReply(int status, std::string body) const;
   std::string AuditJson() const;
-  void Audit(const HttpRequest& req, bool fetch, const std::string& order_id, const RequestFacts& facts,
-             const HttpReply& reply);
+  // Records an answered request for the client audit; `vendor` is the caller
+  // (for a signed-URL fetch, the order's owner), none for unauthenticated ones.
+  void Audit(const HttpRequest& req, std::optional<VendorRef> vendor, const std::string& order_id,
+             const RequestFacts& facts, const HttpReply& reply);
 
   PurchaseService& service_;
   const ErrorCatalog& errors_;
