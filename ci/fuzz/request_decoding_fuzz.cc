@@ -1,0 +1,121 @@
+// Fuzzes the request decoding layer: arbitrary bytes become one request
+// (method, path, query, Authorization, body) for HttpApi::Handle, and the
+// body also goes straight through every decoder of request_decoding.h.
+//
+// Input: byte 0 picks the method and the route family, then up to three
+// '\n'-terminated fields (path suffix, raw query, Authorization; "-" for
+// none), then the body. A finding is a crash, a sanitizer report, a 5xx (no
+// fault rule can exist: the control API is off here) or a JSON reply that
+// does not parse.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include <rapidjson/document.h>
+
+#include "http/http_api.h"
+#include "http/request_decoding.h"
+
+namespace {
+
+using namespace purchase;
+using namespace purchase::http;
+
+struct World {
+  World()
+      : catalog(Catalog::Load(PURCHASE_FUZZ_FIXTURES)),
+        service(catalog, Lifecycle::Builtin(), std::make_unique<ManualClock>(1767225600000), {}),
+        api(service, ErrorCatalog::Builtin(), Options()) {}
+  static ApiOptions Options() {
+    ApiOptions o;
+    o.control_enabled = false;  // no fault rule, no clock move: every 5xx is a bug
+    return o;
+  }
+  Catalog catalog;
+  PurchaseService service;
+  HttpApi api;
+};
+
+const char* const kMethods[] = {"GET", "POST", "DELETE", "PUT", "post", ""};
+const char* const kPrefixes[] = {"/purchase/validate-purchase-before-payment", "/purchase/register",
+                                 "/purchase/info", "/purchase/download-url", "/purchase/view-url",
+                                 "/purchase/cancel", "/assets/download/", "/assets/view/", "/_control/", "/"};
+
+std::string Field(std::string_view& in) {
+  const size_t nl = in.find('\n');
+  std::string out(in.substr(0, nl));
+  in.remove_prefix(nl == std::string_view::npos ? in.size() : nl + 1);
+  return out;
+}
+
+void Check(bool ok, const char* what, const std::string& detail) {
+  if (ok) return;
+  fprintf(stderr, "FUZZ FINDING: %s: %s\n", what, detail.substr(0, 500).c_str());
+  abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static World* world = new World();
+  static size_t runs = 0;
+  if (++runs % 20000 == 0) world->service.Reset();  // keep memory flat on long runs
+  if (size == 0) return 0;
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  const uint8_t selector = static_cast<uint8_t>(in[0]);
+  in.remove_prefix(1);
+
+  HttpRequest req;
+  req.method = kMethods[selector % std::size(kMethods)];
+  req.path = std::string(kPrefixes[(selector / std::size(kMethods)) % std::size(kPrefixes)]) + Field(in);
+  const std::string query = Field(in);
+  for (size_t start = 0; !query.empty() && start <= query.size();) {
+    const size_t amp = std::min(query.find('&', start), query.size());
+    const std::string part = query.substr(start, amp - start);
+    const size_t eq = part.find('=');
+    req.query.emplace_back(part.substr(0, eq), eq == std::string::npos ? "" : part.substr(eq + 1));
+    start = amp + 1;
+  }
+  const std::string auth = Field(in);
+  if (auth != "-") req.authorization = auth == "A" ? "Bearer test-token-vendor-a" : auth;
+  req.host = "127.0.0.1:8080";
+  req.body = std::string(in);
+
+  const HttpReply reply = world->api.Handle(req);
+  Check(reply.status >= 200 && reply.status < 500, "a 5xx or an impossible status",
+        std::to_string(reply.status) + " " + reply.body);
+  if (reply.content_type.rfind("application/json", 0) == 0) {
+    rapidjson::Document d;
+    d.Parse(reply.body.c_str(), reply.body.size());
+    // KNOWN SERVER BUG (ci/fuzz/crashes/request_decoding-raw-0x1e-in-json-reply):
+    // with RAPIDJSON_SSE2 (top-level CMakeLists.txt), RapidJSON 1.1.0's
+    // Writer copies bytes 0x1A-0x1F raw when they sit in a 16-byte run (its
+    // SSE2 scan compares with 0x19), so echoing them (an unknown member name,
+    // a path) gives a reply that is not JSON. Counted, not a finding, unless
+    // PURCHASE_FUZZ_STRICT is set, so the run goes on to find other things.
+    static const bool strict = getenv("PURCHASE_FUZZ_STRICT") != nullptr;
+    const bool known = d.HasParseError() && reply.body.find_first_of("\x1a\x1b\x1c\x1d\x1e\x1f") != std::string::npos;
+    if (known && !strict) {
+      static bool told = false;
+      if (!told) fprintf(stderr, "known server bug seen (raw 0x1A-0x1F in a JSON reply); set PURCHASE_FUZZ_STRICT=1 to stop on it\n");
+      told = true;
+    } else {
+      Check(!d.HasParseError(), "a JSON reply that does not parse", reply.body);
+    }
+  }
+
+  // The decoders on their own, whatever the route.
+  (void)PercentDecode(query);
+  (void)DecodeQuery(req.query, {"order_id", "item_id"}, {"order_id"});
+  auto doc = ParseJsonObject(req.body);
+  if (doc.ok()) {
+    const rapidjson::Value& v = *doc.value();
+    (void)DecodeValidateRequest(v);
+    (void)DecodeRegisterRequest(v);
+    (void)DecodeFaultRule(v);
+    (void)DecodeClockAdvance(v);
+    (void)DecodeClockSet(v);
+    (void)StringMember(v, "asset_id");
+  }
+  return 0;
+}
