@@ -102,11 +102,13 @@ void ClientAudit::Record(AuditedRequest r) {
   VendorTrack& v = vendors_[r.vendor];
   r.seq = v.next_seq++;
   r.wall = wall_.Now();
-  v.ring.push_back(r);
-  if (v.ring.size() > ring_capacity_) v.ring.pop_front();
   if (v.orders.size() > kMaxTrackedOrders) v.orders.clear();
-  const std::string& code = r.error_code;
+  Judge(v, r);
+  v.ring.push_back(std::move(r));
+  if (v.ring.size() > ring_capacity_) v.ring.pop_front();
+}
 
+void ClientAudit::JudgeBackoff(VendorTrack& v, const AuditedRequest& r, bool is_error) {
   // backoff-on-errors: the same endpoint, too soon after a 5xx or 429.
   const std::string endpoint = r.method + " " + r.path;
   if (auto it = v.errors.find(endpoint); it != v.errors.end() && !it->second.flagged) {
@@ -121,15 +123,24 @@ void ClientAudit::Record(AuditedRequest r) {
     }
   }
   // One finding per episode of errors: a client hammering through five 503s
-  // broke the obligation once, not five times.
-  // A reply that carries an order (502 for a FAILED order) is that order's
-  // final answer, not an outage: it opens no back-off episode.
-  if ((r.status >= 500 || r.status == 429) && r.order_status.empty()) {
+  // broke the obligation once, not five times. A reply that carries an order
+  // (502 for a FAILED order) is that order's final answer, not an outage: it
+  // opens no episode.
+  if (is_error) {
     auto [it, fresh] = v.errors.try_emplace(endpoint, ErrorTrack{r, false});
     if (!fresh) it->second.error = r;
   } else {
     v.errors.erase(endpoint);
   }
+}
+
+void ClientAudit::Judge(VendorTrack& v, const AuditedRequest& r) {
+  const std::string& code = r.error_code;
+
+  // The back-off key is built only when there is an episode to look at: the
+  // common case is none, and this runs on every vendor request.
+  const bool is_error = (r.status >= 500 || r.status == 429) && r.order_status.empty();
+  if (is_error || !v.errors.empty()) JudgeBackoff(v, r, is_error);
 
   if (r.path == "/purchase/register") {
     if (code == "TOKEN_INVALID") Find("validate-before-register", r, "registered with a token this vendor was never given", {});

@@ -107,6 +107,9 @@ class ClientAudit {
     std::unordered_map<std::string, ErrorTrack> errors;          // per "METHOD path"
   };
 
+  // Judges `r` against what `v` has seen, and remembers what it teaches.
+  void Judge(VendorTrack& v, const AuditedRequest& r);
+  void JudgeBackoff(VendorTrack& v, const AuditedRequest& r, bool is_error);
   void Find(const char* id, const AuditedRequest& current, std::string observed,
             std::initializer_list<const AuditedRequest*> earlier);
 
