@@ -1,0 +1,249 @@
+// The whole runner (RunScenario with the real libcurl client) against a target
+// that misbehaves on the wire: it resets connections, stalls past the
+// timeout, answers something that is not JSON, sends a 10 MB body, or closes
+// in the middle of a response. Each must end as one failed step with a message
+// that says what happened, within the time limit, never a crash or a hang;
+// and the next scenario on the same target must run normally.
+// (curl_http_client_test.cc pins the client's own transport errors; this
+// file pins what the runner makes of them.)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include <boost/test/unit_test.hpp>
+
+#include "core/lifecycle.h"
+#include "exec/runner.h"
+#include "scenario/loader.h"
+#include "testing/fake_clock.h"
+#include "testing/test_support.h"
+
+namespace conformance {
+namespace {
+
+// A loopback server that reads each request head and hands the socket to
+// `misbehave`. Connections are served one at a time; it stops when destroyed.
+class HostileTarget {
+ public:
+  using Misbehave = std::function<void(int fd)>;
+
+  explicit HostileTarget(Misbehave misbehave) : misbehave_(std::move(misbehave)) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    listen(listen_fd_, 8);
+    socklen_t len = sizeof addr;
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~HostileTarget() {
+    stop_ = true;
+    shutdown(listen_fd_, SHUT_RDWR);
+    close(listen_fd_);
+    thread_.join();
+  }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      const int fd = accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) return;
+      std::string head;
+      char c;
+      while (head.find("\r\n\r\n") == std::string::npos && read(fd, &c, 1) == 1) head.push_back(c);
+      misbehave_(fd);
+      close(fd);
+    }
+  }
+
+  Misbehave misbehave_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+};
+
+void Write(int fd, const std::string& s) {
+  size_t done = 0;
+  while (done < s.size()) {
+    const ssize_t n = send(fd, s.data() + done, s.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+const OpenApiSpec& Mini() {
+  static const auto spec = OpenApiSpec::Parse(ReadTestFile(TestData("mini_spec/openapi.yaml")), "mini_spec/openapi.yaml");
+  return *spec;
+}
+
+struct Run {
+  ScenarioResult result;
+  std::chrono::milliseconds took;
+};
+
+// Runs a one-step scenario (GET /orders/ord_1, expecting 200) against the
+// target with a 500 ms exchange limit.
+Run RunAgainst(const HostileTarget& server) {
+  Target target;
+  target.base_url = server.base_url();
+  target.token = "tok-a";
+  FakeClock clock;
+  RunContext ctx;
+  ctx.target = &target;
+  ctx.spec = &Mini();
+  ctx.lifecycle = &purchase::Lifecycle::Builtin();
+  ctx.clock = &clock;
+  ctx.run_id = "r1";
+  auto loaded = LoadScenarioText("steps:\n  - request: GET /orders/ord_1\n    expect: {status: 200}\n", "t.yaml");
+  BOOST_REQUIRE(loaded.errors.empty());
+  HttpClientOptions options;
+  options.timeout_ms = 500;
+  options.connect_timeout_ms = 500;
+  auto client = NewCurlHttpClient(options);
+  const auto start = std::chrono::steady_clock::now();
+  ScenarioResult r = RunScenario(loaded.scenarios[0], *client, ctx, 1);
+  return {std::move(r), std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)};
+}
+
+std::string FirstFailure(const ScenarioResult& r) {
+  for (const auto& s : r.steps)
+    for (const auto& f : s.failures) return f.where.ToString() + ": " + f.message;
+  return "";
+}
+
+// The scenario failed at its step, with a message containing `says`, in time.
+void ExpectCleanFailure(const Run& run, const std::string& says) {
+  BOOST_TEST((run.result.outcome == Outcome::kFailed));
+  BOOST_REQUIRE_EQUAL(run.result.steps.size(), 1u);
+  BOOST_TEST((run.result.steps[0].outcome == Outcome::kFailed));
+  const std::string failure = FirstFailure(run.result);
+  BOOST_TEST(failure.rfind("t.yaml:2:", 0) == 0, failure);  // points at the step
+  BOOST_TEST(failure.find(says) != std::string::npos, failure);
+  BOOST_TEST(run.took.count() < 5000, "took " << run.took.count() << " ms");
+}
+
+const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 41\r\n\r\n"
+                        R"({"order_id":"ord_1","status":"PROCESSING"})";
+
+BOOST_AUTO_TEST_SUITE(HostileTargetTest)
+
+BOOST_AUTO_TEST_CASE(ATargetThatResetsTheConnectionFailsTheStep) {
+  HostileTarget server([](int fd) {
+    linger l{1, 0};  // close with RST instead of FIN
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  });
+  ExpectCleanFailure(RunAgainst(server), "no response from GET");
+}
+
+BOOST_AUTO_TEST_CASE(ATargetThatStallsPastTheTimeoutFailsTheStep) {
+  HostileTarget server([](int) { std::this_thread::sleep_for(std::chrono::milliseconds(1500)); });
+  const Run run = RunAgainst(server);
+  ExpectCleanFailure(run, "no response from GET");
+  BOOST_TEST(run.took.count() < 1400, "the 500 ms timeout was not applied: " << run.took.count() << " ms");
+}
+
+BOOST_AUTO_TEST_CASE(ATargetThatStallsInTheMiddleOfTheBodyFailsTheStep) {
+  HostileTarget server([](int fd) {
+    Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"order_id\":");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  });
+  ExpectCleanFailure(RunAgainst(server), "no response from GET");
+}
+
+BOOST_AUTO_TEST_CASE(ATargetThatAnswersSomethingElseThanJsonFailsTheStep) {
+  HostileTarget server([](int fd) {
+    const std::string body("<html>oops</html>\x00\xff\xfe\x01\x02", 22);
+    Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 22\r\n\r\n" + body);
+  });
+  const Run run = RunAgainst(server);
+  BOOST_TEST((run.result.outcome == Outcome::kFailed));
+  BOOST_TEST(FirstFailure(run.result).find("t.yaml:2:") == 0u, FirstFailure(run.result));
+  BOOST_TEST(FirstFailure(run.result).find("no response") == std::string::npos, FirstFailure(run.result));
+  BOOST_TEST(run.took.count() < 5000);
+  BOOST_TEST_MESSAGE("non-JSON body: " << FirstFailure(run.result));
+}
+
+BOOST_AUTO_TEST_CASE(ATargetThatAnswersGarbageInsteadOfHttpFailsTheStep) {
+  HostileTarget server([](int fd) { Write(fd, std::string("\x16\x03\x01 this is not HTTP at all\r\n\r\n", 30)); });
+  ExpectCleanFailure(RunAgainst(server), "no response from GET");
+}
+
+BOOST_AUTO_TEST_CASE(ATargetThatSendsTenMegabytesFailsTheStep) {
+  HostileTarget server([](int fd) {
+    const size_t size = 10 * 1024 * 1024;
+    Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n");
+    Write(fd, "[" + std::string(size - 2, '1') + "]");
+  });
+  ExpectCleanFailure(RunAgainst(server), "no response from GET");
+}
+
+BOOST_AUTO_TEST_CASE(ATargetThatSendsTenMegabytesWithoutALengthFailsTheStep) {
+  HostileTarget server([](int fd) {
+    Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n");
+    Write(fd, std::string(10 * 1024 * 1024, ' '));
+  });
+  ExpectCleanFailure(RunAgainst(server), "no response from GET");
+}
+
+BOOST_AUTO_TEST_CASE(ATargetThatClosesInTheMiddleOfAResponseFailsTheStep) {
+  HostileTarget server([](int fd) {
+    Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"order_id\":\"ord_");
+  });
+  ExpectCleanFailure(RunAgainst(server), "no response from GET");
+}
+
+// libcurl takes a head cut off mid-line, then a close, as a whole response
+// (status 200, the cut header dropped, no body), so the step fails on what is
+// missing (here the Content-Type) rather than as a transport error.
+BOOST_AUTO_TEST_CASE(ATargetThatClosesInTheMiddleOfTheHeadersFailsTheStep) {
+  HostileTarget server([](int fd) { Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: appl"); });
+  ExpectCleanFailure(RunAgainst(server), "GET /orders/ord_1");
+}
+
+BOOST_AUTO_TEST_CASE(AfterEachFaultTheNextScenarioRunsNormally) {
+  int calls = 0;
+  HostileTarget server([&calls](int fd) {
+    if (++calls % 2 == 1) {
+      linger l{1, 0};
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+      return;
+    }
+    Write(fd, kOk);
+  });
+  BOOST_TEST((RunAgainst(server).result.outcome == Outcome::kFailed));
+  const Run second = RunAgainst(server);
+  BOOST_TEST((second.result.steps.at(0).failures.empty() ||
+              FirstFailure(second.result).find("no response") == std::string::npos),
+             FirstFailure(second.result));
+}
+
+BOOST_AUTO_TEST_CASE(ProbingATargetThatResetsSaysUnreachableWithoutThrowing) {
+  HostileTarget server([](int fd) {
+    linger l{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  });
+  HttpClientOptions options;
+  options.timeout_ms = 500;
+  auto client = NewCurlHttpClient(options);
+  const ProbeResult probe = ProbeTarget(*client, server.base_url(), "");
+  BOOST_TEST(!probe.reachable);
+  BOOST_TEST(!probe.error.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace conformance
