@@ -9,8 +9,7 @@
 // A finding is a crash, a sanitizer report, a status the spec does not
 // document for this operation (200, 403, 404, 409, 410, 413), or a 200 for a
 // URL whose parameters do not include the signature actually handed out (a
-// forgery). (A repeated parameter answered 200 is a known bug, not a forgery:
-// spec/README.md wants 403; see server/http/hostile_input_test.cc.)
+// forgery).
 #include <cstdint>
 #include <cstdlib>
 #include <regex>

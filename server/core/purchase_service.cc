@@ -215,11 +215,12 @@ Result<OrderView> PurchaseService::Register(VendorRef vendor, const RegisterRequ
     if (auto dup = duplicate_check()) return *dup;
 
   auto token_seq = ids_.TokenSeq(request.token);
-  if (!token_seq || *token_seq >= tokens_.size())
-    return MakeError(ErrorCode::kTokenInvalid, "token was not issued by this server");
+  // One message for both cases, so a vendor cannot tell another vendor's
+  // token from one that does not exist.
+  const char* kNotYours = "token was not issued to this vendor by this server";
+  if (!token_seq || *token_seq >= tokens_.size()) return MakeError(ErrorCode::kTokenInvalid, kNotYours);
   TokenRecord& token = tokens_[*token_seq];
-  if (token.vendor != vendor && !d.Has(Defect::kTokenCrossVendor))
-    return MakeError(ErrorCode::kTokenInvalid, "token was not issued to this vendor");
+  if (token.vendor != vendor && !d.Has(Defect::kTokenCrossVendor)) return MakeError(ErrorCode::kTokenInvalid, kNotYours);
   if (token.used && !d.Has(Defect::kTokenReusable))
     return MakeError(ErrorCode::kTokenAlreadyUsed, "token has already registered an order");
   const Millis expiry = token.expires_at + (d.Has(Defect::kTokenExpiryOffByOne) ? 1 : 0);

@@ -206,9 +206,6 @@ struct Hostile {
   std::string body;
   std::optional<std::string> auth;
   std::string expect;  // "<status> <CODE>"
-  // Non-empty: the server answers this one wrongly today (the reason); it runs
-  // in KnownServerBugsAnswerAsTheSpecSays instead, so the table stays green.
-  std::string known_bug = {};
 };
 
 std::string Nest(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
@@ -248,9 +245,7 @@ std::vector<Hostile> Table() {
       {"comment", "POST", validate, "/* hi */" + good_v, a, "400 MALFORMED_JSON"},
       {"binary garbage", "POST", validate, std::string("\x00\x01\x02\xff\xfe", 5), a, "400 MALFORMED_JSON"},
       {"NUL then garbage after the object", "POST", validate, good_v + std::string(1, '\0') + "garbage", a,
-       "400 MALFORMED_JSON",
-       "KNOWN SERVER BUG: ParseJsonObject stops at a NUL byte (RapidJSON's string stream reads it as the end), so "
-       "bytes after it are never looked at and the request is handled"},
+       "400 MALFORMED_JSON"},
       {"raw control character in a string", "POST", validate, vbody("\"asset-\x01\"", "1", "\"203.0.113.7\""), a,
        "400 MALFORMED_JSON"},
       {"bad escape", "POST", validate, vbody("\"asset\\q\"", "1", "\"203.0.113.7\""), a, "400 MALFORMED_JSON"},
@@ -422,7 +417,7 @@ std::vector<Hostile> Table() {
       {"info: empty order_id", "GET", "/purchase/info?order_id=", "", a, "422 REQUEST_VALIDATION_FAILED"},
       {"info: order_id without =", "GET", "/purchase/info?order_id", "", a, "422 REQUEST_VALIDATION_FAILED"},
       {"info: repeated order_id", "GET", "/purchase/info?order_id={A1}&order_id={B1}", "", a,
-       "422 REQUEST_VALIDATION_FAILED", "KNOWN SERVER BUG: DecodeQuery accepts a repeated parameter (spec/README.md: 422) and, having sorted the query, uses the smallest value, not the first"},
+       "422 REQUEST_VALIDATION_FAILED"},
       {"info: unknown parameter", "GET", "/purchase/info?order_id={A1}&debug=1", "", a, "422 REQUEST_VALIDATION_FAILED"},
       {"info: empty parameter name", "GET", "/purchase/info?=x", "", a, "422 REQUEST_VALIDATION_FAILED"},
       {"info: bad escape", "GET", "/purchase/info?order_id=%ZZ", "", a, "422 REQUEST_VALIDATION_FAILED"},
@@ -443,7 +438,7 @@ std::vector<Hostile> Table() {
       {"download-url: vendor B's order", "GET", "/purchase/download-url?order_id={B1}", "", a, "404 ORDER_NOT_FOUND"},
       {"download-url: no order_id", "GET", "/purchase/download-url", "", a, "422 REQUEST_VALIDATION_FAILED"},
       {"view-url: repeated order_id", "GET", "/purchase/view-url?order_id={A1}&order_id={A1}", "", a,
-       "422 REQUEST_VALIDATION_FAILED", "KNOWN SERVER BUG: DecodeQuery accepts a repeated parameter (spec/README.md: 422) and, having sorted the query, uses the smallest value, not the first"},
+       "422 REQUEST_VALIDATION_FAILED"},
       {"download-url: kind parameter", "GET", "/purchase/download-url?order_id={A1}&kind=view", "", a,
        "422 REQUEST_VALIDATION_FAILED"},
       {"view-url: bad Authorization", "GET", "/purchase/view-url?order_id={A1}", "", "Token x", "401 UNAUTHENTICATED"},
@@ -456,7 +451,7 @@ std::vector<Hostile> Table() {
        "404 ITEM_NOT_FOUND"},
       {"cancel: empty item", "DELETE", "/purchase/cancel?order_id={A1}&item_id=", "", a, "404 ITEM_NOT_FOUND"},
       {"cancel: repeated order_id", "DELETE", "/purchase/cancel?order_id={A1}&order_id={A2}", "", a,
-       "422 REQUEST_VALIDATION_FAILED", "KNOWN SERVER BUG: DecodeQuery accepts a repeated parameter (spec/README.md: 422) and, having sorted the query, uses the smallest value, not the first"},
+       "422 REQUEST_VALIDATION_FAILED"},
       {"cancel: unknown parameter", "DELETE", "/purchase/cancel?order_id={A1}&force=1", "", a,
        "422 REQUEST_VALIDATION_FAILED"},
       {"cancel: no Authorization", "DELETE", "/purchase/cancel?order_id={A1}", "", std::nullopt, "401 UNAUTHENTICATED"},
@@ -489,7 +484,7 @@ std::vector<Hostile> Table() {
       {"asset: extra parameter", "GET", "/assets/download/{A1}?" + asset_q + "&admin=1", "", std::nullopt,
        "403 URL_SIGNATURE_INVALID"},
       {"asset: repeated sig", "GET", "/assets/download/{A1}?" + asset_q + "&sig={SIG}", "", std::nullopt,
-       "403 URL_SIGNATURE_INVALID", "KNOWN SERVER BUG: DecodeQuery accepts a repeated parameter (spec/README.md: 422) and, having sorted the query, uses the smallest value, not the first"},
+       "403 URL_SIGNATURE_INVALID"},
       {"asset: sig with escaped NUL", "GET", "/assets/download/{A1}?expires={EXP}&sig={SIG}%00", "", std::nullopt,
        "403 URL_SIGNATURE_INVALID"},
       {"asset: A1's signature on B1", "GET", "/assets/download/{B1}?" + asset_q, "", std::nullopt,
@@ -580,13 +575,9 @@ BOOST_AUTO_TEST_CASE(EveryHostileRequestGetsADocumented4xxAndChangesNothing) {
   AddTamperedSignatures(world);
 
   std::string before = world.Snapshot();
-  size_t tried = 0, known_bugs = 0;
+  size_t tried = 0;
   std::map<int, int> by_status;
   for (const Hostile& h : Table()) {
-    if (!h.known_bug.empty()) {
-      ++known_bugs;
-      continue;
-    }
     ++tried;
     SendAndJudge(world, documented, h, before, by_status);
   }
@@ -615,29 +606,7 @@ BOOST_AUTO_TEST_CASE(EveryHostileRequestGetsADocumented4xxAndChangesNothing) {
   std::string statuses;
   for (const auto& [status, n] : by_status) statuses += " " + std::to_string(status) + ":" + std::to_string(n);
   BOOST_TEST_MESSAGE("hostile requests tried through HttpApi: " << tried << " (" << statuses.substr(1)
-                                                                 << "), every one a documented 4xx JSON error, no state change; "
-                                                                 << known_bugs << " more pin known server bugs");
-}
-
-// The rows of the table the server answers wrongly today, each judged like the
-// others, each on a fresh server. Disabled so the suite stays green while the
-// bugs are open (each row's known_bug says what is wrong); run it by hand:
-//   hostile_input_test --run_test=HostileInputTest/KnownServerBugsAnswerAsTheSpecSays
-// and delete the decorator when they are fixed. It is not registered with
-// ctest (server/CMakeLists.txt registers the lines that start with
-// BOOST_AUTO_TEST_CASE, and --run_test=<name> would run it despite the
-// decorator): when the bugs are fixed, spell it BOOST_AUTO_TEST_CASE.
-#define KNOWN_SERVER_BUGS_TEST_CASE BOOST_AUTO_TEST_CASE
-KNOWN_SERVER_BUGS_TEST_CASE(KnownServerBugsAnswerAsTheSpecSays, *boost::unit_test::disabled()) {
-  const Documented documented;
-  for (const Hostile& h : Table()) {
-    if (h.known_bug.empty()) continue;
-    World world;
-    AddTamperedSignatures(world);
-    std::string before = world.Snapshot();
-    std::map<int, int> by_status;
-    BOOST_TEST_CONTEXT(h.known_bug) { SendAndJudge(world, documented, h, before, by_status); }
-  }
+                                                                 << "), every one a documented 4xx JSON error, no state change");
 }
 
 // --- the wire -------------------------------------------------------------------

@@ -211,6 +211,10 @@ Result<std::vector<std::pair<std::string, std::string>>> DecodeQuery(const RawQu
     auto value = PercentDecode(raw_value);
     if (!value) return InvalidField(*name, "query parameter '" + *name + "' is not valid percent-encoding");
     if (value->size() > 256) return InvalidField(*name, "query parameter '" + *name + "' is longer than 256 characters");
+    // A repeated parameter is ambiguous (which order_id is meant?): refuse it
+    // rather than pick one.
+    for (const auto& seen : out)
+      if (seen.first == *name) return InvalidField(*name, "query parameter '" + *name + "' is given twice");
     out.emplace_back(std::move(*name), std::move(*value));
   }
   for (const char* r : required) {
@@ -227,6 +231,10 @@ std::string QueryValue(const std::vector<std::pair<std::string, std::string>>& q
 }
 
 Result<std::shared_ptr<rapidjson::Document>> ParseJsonObject(std::string_view body) {
+  // RapidJSON stops at a NUL byte, so "{...}\0garbage" would pass as valid;
+  // JSON text never contains a raw NUL.
+  if (body.find('\0') != std::string_view::npos)
+    return MakeError(ErrorCode::kMalformedJson, "the request body contains a NUL byte; JSON text never does");
   auto doc = std::make_shared<rapidjson::Document>();
   // Iterative parsing: a deeply nested hostile body cannot exhaust the stack.
   doc->Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(body.data(), body.size());

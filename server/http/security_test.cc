@@ -168,8 +168,7 @@ BOOST_AUTO_TEST_CASE(VendorBGetsFromEveryEndpointOnAsOrdersWhatAnUnknownIdGets) 
   const HttpReply stolen = reg(token_a, "iso-b-1");
   BOOST_TEST(stolen.status == 422);
   BOOST_TEST(stolen.error_code == "TOKEN_INVALID");
-  // (That its body is also the unknown token's is pinned, while it is not, by
-  // KnownServerBugsStillLetVendorBTellATokenOfAExists below.)
+  // (That its body is also the unknown token's: AnotherVendorsTokenIsAnsweredExactlyLikeAnUnknownOne.)
   const std::string b_order = api.Order("asset-basic", "iso-completed", kVendorB);
   BOOST_TEST(b_order != orders["COMPLETED"]);
   // And the other way round: A cannot see B's order either.
@@ -177,18 +176,9 @@ BOOST_AUTO_TEST_CASE(VendorBGetsFromEveryEndpointOnAsOrdersWhatAnUnknownIdGets) 
   BOOST_TEST_MESSAGE("tenant isolation: " << checked << " cross-vendor requests, each identical to an unknown id");
 }
 
-// KNOWN SERVER BUG (server/core/purchase_service.cc, Register): another
-// vendor's token is answered "token was not issued to this vendor", an
-// unknown one "token was not issued by this server": same code and status,
-// but vendor B can tell that a token it holds was issued to someone else,
-// which spec/README.md ("one answer, so a vendor cannot probe another's
-// tokens") rules out. Disabled while the bug is open, and not registered with
-// ctest (server/CMakeLists.txt registers lines starting BOOST_AUTO_TEST_CASE,
-// and --run_test=<name> would run it despite the decorator). Run it by hand:
-//   security_test --run_test=SecurityTest/KnownServerBugsStillLetVendorBTellATokenOfAExists
-// When fixed, spell it BOOST_AUTO_TEST_CASE and drop the decorator.
-#define KNOWN_SERVER_BUG_TEST_CASE BOOST_AUTO_TEST_CASE
-KNOWN_SERVER_BUG_TEST_CASE(KnownServerBugsStillLetVendorBTellATokenOfAExists, *boost::unit_test::disabled()) {
+// Another vendor's token gets the very answer an unknown one gets (spec/README.md:
+// "one answer, so a vendor cannot probe another's tokens").
+BOOST_AUTO_TEST_CASE(AnotherVendorsTokenIsAnsweredExactlyLikeAnUnknownOne) {
   Api api;
   const HttpReply v = api.Call("POST", "/purchase/validate-purchase-before-payment",
                                R"({"asset_id":"asset-basic","quantity":1,"customer_ip":"203.0.113.7"})");
