@@ -15,6 +15,7 @@
 // follow-up requests byte for byte (so no token or id was drawn either).
 #define BOOST_TEST_MODULE hostile_input_test
 #include "http/http_api.h"
+#include "testing/http_testing.h"
 #include "http/pistache_server.h"
 
 #include <arpa/inet.h>
@@ -37,15 +38,14 @@
 namespace purchase::http {
 namespace {
 
-constexpr Millis kStart = 1767225600000;  // 2026-01-01T00:00:00Z
-const std::string kVendorA = "Bearer test-token-vendor-a";
-const std::string kVendorB = "Bearer test-token-vendor-b";
+using testing::Fixtures;
+using testing::kStart;
+using testing::kVendorA;
+using testing::kVendorB;
+using testing::MakeRequest;
+
 const std::string kJsonType = "application/json; charset=utf-8";
 
-const Catalog& Fixtures() {
-  static const Catalog catalog = Catalog::Load(PURCHASE_TEST_FIXTURES);
-  return catalog;
-}
 
 // --- what spec/openapi.yaml documents ---------------------------------------
 
@@ -89,27 +89,6 @@ class Documented {
 
 // --- requests -------------------------------------------------------------------
 
-// Splits "/path?a=1&b" into the path and the raw query, as the adapter does
-// (but keeping repeated keys, which Pistache 0.0.5 would drop).
-HttpRequest MakeRequest(const std::string& method, const std::string& target, std::string body,
-                        std::optional<std::string> authorization) {
-  HttpRequest r;
-  r.method = method;
-  const size_t q = target.find('?');
-  r.path = target.substr(0, q);
-  if (q != std::string::npos) {
-    std::stringstream query(target.substr(q + 1));
-    std::string part;
-    while (std::getline(query, part, '&')) {
-      const size_t eq = part.find('=');
-      r.query.emplace_back(part.substr(0, eq), eq == std::string::npos ? "" : part.substr(eq + 1));
-    }
-  }
-  r.authorization = std::move(authorization);
-  r.host = "127.0.0.1:8080";
-  r.body = std::move(body);
-  return r;
-}
 
 std::string JsonMember(const std::string& body, const char* a, const char* b = nullptr) {
   rapidjson::Document d;

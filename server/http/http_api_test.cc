@@ -4,6 +4,7 @@
 // for the same requests on a fresh server with the same seed.
 #define BOOST_TEST_MODULE http_api_test
 #include "http/http_api.h"
+#include "testing/http_testing.h"
 
 #include <boost/test/unit_test.hpp>
 
@@ -17,15 +18,14 @@
 namespace purchase::http {
 namespace {
 
-constexpr Millis kStart = 1767225600000;  // 2026-01-01T00:00:00Z
-const std::string kVendorA = "Bearer test-token-vendor-a";
-const std::string kVendorB = "Bearer test-token-vendor-b";
+using testing::Fixtures;
+using testing::kStart;
+using testing::kVendorA;
+using testing::kVendorB;
+using testing::MakeRequest;
+
 const std::string kJsonType = "application/json; charset=utf-8";
 
-const Catalog& Fixtures() {
-  static const Catalog catalog = Catalog::Load(PURCHASE_TEST_FIXTURES);
-  return catalog;
-}
 
 std::string FixtureFile(const std::string& name) {
   std::ifstream in(std::string(PURCHASE_TEST_FIXTURES) + "/files/" + name, std::ios::binary);
@@ -46,27 +46,6 @@ ServiceOptions ServiceOptionsFor(uint64_t seed) {
   return o;
 }
 
-// Splits "/path?a=1&b" into the path and the raw (undecoded) query, as the
-// Pistache adapter does.
-HttpRequest MakeRequest(const std::string& method, const std::string& target, std::string body,
-                        std::optional<std::string> authorization) {
-  HttpRequest r;
-  r.method = method;
-  const size_t q = target.find('?');
-  r.path = target.substr(0, q);
-  if (q != std::string::npos) {
-    std::stringstream query(target.substr(q + 1));
-    std::string part;
-    while (std::getline(query, part, '&')) {
-      const size_t eq = part.find('=');
-      r.query.emplace_back(part.substr(0, eq), eq == std::string::npos ? "" : part.substr(eq + 1));
-    }
-  }
-  r.authorization = std::move(authorization);
-  r.host = "127.0.0.1:8080";
-  r.body = std::move(body);
-  return r;
-}
 
 std::string HeaderOf(const HttpReply& reply, const std::string& name) {
   for (const auto& [k, v] : reply.headers)
