@@ -220,6 +220,13 @@ std::vector<AuditFinding> ClientAudit::Findings() const {
   return findings_;
 }
 
+std::vector<AuditedRequest> ClientAudit::RecentRequests(uint16_t vendor) const {
+  std::lock_guard lock(mu_);
+  auto it = vendors_.find(vendor);
+  if (it == vendors_.end()) return {};
+  return {it->second.ring.begin(), it->second.ring.end()};
+}
+
 uint64_t ClientAudit::findings_dropped() const {
   std::lock_guard lock(mu_);
   return findings_dropped_;
@@ -238,6 +245,23 @@ void ClientAudit::Reset() {
   findings_.clear();
   findings_dropped_ = 0;
 }
+
+namespace {
+
+std::string RequestTable(const std::vector<AuditedRequest>& requests) {
+  std::string out = "\n| # | server time | request | answer |\n|---|---|---|---|\n";
+  for (const auto& r : requests) {
+    std::string answer = std::to_string(r.status);
+    if (!r.error_code.empty()) answer += " " + r.error_code;
+    if (!r.order_status.empty()) answer += " " + r.order_status;
+    if (r.retry_after) answer += " (Retry-After " + std::to_string(*r.retry_after) + ")";
+    out += "| " + std::to_string(r.seq) + " | " + FormatRfc3339(r.server_time) + " | " + r.method + " " + r.path +
+           (r.order_id.empty() ? "" : " `" + r.order_id + "`") + " | " + answer + " |\n";
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string RenderAuditReport(const ClientAudit& audit, const std::vector<std::string>& vendor_names) {
   auto vendor_name = [&](uint16_t v) { return v < vendor_names.size() ? vendor_names[v] : "vendor #" + std::to_string(v); };
@@ -259,19 +283,16 @@ std::string RenderAuditReport(const ClientAudit& audit, const std::vector<std::s
     out += "\n### " + std::to_string(++n) + ". `" + f.obligation + "` (" + vendor_name(f.vendor) + ")\n\n";
     out += "- Observed: " + f.observed + "\n";
     if (o) out += "- A correct client: " + o->rule + "\n- Why: " + o->reason + "\n";
-    out += "\n| # | server time | request | answer |\n|---|---|---|---|\n";
-    for (const auto& r : f.requests) {
-      std::string answer = std::to_string(r.status);
-      if (!r.error_code.empty()) answer += " " + r.error_code;
-      if (!r.order_status.empty()) answer += " " + r.order_status;
-      if (r.retry_after) answer += " (Retry-After " + std::to_string(*r.retry_after) + ")";
-      out += "| " + std::to_string(r.seq) + " | " + FormatRfc3339(r.server_time) + " | " + r.method + " " + r.path +
-             (r.order_id.empty() ? "" : " `" + r.order_id + "`") + " | " + answer + " |\n";
-    }
+    out += RequestTable(f.requests);
   }
   out += "\n## Obligations kept\n\n";
   for (const auto& o : audit.obligations().all())
     if (!broken.count(o.id)) out += "- `" + o.id + "`: " + o.rule + "\n";
+  for (const auto& [vendor, count] : audit.RecordedPerVendor()) {
+    const auto recent = audit.RecentRequests(vendor);
+    out += "\n## The last " + std::to_string(recent.size()) + " requests of " + vendor_name(vendor) + "\n";
+    out += RequestTable(recent);
+  }
   return out;
 }
 

@@ -3,10 +3,11 @@
 // their client did wrong, not only that its happy path worked.
 //
 // The HTTP layer records every vendor request (and every signed-URL fetch,
-// attributed to the order's vendor) after answering it. The audit keeps the
-// last `ring_capacity` requests per vendor and judges each new one against
-// what it has seen, incrementally: findings name the obligation, the requests
-// involved and what a correct client does. Timing obligations (Retry-After,
+// attributed to the order's vendor) after answering it. The audit judges each
+// one incrementally, against small per-order and per-endpoint state: findings
+// name the obligation, the requests involved and what a correct client does.
+// It also keeps each vendor's last `ring_capacity` requests, which the report
+// shows as what the client did last. Timing obligations (Retry-After,
 // back-off) are judged in wall-clock time, since that is what a client waits;
 // the wall clock is injected. Thread-safe: one internal mutex.
 #pragma once
@@ -69,7 +70,7 @@ struct AuditFinding {
 class ClientAudit {
  public:
   // Throws SpecError if the audit checks an obligation `obligations` lacks, or the reverse.
-  ClientAudit(const ClientObligations& obligations, const Clock& wall_clock, size_t ring_capacity = 1024);
+  ClientAudit(const ClientObligations& obligations, const Clock& wall_clock, size_t ring_capacity = 50);
 
   // Judges one answered request. `request.wall` is filled from the wall clock.
   void Record(AuditedRequest request);
@@ -78,6 +79,9 @@ class ClientAudit {
   std::map<uint16_t, uint64_t> RecordedPerVendor() const;
   // Findings not kept because the list was full (1000).
   uint64_t findings_dropped() const;
+  // The vendor's last `ring_capacity` requests, oldest first: what its client
+  // did just before the run stopped, findings or not.
+  std::vector<AuditedRequest> RecentRequests(uint16_t vendor) const;
   void Reset();
 
   const ClientObligations& obligations() const { return obligations_; }

@@ -487,6 +487,19 @@ BOOST_AUTO_TEST_CASE(TheReportNamesEachFindingWithTheRuleAndTheRequests) {
   BOOST_TEST(report.find("GET /purchase/info `" + kOrder + "` | 202 PROCESSING (Retry-After 3)") != std::string::npos);
   BOOST_TEST(report.find("- `never-reuse-token`:") != std::string::npos);  // listed among those kept
   BOOST_TEST(report.find("- `honour-retry-after`:") == std::string::npos);
+  BOOST_TEST(report.find("## The last 2 requests of vendor-a") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(TheAuditKeepsOnlyTheLastRequestsOfEachVendor) {
+  ManualClock wall(0);
+  ClientAudit audit(ClientObligations::Builtin(), wall, 3);
+  for (int i = 0; i < 5; ++i) audit.Record(Validate());
+  const auto recent = audit.RecentRequests(kVendorA);
+  BOOST_TEST_REQUIRE(recent.size() == 3u);
+  BOOST_TEST(recent.front().seq == 3u);
+  BOOST_TEST(recent.back().seq == 5u);
+  BOOST_TEST(audit.RecordedPerVendor().at(kVendorA) == 5u);
+  BOOST_TEST(audit.RecentRequests(kVendorB).empty());
 }
 
 // A 502 FULFILLMENT_FAILED from /purchase/info is the order's final answer,
