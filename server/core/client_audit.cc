@@ -97,15 +97,21 @@ void ClientAudit::Find(const char* id, const AuditedRequest& current, std::strin
   findings_.push_back(std::move(f));
 }
 
-void ClientAudit::Record(AuditedRequest r) {
+void ClientAudit::Record(const AuditedRequest& request) {
   std::lock_guard lock(mu_);
-  VendorTrack& v = vendors_[r.vendor];
-  r.seq = v.next_seq++;
-  r.wall = wall_.Now();
+  VendorTrack& v = vendors_[request.vendor];
+  AuditedRequest* slot;
+  if (v.ring.size() < ring_capacity_) {
+    slot = &v.ring.emplace_back(request);
+  } else {
+    slot = &v.ring[v.ring_start];
+    *slot = request;
+    v.ring_start = (v.ring_start + 1) % v.ring.size();
+  }
+  slot->seq = v.next_seq++;
+  slot->wall = wall_.Now();
   if (v.orders.size() > kMaxTrackedOrders) v.orders.clear();
-  Judge(v, r);
-  v.ring.push_back(std::move(r));
-  if (v.ring.size() > ring_capacity_) v.ring.pop_front();
+  Judge(v, *slot);
 }
 
 void ClientAudit::JudgeBackoff(VendorTrack& v, const AuditedRequest& r, bool is_error) {
@@ -224,7 +230,11 @@ std::vector<AuditedRequest> ClientAudit::RecentRequests(uint16_t vendor) const {
   std::lock_guard lock(mu_);
   auto it = vendors_.find(vendor);
   if (it == vendors_.end()) return {};
-  return {it->second.ring.begin(), it->second.ring.end()};
+  const VendorTrack& v = it->second;
+  std::vector<AuditedRequest> oldest_first;
+  oldest_first.reserve(v.ring.size());
+  for (size_t i = 0; i < v.ring.size(); ++i) oldest_first.push_back(v.ring[(v.ring_start + i) % v.ring.size()]);
+  return oldest_first;
 }
 
 uint64_t ClientAudit::findings_dropped() const {

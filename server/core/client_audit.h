@@ -13,7 +13,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -72,8 +71,9 @@ class ClientAudit {
   // Throws SpecError if the audit checks an obligation `obligations` lacks, or the reverse.
   ClientAudit(const ClientObligations& obligations, const Clock& wall_clock, size_t ring_capacity = 50);
 
-  // Judges one answered request. `request.wall` is filled from the wall clock.
-  void Record(AuditedRequest request);
+  // Judges one answered request. `seq` and `wall` (from the wall clock) are
+  // filled in by the audit.
+  void Record(const AuditedRequest& request);
   std::vector<AuditFinding> Findings() const;
   // Requests recorded per vendor since the start or the last Reset().
   std::map<uint16_t, uint64_t> RecordedPerVendor() const;
@@ -105,7 +105,11 @@ class ClientAudit {
   };
   struct VendorTrack {
     uint64_t next_seq = 1;
-    std::deque<AuditedRequest> ring;
+    // The last ring_capacity_ requests, oldest at ring_start once full. A
+    // fixed ring whose slots are assigned over: their strings keep their
+    // buffers, so recording a request allocates nothing once it is warm.
+    std::vector<AuditedRequest> ring;
+    size_t ring_start = 0;
     std::unordered_map<std::string, OrderTrack> orders;
     std::unordered_map<std::string, AuditedRequest> duplicates;  // first 409 per key
     std::unordered_map<std::string, ErrorTrack> errors;          // per "METHOD path"

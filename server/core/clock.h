@@ -41,6 +41,15 @@ class ManualClock final : public Clock {
 // Formats an instant as RFC 3339 UTC: "2026-01-01T00:00:05Z", with ".mmm"
 // only when the milliseconds are not zero.
 std::string FormatRfc3339(Millis t);
+// The same text in a buffer of its own, for writers that copy it anyway (a
+// reply carries two or three instants; a std::string of this length would
+// cost a heap allocation each).
+struct Rfc3339Text {
+  char data[40];
+  size_t size;
+  std::string_view view() const { return {data, size}; }
+};
+Rfc3339Text FormatRfc3339Text(Millis t);
 // Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" or with a "+HH:MM"/"-HH:MM" offset.
 // Returns nullopt for anything else (lenient forms are refused on purpose:
 // a spec author must see exactly which instant a scenario names).

@@ -63,7 +63,9 @@ IdGenerator::IdGenerator(uint64_t seed)
       url_key_(SeedStream(seed, 4)) {}
 
 std::string IdGenerator::OrderId(uint32_t seq) const {
-  std::string out = "ord_";
+  std::string out;
+  out.reserve(20);  // "ord_" and 16 hex digits, in one allocation
+  out = "ord_";
   AppendHex(out, Mix64(seq ^ order_key_));
   return out;
 }

@@ -160,7 +160,8 @@ OrderView PurchaseService::View(uint32_t seq) const {
   v.due_at = o.due_at;
   if (o.status == OrderState::kCanceled) v.canceled_at = o.history[o.history_size - 1].at;
   if (o.status == OrderState::kFailed) v.failure_reason = reasons_[o.failure_reason];
-  v.item_id = v.order_id + "-1";
+  v.item_id.reserve(v.order_id.size() + 2);
+  v.item_id.append(v.order_id).append("-1");
   return v;
 }
 
@@ -400,13 +401,16 @@ size_t PurchaseService::ClearFaults() {
   return faults_.Clear();
 }
 
-std::optional<FaultEffect> PurchaseService::TakeRequestFault(RequestFacts facts, std::string_view order_id) {
+std::optional<FaultEffect> PurchaseService::TakeRequestFault(const RequestFacts& facts, std::string_view order_id) {
   std::lock_guard lock(mu_);
   if (faults_.rules().empty()) return std::nullopt;
   if (!order_id.empty())
     if (OrderRecord* order = FindOrder(0, order_id, /*any_vendor=*/true)) {
-      if (facts.asset_id.empty()) facts.asset_id = catalog_.asset(order->asset).id;
-      if (facts.vendor_order_id.empty()) facts.vendor_order_id = order->vendor_order_id;
+      // A rule may name the order's asset or vendor order id when the request does not.
+      RequestFacts known = facts;
+      if (known.asset_id.empty()) known.asset_id = catalog_.asset(order->asset).id;
+      if (known.vendor_order_id.empty()) known.vendor_order_id = order->vendor_order_id;
+      return faults_.TakeRequestFault(known);
     }
   return faults_.TakeRequestFault(facts);
 }

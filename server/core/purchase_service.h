@@ -144,7 +144,7 @@ class PurchaseService {
   size_t ClearFaults();
   // The oldest request rule that matches, counted as fired. When `order_id`
   // names an order, its asset and vendor order id complete `facts`.
-  std::optional<FaultEffect> TakeRequestFault(RequestFacts facts, std::string_view order_id);
+  std::optional<FaultEffect> TakeRequestFault(const RequestFacts& facts, std::string_view order_id);
   Result<OrderHistory> History(std::string_view order_id);
   // The vendor owning an order, whoever asks (the audit attributes signed-URL
   // fetches, which carry no credentials, to the order's vendor).

@@ -30,7 +30,10 @@ struct HttpRequest {
 
 struct HttpReply {
   int status = 200;
-  std::string content_type = "application/json; charset=utf-8";
+  // Static text or the catalog's (which outlives every reply): a std::string
+  // here cost a heap allocation per reply, this type being too long to fit
+  // in place.
+  std::string_view content_type = "application/json; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   int64_t delay_ms = 0;          // answer this much later (fault rule)
@@ -66,7 +69,7 @@ class HttpApi {
   std::string AuditJson() const;
   // Records an answered request for the client audit; `vendor` is the caller
   // (for a signed-URL fetch, the order's owner), none for unauthenticated ones.
-  void Audit(const HttpRequest& req, std::optional<VendorRef> vendor, const std::string& order_id,
+  void Audit(const HttpRequest& req, std::optional<VendorRef> vendor, std::string_view order_id,
              const RequestFacts& facts, const HttpReply& reply);
 
   PurchaseService& service_;

@@ -14,6 +14,8 @@
 #include <sstream>
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 namespace purchase::http {
 namespace {
@@ -586,6 +588,26 @@ BOOST_AUTO_TEST_CASE(UnknownPathIs404AndWrongMethodIs405WithAllow) {
   }
 }
 
+// Replies write strings through a bulk path when nothing needs escaping and
+// through RapidJSON otherwise; either way the bytes must be RapidJSON's.
+BOOST_AUTO_TEST_CASE(EchoedTextIsEscapedExactlyAsRapidJsonEscapesIt) {
+  Api api;
+  const std::vector<std::string> texts = {
+      "plain", "/a-path-longer-than-eight-bytes", "/quote\"here", "/back\\slash", "/ctl\x01", "/unit\x1f-sep",
+      "/del\x7f", "/caf\xc3\xa9-\xe2\x82\xac", "/12345678\"", "/1234567\\", "/\n\t\r\b\f",
+  };
+  for (const std::string& path : texts) {
+    const HttpReply r = api.Get(path);
+    BOOST_TEST(Failure(r) == "404 NOT_FOUND", path);
+    BOOST_TEST(Str(r, "error/message") == "no endpoint at GET " + path);
+    rapidjson::StringBuffer expected;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(expected);
+    const std::string message = "no endpoint at GET " + path;
+    writer.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+    BOOST_TEST(r.body.find(expected.GetString()) != std::string::npos, r.body << " lacks " << expected.GetString());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(MethodNotAllowedComesBeforeUnauthenticated) {
   Api api;
   BOOST_TEST(Failure(api.Get("/purchase/register", std::nullopt)) == "405 METHOD_NOT_ALLOWED");
@@ -956,7 +978,7 @@ BOOST_AUTO_TEST_SUITE(DeterminismTest)
 std::vector<std::string> Transcript(Api& api) {
   std::vector<std::string> out;
   auto record = [&](const HttpReply& r) {
-    std::string line = std::to_string(r.status) + " " + r.content_type + " ";
+    std::string line = std::to_string(r.status) + " " + std::string(r.content_type) + " ";
     for (const auto& [k, v] : r.headers) line += k + "=" + v + ";";
     out.push_back(line + " " + r.body + (r.drop_connection ? " dropped" : "") + " delay=" + std::to_string(r.delay_ms));
     return r;

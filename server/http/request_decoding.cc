@@ -198,12 +198,16 @@ Result<std::vector<std::pair<std::string, std::string>>> DecodeQuery(const RawQu
   out.reserve(raw.size());
   // A stable order, so the same query always names the same bad parameter
   // (the HTTP library hands parameters over in hash order).
+  // (Sorted through pointers, and only when there is more than one: most
+  // queries have a single parameter.)
   std::vector<const std::pair<std::string, std::string>*> sorted;
-  sorted.reserve(raw.size());
-  for (const auto& p : raw) sorted.push_back(&p);
-  if (sorted.size() > 1) std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return *a < *b; });
-  for (const auto* param : sorted) {
-    const auto& [raw_name, raw_value] = *param;
+  if (raw.size() > 1) {
+    sorted.reserve(raw.size());
+    for (const auto& p : raw) sorted.push_back(&p);
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return *a < *b; });
+  }
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const auto& [raw_name, raw_value] = sorted.empty() ? raw[i] : *sorted[i];
     auto name = PercentDecode(raw_name);
     if (!name) return InvalidField(raw_name, "query parameter name '" + raw_name + "' is not valid percent-encoding");
     if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return *name == a; }) == allowed.end())
@@ -218,13 +222,12 @@ Result<std::vector<std::pair<std::string, std::string>>> DecodeQuery(const RawQu
     out.emplace_back(std::move(*name), std::move(*value));
   }
   for (const char* r : required) {
-    const std::string value = QueryValue(out, r);
-    if (value.empty()) return InvalidField(r, std::string("query parameter '") + r + "' is required");
+    if (QueryValue(out, r).empty()) return InvalidField(r, std::string("query parameter '") + r + "' is required");
   }
   return out;
 }
 
-std::string QueryValue(const std::vector<std::pair<std::string, std::string>>& query, std::string_view name) {
+std::string_view QueryValue(const std::vector<std::pair<std::string, std::string>>& query, std::string_view name) {
   for (const auto& [k, v] : query)
     if (k == name) return v;
   return {};

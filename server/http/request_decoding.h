@@ -32,8 +32,8 @@ std::optional<std::string> PercentDecode(std::string_view text);
 Result<std::vector<std::pair<std::string, std::string>>> DecodeQuery(const RawQuery& raw,
                                                                      std::initializer_list<const char*> allowed,
                                                                      std::initializer_list<const char*> required);
-// The value of `name` in a decoded query, or "".
-std::string QueryValue(const std::vector<std::pair<std::string, std::string>>& query, std::string_view name);
+// The value of `name` in a decoded query (a view into it), or "".
+std::string_view QueryValue(const std::vector<std::pair<std::string, std::string>>& query, std::string_view name);
 
 // Parses a body that must be a JSON object (UTF-8 checked, at most 64 levels deep).
 Result<std::shared_ptr<rapidjson::Document>> ParseJsonObject(std::string_view body);

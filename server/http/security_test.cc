@@ -61,7 +61,7 @@ std::string Member(const std::string& body, const char* name) {
 
 // Status, content type, headers and body of a reply, with `id` replaced by <id>.
 std::string Shape(const HttpReply& r, const std::string& id) {
-  std::string s = std::to_string(r.status) + "\n" + r.content_type + "\n";
+  std::string s = std::to_string(r.status) + "\n" + std::string(r.content_type) + "\n";
   for (const auto& [k, v] : r.headers) s += k + ": " + v + "\n";
   s += r.body;
   for (size_t at; !id.empty() && (at = s.find(id)) != std::string::npos;) s.replace(at, id.size(), "<id>");

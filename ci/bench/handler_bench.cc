@@ -1,0 +1,164 @@
+// bench_handler: the server's own share of a request, without sockets or
+// Pistache: HttpApi::Handle() on the requests of the wrk workloads, with the
+// audit on as in purchase-server. Prints one JSON object on stdout:
+//
+//   bench_handler N [ENDPOINT]   {"info": {"ns_per_request": ..., "allocations_per_request": ...}, ...}
+//
+// ENDPOINT (info, validate or register) measures that one only: for a
+// profiler (perf record bench_handler 1000000 info).
+//
+// The allocation count is exact (every malloc is counted), so it is the
+// figure to watch when a change adds heap work to the hot path; the time is
+// indicative only (shared machine). ci/bench/run prints both.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+
+#include "core/catalog.h"
+#include "core/client_audit.h"
+#include "core/clock.h"
+#include "core/error_catalog.h"
+#include "core/lifecycle.h"
+#include "core/purchase_service.h"
+#include "http/http_api.h"
+
+// Every heap allocation is counted, from operator new and from the C
+// allocator alike (RapidJSON allocates with malloc): the program's own
+// malloc, calloc and realloc stand in for glibc's and pass the call on.
+namespace {
+std::atomic<uint64_t> g_allocations{0};
+}  // namespace
+
+extern "C" {
+void* __libc_malloc(size_t);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+void* malloc(size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_malloc(size);
+}
+void* calloc(size_t n, size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_calloc(n, size);
+}
+void* realloc(void* p, size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_realloc(p, size);
+}
+}
+
+using namespace purchase;
+using namespace purchase::http;
+
+namespace {
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "bench_handler: %s\n", what.c_str());
+  std::exit(1);
+}
+
+class SteadyWall final : public Clock {
+ public:
+  Millis Now() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+HttpRequest Request(std::string method, std::string path, std::string body = "") {
+  HttpRequest r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.authorization = "Bearer test-token-vendor-a";
+  r.host = "127.0.0.1:8080";
+  r.body = std::move(body);
+  return r;
+}
+
+std::string Member(const std::string& json, const std::string& name) {
+  const std::string key = "\"" + name + "\":\"";
+  const size_t at = json.find(key);
+  if (at == std::string::npos) Die("no " + name + " in " + json);
+  const size_t start = at + key.size();
+  return json.substr(start, json.find('"', start) - start);
+}
+
+struct Figure {
+  double ns_per_request = 0;
+  double allocations_per_request = 0;
+};
+
+// Times `n` calls of `make_and_handle` (which builds its request and hands it
+// to the API, as the adapter does for every request).
+Figure Measure(size_t n, const std::function<void(size_t)>& make_and_handle) {
+  for (size_t i = 0; i < n / 10; ++i) make_and_handle(i);  // warm caches and allocator
+  const uint64_t before = g_allocations.load();
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < n; ++i) make_and_handle(n + i);
+  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+  return {ns / n, static_cast<double>(g_allocations.load() - before) / n};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 200000;
+  const std::string only = argc > 2 ? argv[2] : "";
+  if (n < 10 || (only != "" && only != "info" && only != "validate" && only != "register"))
+    Die("usage: bench_handler N [info|validate|register] (N >= 10)");
+  auto wanted = [&](const char* name) { return only.empty() || only == name; };
+  const Catalog catalog = Catalog::Load(BENCH_FIXTURES);
+  PurchaseService service(catalog, Lifecycle::Builtin(), std::make_unique<ManualClock>(1767225600000), ServiceOptions{});
+  const SteadyWall wall;
+  ClientAudit audit(ClientObligations::Builtin(), wall);
+  ApiOptions options;
+  options.audit = &audit;
+  HttpApi api(service, ErrorCatalog::Builtin(), options);
+
+  const std::string validate_body = R"({"asset_id":"asset-instant","quantity":1,"customer_ip":"203.0.113.7"})";
+  auto validate = [&] {
+    HttpReply reply = api.Handle(Request("POST", "/purchase/validate-purchase-before-payment", validate_body));
+    if (reply.status != 200) Die("validate answered " + std::to_string(reply.status) + ": " + reply.body);
+    return Member(reply.body, "token");
+  };
+  auto register_body = [](const std::string& token, size_t i) {
+    return R"({"token":")" + token + R"(","asset_id":"asset-instant","quantity":1,"vendor_order_id":"bench-)" +
+           std::to_string(i) + R"("})";
+  };
+  HttpReply first = api.Handle(Request("POST", "/purchase/register", register_body(validate(), 0)));
+  if (first.status != 201) Die("register answered " + std::to_string(first.status) + ": " + first.body);
+  const std::string order_id = Member(first.body, "order_id");
+
+  const Figure info = !wanted("info") ? Figure{} : Measure(n, [&](size_t) {
+    HttpRequest r = Request("GET", "/purchase/info");
+    r.query.emplace_back("order_id", order_id);
+    if (api.Handle(r).status != 200) Die("info did not answer 200");
+  });
+  const Figure validate_figure = !wanted("validate") ? Figure{} : Measure(n, [&](size_t) { validate(); });
+  // Tokens are made outside the timed loop's requests: each register needs a
+  // fresh one, so the figure is the register alone.
+  std::vector<std::string> tokens;
+  if (wanted("register")) {
+    tokens.reserve(n + n / 10);
+    for (size_t i = 0; i < n + n / 10; ++i) tokens.push_back(validate());
+  }
+  size_t next_token = 0;
+  const Figure register_figure = !wanted("register") ? Figure{} : Measure(n, [&](size_t i) {
+    HttpReply reply = api.Handle(Request("POST", "/purchase/register", register_body(tokens[next_token++], i + 1)));
+    if (reply.status != 201) Die("register answered " + std::to_string(reply.status) + ": " + reply.body);
+  });
+
+  auto print = [](const char* name, const Figure& f, const char* sep) {
+    std::printf("  \"%s\": {\"ns_per_request\": %.0f, \"allocations_per_request\": %.1f}%s\n", name, f.ns_per_request,
+                f.allocations_per_request, sep);
+  };
+  std::printf("{\n");
+  print("info", info, ",");
+  print("validate", validate_figure, ",");
+  print("register", register_figure, "");
+  std::printf("}\n");
+  return 0;
+}
