@@ -34,7 +34,10 @@ bool LifecycleTracker::Reachable(const std::string& from, const std::string& to)
 std::optional<std::string> LifecycleTracker::Observe(const std::string& order_id, const std::string& state,
                                                      bool created, const std::string& where) {
   std::vector<Seen>& seen = orders_[order_id];
-  const std::vector<Seen> before = seen;
+  // Only the last state before this one is judged: polling one order makes a
+  // long history, and copying it on every observation was quadratic.
+  const bool first = seen.empty();
+  const std::string last = first ? std::string() : seen.back().state;
   seen.push_back(Seen{state, where});
   const std::string prefix = "order " + order_id + ": ";
   if (!lifecycle_.IsKnown(state)) {
@@ -42,14 +45,13 @@ std::optional<std::string> LifecycleTracker::Observe(const std::string& order_id
     for (const auto& s : lifecycle_.states()) states += (states.empty() ? "" : ", ") + s;
     return prefix + "status '" + state + "' is not a state of spec/lifecycle.yaml (" + states + ")";
   }
-  if (before.empty()) {
+  if (first) {
     if (created && state != lifecycle_.initial_state())
       return prefix + "a new order must be " + lifecycle_.initial_state() + " (spec/lifecycle.yaml entry), got " + state;
     return std::nullopt;
   }
   if (created)
     return prefix + "a response created an order that was already seen; observed: " + HistoryText(seen);
-  const std::string& last = before.back().state;
   if (last == state) return std::nullopt;
   if (lifecycle_.IsTerminal(last))
     return prefix + last + " is terminal in spec/lifecycle.yaml but changed to " + state + "; observed: " +
