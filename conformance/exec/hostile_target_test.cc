@@ -94,9 +94,17 @@ struct Run {
   std::chrono::milliseconds took;
 };
 
+HttpClientOptions FastFailing() {
+  HttpClientOptions options;
+  options.timeout_ms = 500;
+  options.connect_timeout_ms = 500;
+  return options;
+}
+
 // Runs a one-step scenario (GET /orders/ord_1, expecting 200) against the
-// target with a 500 ms exchange limit.
-Run RunAgainst(const HostileTarget& server) {
+// target with a 500 ms exchange limit, on `client` (as RunSuite keeps one
+// from scenario to scenario) or, when null, on a new one.
+Run RunAgainst(const HostileTarget& server, HttpClient* client = nullptr) {
   Target target;
   target.base_url = server.base_url();
   target.token = "tok-a";
@@ -109,10 +117,11 @@ Run RunAgainst(const HostileTarget& server) {
   ctx.run_id = "r1";
   auto loaded = LoadScenarioText("steps:\n  - request: GET /orders/ord_1\n    expect: {status: 200}\n", "t.yaml");
   BOOST_REQUIRE(loaded.errors.empty());
-  HttpClientOptions options;
-  options.timeout_ms = 500;
-  options.connect_timeout_ms = 500;
-  auto client = NewCurlHttpClient(options);
+  std::unique_ptr<HttpClient> own;
+  if (!client) {
+    own = NewCurlHttpClient(FastFailing());
+    client = own.get();
+  }
   const auto start = std::chrono::steady_clock::now();
   ScenarioResult r = RunScenario(loaded.scenarios[0], *client, ctx, 1);
   return {std::move(r), std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)};
@@ -135,7 +144,7 @@ void ExpectCleanFailure(const Run& run, const std::string& says) {
   BOOST_TEST(run.took.count() < 5000, "took " << run.took.count() << " ms");
 }
 
-const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 41\r\n\r\n"
+const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 42\r\n\r\n"
                         R"({"order_id":"ord_1","status":"PROCESSING"})";
 
 BOOST_AUTO_TEST_SUITE(HostileTargetTest)
@@ -228,6 +237,42 @@ BOOST_AUTO_TEST_CASE(AfterEachFaultTheNextScenarioRunsNormally) {
   BOOST_TEST((second.result.steps.at(0).failures.empty() ||
               FirstFailure(second.result).find("no response") == std::string::npos),
              FirstFailure(second.result));
+}
+
+// RunSuite keeps one client for all the scenarios of a worker, so whatever a
+// fault leaves of the connection must not reach the next scenario: it passes
+// on the same client, and so does one after the target closed a good
+// connection.
+BOOST_AUTO_TEST_CASE(AfterEachFaultTheNextScenarioOnTheSameClientPasses) {
+  const std::vector<std::pair<std::string, HostileTarget::Misbehave>> faults = {
+      {"reset",
+       [](int fd) {
+         linger l{1, 0};
+         setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+       }},
+      {"close mid-body",
+       [](int fd) {
+         Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"order_id\":");
+       }},
+      {"stall mid-body past the timeout",
+       [](int fd) {
+         Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"order_id\":");
+         std::this_thread::sleep_for(std::chrono::milliseconds(700));
+       }},
+      {"garbage", [](int fd) { Write(fd, std::string("\x16\x03\x01 this is not HTTP at all\r\n\r\n", 30)); }},
+      {"a good answer, then close", [](int fd) { Write(fd, kOk); }},
+  };
+  for (const auto& [name, fault] : faults) {
+    int calls = 0;
+    HostileTarget server([&calls, fault = fault](int fd) {
+      if (++calls == 1) return fault(fd);
+      Write(fd, kOk);
+    });
+    auto client = NewCurlHttpClient(FastFailing());
+    RunAgainst(server, client.get());
+    const Run second = RunAgainst(server, client.get());
+    BOOST_TEST((second.result.outcome == Outcome::kPassed), name << ": " << FirstFailure(second.result));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(ProbingATargetThatResetsSaysUnreachableWithoutThrowing) {

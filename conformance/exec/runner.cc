@@ -459,7 +459,11 @@ RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& con
     (NeedsTargetAlone(scenarios[i], *context.target) ? alone : shared).push_back(i);
   }
   std::atomic<bool> failed{false};
-  auto run_one = [&](size_t i) {
+  // Each worker keeps one client for all its scenarios, one after another: a
+  // client per scenario cost a new TCP connection (connect and accept) for
+  // every scenario. libcurl does not reuse a connection that a transfer left
+  // broken, so a scenario still starts on a sound connection.
+  auto run_one = [&](size_t i, std::unique_ptr<HttpClient>& client) {
     if (options.fail_fast && failed.load()) {
       skip(i, "not run: --fail-fast stopped the run after a failure");
       return;
@@ -468,7 +472,7 @@ RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& con
       std::lock_guard<std::mutex> lock(mutex);
       listener.OnScenarioStarted(scenarios[i].id);
     }
-    auto client = new_client();
+    if (!client) client = new_client();
     ScenarioResult r = RunScenario(scenarios[i], *client, context, i + 1);
     if (scenarios[i].adds_faults) {
       // Leave no fault behind for the next scenario, even after a failure.
@@ -489,10 +493,12 @@ RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& con
   std::vector<std::thread> threads;
   for (size_t w = 0; w < workers; ++w)
     threads.emplace_back([&] {
-      for (size_t k = next++; k < shared.size(); k = next++) run_one(shared[k]);
+      std::unique_ptr<HttpClient> client;
+      for (size_t k = next++; k < shared.size(); k = next++) run_one(shared[k], client);
     });
   for (auto& t : threads) t.join();
-  for (size_t i : alone) run_one(i);
+  std::unique_ptr<HttpClient> client;
+  for (size_t i : alone) run_one(i, client);
   run.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(context.clock->Now() - run.started_at).count();
   listener.OnRunFinished(run);
   return run;

@@ -3,7 +3,8 @@
 //
 // RunScenario runs one scenario on one client (one thread). RunSuite
 // schedules many: scenarios that only talk to the vendor API run in parallel
-// (--jobs), each with its own connection and unique ids from ${run_id};
+// (--jobs), each worker with its own client (one connection, kept from one
+// scenario to the next) and unique ids from ${run_id};
 // scenarios that change what every other scenario sees (reset, clock, faults,
 // or polls that advance a manual clock) run afterwards, one at a time, with
 // the target to themselves. Listener calls are serialised.
