@@ -402,7 +402,7 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
     if (req.body.size() > options_.max_body_bytes)
       return ErrorReply(MakeError(ErrorCode::kPayloadTooLarge, "the request body is larger than " +
                                                                    std::to_string(options_.max_body_bytes) + " bytes"));
-    std::shared_ptr<rapidjson::Document> body;
+    std::shared_ptr<const rapidjson::Value> body;
     if (has_body && route != Route::kControlReset && route != Route::kControlDrillStart) {
       auto parsed = ParseJsonObject(req.body);
       if (!parsed.ok()) return ErrorReply(parsed.error());
@@ -536,7 +536,7 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
   }
 
   // --- vendor endpoints and signed asset URLs ---
-  std::optional<Result<std::shared_ptr<rapidjson::Document>>> body;
+  std::optional<Result<std::shared_ptr<const rapidjson::Value>>> body;
   if (has_body) body = ParseJsonObject(req.body);
   RequestFacts facts{req.method, req.path, {}, {}};
   if (body && body->ok()) {

@@ -36,7 +36,7 @@ Result<std::vector<std::pair<std::string, std::string>>> DecodeQuery(const RawQu
 std::string_view QueryValue(const std::vector<std::pair<std::string, std::string>>& query, std::string_view name);
 
 // Parses a body that must be a JSON object (UTF-8 checked, at most 64 levels deep).
-Result<std::shared_ptr<rapidjson::Document>> ParseJsonObject(std::string_view body);
+Result<std::shared_ptr<const rapidjson::Value>> ParseJsonObject(std::string_view body);
 
 Result<ValidateRequest> DecodeValidateRequest(const rapidjson::Value& body);
 Result<RegisterRequest> DecodeRegisterRequest(const rapidjson::Value& body);
