@@ -173,7 +173,8 @@ std::optional<std::string> MatchText(const Matcher& m, const std::string* text, 
 }
 
 std::vector<CheckFailure> CheckExpectation(const Expectation& expect, int status, const HeaderList& headers,
-                                           std::string_view body, const Variables& vars) {
+                                           std::string_view body, const Variables& vars,
+                                           const rapidjson::Document* parsed_body) {
   std::vector<CheckFailure> failures;
   const bool status_ok = expect.statuses.empty()
                              ? status >= 200 && status < 300
@@ -195,8 +196,12 @@ std::vector<CheckFailure> CheckExpectation(const Expectation& expect, int status
     if (auto why = MatchText(*expect.text, &text, vars)) failures.push_back(CheckFailure{expect.text->where, "body text: " + *why});
   }
   if (expect.body.empty() && !expect.error_code) return failures;
-  rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  rapidjson::Document parsed_here;
+  if (!parsed_body) {
+    parsed_here.Parse(body.data(), body.size());
+    parsed_body = &parsed_here;
+  }
+  const rapidjson::Document& doc = *parsed_body;
   if (doc.HasParseError()) {
     failures.push_back(CheckFailure{expect.where, "the body is not JSON: " + Abbreviate(body)});
     return failures;

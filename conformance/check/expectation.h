@@ -22,8 +22,12 @@ struct CheckFailure {
 };
 
 // Returns every unmet expectation; empty if the response meets them all.
+// `parsed_body`, when given, is `body` already parsed with rapidjson's default
+// flags (a parse error included), so that a caller judging one body several
+// ways parses it once; when null, the body is parsed here.
 std::vector<CheckFailure> CheckExpectation(const Expectation& expect, int status, const HeaderList& headers,
-                                           std::string_view body, const Variables& vars);
+                                           std::string_view body, const Variables& vars,
+                                           const rapidjson::Document* parsed_body = nullptr);
 
 // Judges a JSON value (null: the pointer found nothing). Returns why it fails.
 std::optional<std::string> MatchJson(const Matcher& m, const rapidjson::Value* value, const Variables& vars);

@@ -14,12 +14,20 @@ Expectation Expect(const std::string& yaml) {
   return r.scenarios[0].steps[0].expect;
 }
 
+// Judges the body both as text and already parsed (as the runner passes it),
+// and requires the two to agree.
 std::vector<std::string> Judge(const std::string& yaml, int status, const std::string& body, HeaderList headers = {}) {
   Variables vars;
   vars.SetString("id", "ord_1");
-  std::vector<std::string> out;
-  for (const auto& f : CheckExpectation(Expect(yaml), status, headers, body, vars))
+  const Expectation expect = Expect(yaml);
+  rapidjson::Document parsed;
+  parsed.Parse(body.data(), body.size());
+  std::vector<std::string> out, from_parsed;
+  for (const auto& f : CheckExpectation(expect, status, headers, body, vars))
     out.push_back(f.where.ToString() + " " + f.message);
+  for (const auto& f : CheckExpectation(expect, status, headers, body, vars, &parsed))
+    from_parsed.push_back(f.where.ToString() + " " + f.message);
+  BOOST_TEST(from_parsed == out, boost::test_tools::per_element());
   return out;
 }
 

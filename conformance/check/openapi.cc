@@ -563,8 +563,9 @@ std::vector<std::string> OpenApiSpec::Judge(const ResponseToJudge& r) const {
     return failures;
   }
   if (!mt->json) return failures;
-  Document body;
-  body.Parse(r.body.data(), r.body.size());
+  Document parsed_here;
+  if (!r.parsed_body) parsed_here.Parse(r.body.data(), r.body.size());
+  const Document& body = r.parsed_body ? *r.parsed_body : parsed_here;
   if (body.HasParseError()) {
     failures.push_back(prefix + "the body is not JSON (" +
                        std::string(rapidjson::GetParseError_En(body.GetParseError())) + " at offset " +

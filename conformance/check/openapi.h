@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include <rapidjson/document.h>
+
 #include "check/header_list.h"
 
 namespace conformance {
@@ -25,6 +27,10 @@ struct ResponseToJudge {
   int status = 0;
   const HeaderList* headers = nullptr;
   std::string_view body;
+  // `body` already parsed with rapidjson's default flags (a parse error
+  // included), so that the caller and the judge parse it once; null: the
+  // judge parses it.
+  const rapidjson::Document* parsed_body = nullptr;
 };
 
 class OpenApiSpec {

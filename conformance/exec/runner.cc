@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <regex>
+#include <string_view>
 #include <thread>
 
 #include <rapidjson/document.h>
@@ -51,6 +52,14 @@ std::string PathBelowBase(const std::string& url, const std::string& base_url) {
   if (base == "/") base.clear();
   if (!base.empty() && path.rfind(base, 0) == 0) path = path.substr(base.size());
   return path.empty() ? "/" : path;
+}
+
+// True if `value` is "Bearer <secret>"; compares in place, since every
+// header of every request is checked against each credential.
+bool IsBearer(std::string_view value, std::string_view secret) {
+  constexpr std::string_view kBearer = "Bearer ";
+  return value.size() == kBearer.size() + secret.size() && value.substr(0, kBearer.size()) == kBearer &&
+         value.substr(kBearer.size()) == secret;
 }
 
 std::string Keep(const std::string& body) {
@@ -201,7 +210,7 @@ class ScenarioExecution {
       for (const auto& [secret, label] : {std::pair<const std::string&, const char*>{t.token, "${token}"},
                                           {t.token_b, "${token_b}"},
                                           {t.control_token, "<control token>"}})
-        if (!secret.empty() && value == "Bearer " + secret) value = std::string("Bearer ") + label;
+        if (!secret.empty() && IsBearer(value, secret)) value = std::string("Bearer ") + label;
     e.request_body = Keep(request.body);
     e.status = response.status;
     e.response_headers = response.headers;
@@ -217,9 +226,11 @@ class ScenarioExecution {
     step->failures.push_back(Failure{where, current_included_from_, label + ": " + message});
   }
 
-  // Judges a response against the spec and the lifecycle; records failures.
+  // Judges a response (`body` is its body parsed) against the spec and the
+  // lifecycle; records failures.
   void JudgeResponse(const Step& step, const HttpRequest& request, const HttpResponse& response,
-                     const std::string& label, const std::string& observed_at, StepResult* result) {
+                     const rapidjson::Document& body, const std::string& label, const std::string& observed_at,
+                     StepResult* result) {
     if (step.check_openapi) {
       ResponseToJudge r;
       r.method = request.method;
@@ -228,10 +239,9 @@ class ScenarioExecution {
       r.status = response.status;
       r.headers = &response.headers;
       r.body = response.body;
+      r.parsed_body = &body;
       for (const auto& why : ctx_.spec->Judge(r)) Fail(result, step.where, label, why);
     }
-    rapidjson::Document body;
-    body.Parse(response.body.c_str(), response.body.size());
     if (!body.HasParseError()) {
       const bool created = request.method == "POST" && response.status == 201;
       for (const auto& why : tracker_.ObserveBody(body, created, observed_at)) Fail(result, step.where, label, why);
@@ -282,6 +292,9 @@ class ScenarioExecution {
     request.fresh_connection = step.expect.no_reply;
     const int attempts = step.poll ? step.poll->attempts : 1;
     HttpResponse response;
+    // The body parsed once for every check of it: the spec, the lifecycle,
+    // the expectations and the captures all read the same document.
+    std::optional<rapidjson::Document> body;
     for (int attempt = 1; attempt <= attempts; ++attempt) {
       response = Exchange_(request, &result);
       if (response.error != TransportError::kNone) {
@@ -295,10 +308,13 @@ class ScenarioExecution {
              "expected the connection to close without a reply, got " + std::to_string(response.status));
         return result;
       }
-      JudgeResponse(step, request, response, label, observed_at, &result);
+      body.emplace();
+      body->Parse(response.body.c_str(), response.body.size());
+      JudgeResponse(step, request, response, *body, label, observed_at, &result);
       if (result.outcome == Outcome::kFailed) return result;
       if (!step.poll) break;
-      const auto unmet = CheckExpectation(step.poll->until, response.status, response.headers, response.body, vars_);
+      const auto unmet =
+          CheckExpectation(step.poll->until, response.status, response.headers, response.body, vars_, &*body);
       if (unmet.empty()) break;
       if (attempt == attempts) {
         Fail(&result, step.poll->where, label,
@@ -319,16 +335,17 @@ class ScenarioExecution {
         ctx_.clock->Sleep(std::chrono::milliseconds(ms));
       }
     }
-    for (const auto& f : CheckExpectation(step.expect, response.status, response.headers, response.body, vars_))
+    if (!body) body.emplace().Parse(response.body.c_str(), response.body.size());  // no attempt made
+    for (const auto& f : CheckExpectation(step.expect, response.status, response.headers, response.body, vars_, &*body))
       Fail(&result, f.where, label, f.message);
     if (result.outcome == Outcome::kFailed) return result;
-    Capture_(step, response, label, &result);
+    Capture_(step, response, *body, label, &result);
     if (result.outcome != Outcome::kFailed && step.resets_target) tracker_.Forget();
     return result;
   }
 
-  void Capture_(const Step& step, const HttpResponse& response, const std::string& label, StepResult* result) {
-    std::optional<rapidjson::Document> body;
+  void Capture_(const Step& step, const HttpResponse& response, const rapidjson::Document& body,
+                const std::string& label, StepResult* result) {
     for (const Capture& c : step.captures) {
       std::string text;
       bool is_text = true;
@@ -341,15 +358,11 @@ class ScenarioExecution {
         }
         text = *h;
       } else {
-        if (!body) {
-          body.emplace();
-          body->Parse(response.body.c_str(), response.body.size());
-        }
-        if (body->HasParseError()) {
+        if (body.HasParseError()) {
           Fail(result, c.where, label, "capture " + c.variable + ": the body is not JSON");
           return;
         }
-        const rapidjson::Value* v = rapidjson::Pointer(c.key.c_str()).Get(*body);
+        const rapidjson::Value* v = rapidjson::Pointer(c.key.c_str()).Get(body);
         if (!v) {
           Fail(result, c.where, label, "capture " + c.variable + ": the body has nothing at " + c.key);
           return;

@@ -68,13 +68,17 @@ std::string ToJsonText(const rapidjson::Value& value) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+// Both forms are kept so that interpolating a variable, which every request
+// of a scenario does, need not parse its JSON text again.
 void Variables::SetString(const std::string& name, std::string_view value) {
   rapidjson::Value v(rapidjson::StringRef(value.data(), static_cast<rapidjson::SizeType>(value.size())));
-  values_[name] = ToJsonText(v);
+  values_[name] = Value{ToJsonText(v), std::string(value)};
 }
 
 void Variables::SetJson(const std::string& name, const rapidjson::Value& value) {
-  values_[name] = ToJsonText(value);
+  std::string json = ToJsonText(value);
+  std::string text = value.IsString() ? std::string(value.GetString(), value.GetStringLength()) : json;
+  values_[name] = Value{std::move(json), std::move(text)};
 }
 
 std::optional<std::string> Variables::Interpolate(std::string_view text, std::string* missing) const {
@@ -89,12 +93,7 @@ std::optional<std::string> Variables::Interpolate(std::string_view text, std::st
           ok = false;
           return;
         }
-        rapidjson::Document d;
-        d.Parse(it->second.c_str());
-        if (d.IsString())
-          out.append(d.GetString(), d.GetStringLength());
-        else
-          out.append(it->second);
+        out.append(it->second.text);
       });
   if (!ok) return std::nullopt;
   return out;
@@ -127,7 +126,7 @@ bool Variables::Render(const TemplateValue& value, rapidjson::Value& out,
           return false;
         }
         rapidjson::Document d(&allocator);
-        d.Parse(it->second.c_str());
+        d.Parse(it->second.json.c_str());
         out.CopyFrom(d, allocator);
         return true;
       }

@@ -48,7 +48,11 @@ class Variables {
               rapidjson::Document::AllocatorType& allocator, std::string* missing) const;
 
  private:
-  std::map<std::string, std::string> values_;  // name -> JSON text
+  struct Value {
+    std::string json;  // the value as JSON text
+    std::string text;  // what Interpolate writes: a string's characters, else `json`
+  };
+  std::map<std::string, Value> values_;  // by name
 };
 
 // Serializes a JSON value compactly.

@@ -36,6 +36,19 @@ BOOST_AUTO_TEST_CASE(ReferenceInsideTextSplicesTheValueAsText) {
   BOOST_TEST(*vars.Interpolate("/x?order_id=${id}&n=${n}", &missing) == "/x?order_id=ord_1&n=2");
 }
 
+BOOST_AUTO_TEST_CASE(AJsonStringSplicesItsCharactersAndAnyOtherValueItsJson) {
+  Variables vars;
+  rapidjson::Document s, o;
+  s.Parse(R"("a \"q\" \u0000 \u00e9")");
+  o.Parse(R"({"k":["v",1]})");
+  vars.SetJson("s", s);
+  vars.SetJson("o", o);
+  vars.SetString("t", std::string("x\0\"y", 4));
+  std::string missing;
+  BOOST_TEST(*vars.Interpolate("${s}|${o}|${t}", &missing) ==
+             std::string("a \"q\" \0 \xc3\xa9|{\"k\":[\"v\",1]}|x\0\"y", 29));
+}
+
 BOOST_AUTO_TEST_CASE(DoubleDollarIsALiteralReference) {
   Variables vars;
   std::string missing;
