@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "clock.h"
@@ -46,10 +47,12 @@ struct FaultRule {
   std::optional<int64_t> remaining;  // nullopt: fires every time
 };
 
-// What the HTTP layer knows of a request when it asks for faults.
+// What the HTTP layer knows of a request when it asks for faults. Method and
+// path are views: they come from the request being handled (or literals),
+// and facts live no longer than the call that handles it.
 struct RequestFacts {
-  std::string method;
-  std::string path;
+  std::string_view method;
+  std::string_view path;
   std::string asset_id;         // body or the order's asset, when known
   std::string vendor_order_id;  // body or the order's, when known
 };

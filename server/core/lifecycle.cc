@@ -102,6 +102,12 @@ bool Lifecycle::Allows(std::string_view from, std::string_view to) const {
   return CauseOf(from, to).has_value();
 }
 
+bool Lifecycle::Allows(std::string_view from, std::string_view to, std::string_view cause) const {
+  for (const auto& t : transitions_)
+    if (t.from == from && t.to == to) return t.cause == cause;
+  return false;
+}
+
 std::optional<std::string> Lifecycle::CauseOf(std::string_view from, std::string_view to) const {
   for (const auto& t : transitions_)
     if (t.from == from && t.to == to) return t.cause;

@@ -47,6 +47,9 @@ class Lifecycle {
   bool Allows(std::string_view from, std::string_view to) const;
   // The cause of the transition from -> to, if the table has one.
   std::optional<std::string> CauseOf(std::string_view from, std::string_view to) const;
+  // True if the table has the transition from -> to with this cause. The
+  // service checks every move with it, so it allocates nothing.
+  bool Allows(std::string_view from, std::string_view to, std::string_view cause) const;
   // True if a request with this cause is accepted in `state` without a change.
   bool IsIdempotent(std::string_view state, std::string_view cause) const;
 

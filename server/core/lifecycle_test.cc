@@ -91,6 +91,8 @@ BOOST_AUTO_TEST_CASE(BuiltinIsTheMachineOfTheIssue) {
         if (f == from && t == to) cause = c;
       BOOST_TEST(lc.Allows(from, to) == !cause.empty(), from << " -> " << to);
       BOOST_TEST(lc.CauseOf(from, to).value_or("") == cause, from << " -> " << to);
+      for (const auto& c : kCauses)
+        BOOST_TEST(lc.Allows(from, to, c) == (c == cause), from << " -> " << to << " by " << c);
     }
   }
   for (const auto& s : kStates) BOOST_TEST(lc.IsTerminal(s) == (s == "CANCELED"), s);

@@ -80,7 +80,7 @@ PurchaseService::PurchaseService(const Catalog& catalog, const Lifecycle& lifecy
       {OrderState::kProcessing, OrderState::kCompleted, Cause::kFulfillmentSucceeded},
       {OrderState::kProcessing, OrderState::kFailed, Cause::kFulfillmentFailed}};
   for (const auto& [from, to, cause] : made)
-    if (lifecycle_.CauseOf(OrderStateName(from), OrderStateName(to)) != std::string(CauseName(cause)))
+    if (!lifecycle_.Allows(OrderStateName(from), OrderStateName(to), CauseName(cause)))
       throw SpecError("spec/lifecycle.yaml: error: the server settles orders " + std::string(OrderStateName(from)) +
                       " -> " + std::string(OrderStateName(to)) + " with cause " + std::string(CauseName(cause)) +
                       ", which the lifecycle does not allow");
@@ -102,7 +102,7 @@ uint32_t PurchaseService::InternReason(const std::string& reason) {
 void PurchaseService::Move(OrderRecord& order, OrderState to, Cause cause, Millis at) {
   const OrderState from = order.status;
   // Deliberate defects may break the lifecycle; nothing else may.
-  if (!options_.defects.Any() && lifecycle_.CauseOf(OrderStateName(from), OrderStateName(to)) != std::string(CauseName(cause)))
+  if (!options_.defects.Any() && !lifecycle_.Allows(OrderStateName(from), OrderStateName(to), CauseName(cause)))
     throw std::logic_error("lifecycle forbids " + std::string(OrderStateName(from)) + " -> " +
                            std::string(OrderStateName(to)));
   order.status = to;
@@ -323,7 +323,7 @@ Result<OrderView> PurchaseService::Cancel(VendorRef vendor, std::string_view ord
       return MakeError(ErrorCode::kOrderCanceled, "order '" + std::string(order_id) + "' is already canceled");
     return View(seq);
   }
-  if (lifecycle_.CauseOf(state, OrderStateName(OrderState::kCanceled)) != std::string(cause))
+  if (!lifecycle_.Allows(state, OrderStateName(OrderState::kCanceled), cause))
     return MakeError(ErrorCode::kInternalError, "the lifecycle does not allow canceling a " + std::string(state) + " order");
   Move(*order, OrderState::kCanceled, Cause::kVendorCancel, now);
   return View(seq);

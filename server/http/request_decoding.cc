@@ -1,8 +1,8 @@
 #include "http/request_decoding.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
-#include <set>
 
 #include <rapidjson/error/en.h>
 
@@ -40,17 +40,24 @@ class ObjectReader {
  public:
   ObjectReader(const rapidjson::Value& object, std::string prefix, std::initializer_list<const char*> known)
       : object_(object), prefix_(std::move(prefix)) {
-    std::set<std::string_view> seen;
+    assert(known.size() <= 64);
+    // Any name but a known one is refused, so only known ones can repeat:
+    // one bit per known name finds a repeat without a set of names (which
+    // cost an allocation per member).
+    uint64_t seen = 0;
     for (const auto& m : object.GetObject()) {
       const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-      if (!seen.insert(name).second) {
-        error_ = InvalidField(prefix_ + std::string(name), "field '" + prefix_ + std::string(name) + "' appears twice");
-        return;
-      }
-      if (std::find_if(known.begin(), known.end(), [&](const char* k) { return name == k; }) == known.end()) {
+      const auto k = std::find_if(known.begin(), known.end(), [&](const char* k) { return name == k; });
+      if (k == known.end()) {
         error_ = InvalidField(prefix_ + std::string(name), "unknown field '" + prefix_ + std::string(name) + "'");
         return;
       }
+      const uint64_t bit = uint64_t{1} << (k - known.begin());
+      if (seen & bit) {
+        error_ = InvalidField(prefix_ + std::string(name), "field '" + prefix_ + std::string(name) + "' appears twice");
+        return;
+      }
+      seen |= bit;
     }
   }
 
@@ -288,7 +295,7 @@ Result<ValidateRequest> DecodeValidateRequest(const rapidjson::Value& body) {
   if (!r.error() && !IsIpLiteral(*customer_ip))
     r.Fail("customer_ip", "field 'customer_ip' must be an IPv4 or IPv6 address, not '" + *customer_ip + "'");
   if (r.error()) return *r.error();
-  return ValidateRequest{*asset_id, *quantity, *customer_ip};
+  return ValidateRequest{std::move(*asset_id), *quantity, std::move(*customer_ip)};
 }
 
 Result<RegisterRequest> DecodeRegisterRequest(const rapidjson::Value& body) {
@@ -307,7 +314,7 @@ Result<RegisterRequest> DecodeRegisterRequest(const rapidjson::Value& body) {
       }
   }
   if (r.error()) return *r.error();
-  return RegisterRequest{*token, *asset_id, *quantity, *vendor_order_id};
+  return RegisterRequest{std::move(*token), std::move(*asset_id), *quantity, std::move(*vendor_order_id)};
 }
 
 Result<FaultRule> DecodeFaultRule(const rapidjson::Value& body) {
