@@ -28,11 +28,9 @@ std::string Abbreviate(std::string_view text, size_t limit) {
   return std::string(text.substr(0, limit)) + "...";
 }
 
-// Compiling a std::regex costs far more than matching the short strings the
-// checks see, and a suite uses the same few dozen patterns (ids, timestamps)
-// thousands of times: compile each once. Shared by --jobs threads; matching
-// against a const std::regex is thread-safe. Throws std::regex_error.
-static std::shared_ptr<const std::regex> CompiledRegex(const std::string& pattern) {
+// Shared by --jobs threads; matching against a const std::regex is
+// thread-safe.
+std::shared_ptr<const std::regex> CompiledRegex(const std::string& pattern) {
   static std::mutex mu;
   static std::unordered_map<std::string, std::shared_ptr<const std::regex>> cache;
   std::lock_guard lock(mu);

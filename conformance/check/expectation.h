@@ -3,7 +3,9 @@
 // length), the error code, and the raw text. Pure; thread-safe.
 #pragma once
 
+#include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +36,11 @@ std::optional<std::string> MatchJson(const Matcher& m, const rapidjson::Value* v
 
 // Judges a text (a header or a raw body; null: absent). Returns why it fails.
 std::optional<std::string> MatchText(const Matcher& m, const std::string* text, const Variables& vars);
+
+// Returns `pattern` compiled (ECMAScript) from a cache shared by all threads:
+// compiling costs far more than matching, and a suite uses the same few
+// patterns thousands of times. Throws std::regex_error if it does not compile.
+std::shared_ptr<const std::regex> CompiledRegex(const std::string& pattern);
 
 // True if `regex` is found in `text`. Texts longer than 1 MiB never match:
 // std::regex recurses per character and would overflow the stack.

@@ -58,17 +58,25 @@ struct PathTemplate {
   std::map<std::string, std::vector<ResponseSpec>> operations;  // lowercase method -> responses
 };
 
-std::vector<std::string> SplitPath(std::string_view path) {
-  std::vector<std::string> out;
+// Splits a path at '/' into views of it: FindTemplate runs for every response.
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> out;
   size_t i = 0;
   while (i <= path.size()) {
     const size_t slash = path.find('/', i);
     const size_t end = slash == std::string_view::npos ? path.size() : slash;
-    out.emplace_back(path.substr(i, end - i));
+    out.push_back(path.substr(i, end - i));
     if (slash == std::string_view::npos) break;
     i = slash + 1;
   }
   return out;
+}
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
 }
 
 std::string Lower(std::string_view s) {
@@ -366,7 +374,7 @@ std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std
   for (auto p = paths.MemberBegin(); p != paths.MemberEnd(); ++p) {
     PathTemplate tpl;
     tpl.text = p->name.GetString();
-    tpl.segments = SplitPath(tpl.text);
+    for (std::string_view segment : SplitPath(tpl.text)) tpl.segments.emplace_back(segment);
     const std::string path_where = "paths " + tpl.text;
     const Value& item = impl->Resolve(p->value, path_where);
     if (!item.IsObject()) continue;
@@ -445,7 +453,8 @@ std::vector<OpenApiSpec::Operation> OpenApiSpec::Operations() const {
 }
 
 std::string OpenApiSpec::FindTemplate(std::string_view method, std::string_view path) const {
-  const std::vector<std::string> segments = SplitPath(path);
+  const std::vector<std::string_view> segments = SplitPath(path);
+  const std::string lower_method = Lower(method);
   const PathTemplate* best = nullptr;
   int best_literals = -1;
   for (const auto& tpl : impl_->paths) {
@@ -461,7 +470,7 @@ std::string OpenApiSpec::FindTemplate(std::string_view method, std::string_view 
       else
         match = false;
     }
-    if (match && (method.empty() || tpl.operations.count(Lower(method))) && literals > best_literals) {
+    if (match && (method.empty() || tpl.operations.count(lower_method)) && literals > best_literals) {
       best = &tpl;
       best_literals = literals;
     }
@@ -501,7 +510,7 @@ std::vector<std::string> OpenApiSpec::Judge(const ResponseToJudge& r) const {
   const ResponseSpec* rs = nullptr;
   for (const auto& candidate : {status, range, std::string("default")}) {
     for (const auto& x : responses)
-      if (x.key == candidate || (candidate == range && Lower(x.key) == Lower(range))) rs = &x;
+      if (x.key == candidate || (candidate == range && EqualsIgnoringCase(x.key, range))) rs = &x;
     if (rs) break;
   }
   const std::string op = std::string(r.method) + " " + tpl_text;
@@ -513,10 +522,7 @@ std::vector<std::string> OpenApiSpec::Judge(const ResponseToJudge& r) const {
   }
   const std::string prefix = status + " of " + op + ": ";
   auto find_header = [&](const std::string& name) -> const std::string* {
-    if (!r.headers) return nullptr;
-    for (const auto& [n, v] : *r.headers)
-      if (Lower(n) == Lower(name)) return &v;
-    return nullptr;
+    return r.headers ? FindHeader(*r.headers, name) : nullptr;
   };
   for (const auto& h : rs->headers) {
     const std::string* value = find_header(h.name);

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <chrono>
 #include <mutex>
+#include <string_view>
 
 #include "exec/http_client.h"
 
@@ -30,13 +31,15 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  return s.substr(i);
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  return s;
 }
 
+// Works on views of curl's buffer: it is called for every header line of
+// every response, and copying each line and its parts cost more than the
+// rest of the callback.
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t n = size * count;
@@ -45,14 +48,14 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     t->too_large = true;
     return 0;
   }
-  std::string line(data, n);
-  if (line.rfind("HTTP/", 0) == 0) {
+  const std::string_view line(data, n);
+  if (line.substr(0, 5) == "HTTP/") {
     t->response->headers.clear();  // a new response (after 100 Continue)
     return n;
   }
   const size_t colon = line.find(':');
-  if (colon == std::string::npos) return n;
-  t->response->headers.emplace_back(Trim(line.substr(0, colon)), Trim(line.substr(colon + 1)));
+  if (colon == std::string_view::npos) return n;
+  t->response->headers.emplace_back(std::string(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1))));
   return n;
 }
 

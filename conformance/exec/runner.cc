@@ -145,7 +145,7 @@ class ScenarioExecution {
     auto target = vars_.Interpolate(spec.target, &missing);
     if (!target) return fail();
     const bool absolute = target->rfind("http://", 0) == 0 || target->rfind("https://", 0) == 0;
-    out->url = absolute ? *target : t.base_url + *target;
+    out->url = absolute ? std::move(*target) : t.base_url + *target;
     char separator = out->url.find('?') == std::string::npos ? '?' : '&';
     for (const auto& [k, v] : spec.query) {
       auto value = vars_.Interpolate(v, &missing);
@@ -176,7 +176,7 @@ class ScenarioExecution {
     } else if (spec.raw_body) {
       auto raw = vars_.Interpolate(*spec.raw_body, &missing);
       if (!raw) return fail();
-      out->body = *raw;
+      out->body = std::move(*raw);
       out->has_body = true;
     }
     if (out->has_body) out->headers.emplace_back("Content-Type", "application/json");
@@ -377,8 +377,8 @@ class ScenarioExecution {
       }
       if (c.regex) {
         std::smatch m;
-        const std::regex re(*c.regex, std::regex::ECMAScript);
-        if (text.size() > (1u << 20) || !std::regex_search(text, m, re)) {
+        const std::shared_ptr<const std::regex> re = CompiledRegex(*c.regex);
+        if (text.size() > (1u << 20) || !std::regex_search(text, m, *re)) {
           Fail(result, c.where, label, "capture " + c.variable + ": /" + *c.regex + "/ does not match " + Abbreviate(text));
           return;
         }
