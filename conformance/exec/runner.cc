@@ -67,6 +67,14 @@ std::string Keep(const std::string& body) {
   return body.substr(0, kKeptBodyBytes) + "\n[... " + std::to_string(body.size() - kKeptBodyBytes) + " more bytes]";
 }
 
+// Keep() for a body no longer needed: cut in place instead of copied.
+std::string Keep(std::string&& body) {
+  if (body.size() <= kKeptBodyBytes) return std::move(body);
+  const size_t more = body.size() - kKeptBodyBytes;
+  body.resize(kKeptBodyBytes);
+  return body + "\n[... " + std::to_string(more) + " more bytes]";
+}
+
 class ScenarioExecution {
  public:
   ScenarioExecution(const Scenario& scenario, HttpClient& client, const RunContext& ctx, size_t index)
@@ -198,6 +206,10 @@ class ScenarioExecution {
     return true;
   }
 
+  // Sends the request and records the exchange in `step`, without the
+  // response's headers and body: the checks still read them, and Record()
+  // moves them into the record once they are done, instead of a copy of
+  // every response.
   HttpResponse Exchange_(const HttpRequest& request, StepResult* step) {
     HttpResponse response = client_.Send(request);
     Exchange e;
@@ -213,12 +225,17 @@ class ScenarioExecution {
         if (!secret.empty() && IsBearer(value, secret)) value = std::string("Bearer ") + label;
     e.request_body = Keep(request.body);
     e.status = response.status;
-    e.response_headers = response.headers;
-    e.response_body = Keep(response.body);
     e.transport_error = response.error_message;
     e.elapsed_ms = response.elapsed_ms;
     step->exchanges.push_back(std::move(e));
     return response;
+  }
+
+  // Completes the record `index` of `step` with the response it was made for.
+  static void Record(StepResult* step, size_t index, HttpResponse&& response) {
+    Exchange& e = step->exchanges.at(index);
+    e.response_headers = std::move(response.headers);
+    e.response_body = Keep(std::move(response.body));
   }
 
   void Fail(StepResult* step, const SourceLocation& where, const std::string& label, const std::string& message) const {
@@ -261,18 +278,20 @@ class ScenarioExecution {
     std::snprintf(body, sizeof body, "{\"seconds\":%g}", seconds);
     request.body = body;
     request.has_body = true;
-    const HttpResponse response = Exchange_(request, result);
+    HttpResponse response = Exchange_(request, result);
+    const size_t recorded = result->exchanges.size() - 1;
+    bool ok = true;
     if (response.error != TransportError::kNone) {
       Fail(result, step.poll->where, label, "advancing the clock got no response: " + response.error_message);
-      return false;
-    }
-    if (response.status != 200) {
+      ok = false;
+    } else if (response.status != 200) {
       Fail(result, step.poll->where, label,
            "advancing the clock by " + std::string(body) + " answered " + std::to_string(response.status) + ": " +
                Abbreviate(response.body));
-      return false;
+      ok = false;
     }
-    return true;
+    Record(result, recorded, std::move(response));
+    return ok;
   }
 
   StepResult RunStep(const Step& step, int number) {
@@ -280,6 +299,19 @@ class ScenarioExecution {
     result.name = step.name;
     result.where = step.where;
     current_included_from_ = step.included_from;
+    HttpResponse response;
+    std::optional<size_t> recorded;  // the record of `response`
+    RunRequest(step, number, &result, &response, &recorded);
+    if (recorded) Record(&result, *recorded, std::move(response));
+    return result;
+  }
+
+  // Runs the step's request, polls and checks; `response` is the last answer
+  // and `recorded` the index of its exchange record.
+  void RunRequest(const Step& step, int number, StepResult* result_out, HttpResponse* response_out,
+                  std::optional<size_t>* recorded) {
+    StepResult& result = *result_out;
+    HttpResponse& response = *response_out;
     const std::string label = "step " + std::to_string(number) + " \"" + step.name + "\"";
     const std::string observed_at = "step " + std::to_string(number) + ", " + step.where.ToString();
 
@@ -287,31 +319,32 @@ class ScenarioExecution {
     std::string error;
     if (!Build(step.request, &request, &error)) {
       Fail(&result, step.where, label, error);
-      return result;
+      return;
     }
     request.fresh_connection = step.expect.no_reply;
     const int attempts = step.poll ? step.poll->attempts : 1;
-    HttpResponse response;
     // The body parsed once for every check of it: the spec, the lifecycle,
     // the expectations and the captures all read the same document.
     std::optional<rapidjson::Document> body;
     for (int attempt = 1; attempt <= attempts; ++attempt) {
+      if (*recorded) Record(&result, **recorded, std::move(response));  // the previous attempt's
       response = Exchange_(request, &result);
+      *recorded = result.exchanges.size() - 1;
       if (response.error != TransportError::kNone) {
-        if (step.expect.no_reply && response.error == TransportError::kNoReply) return result;
+        if (step.expect.no_reply && response.error == TransportError::kNoReply) return;
         Fail(&result, step.where, label,
              "no response from " + request.method + " " + request.url + ": " + response.error_message);
-        return result;
+        return;
       }
       if (step.expect.no_reply) {
         Fail(&result, step.expect.where, label,
              "expected the connection to close without a reply, got " + std::to_string(response.status));
-        return result;
+        return;
       }
       body.emplace();
       body->Parse(response.body.c_str(), response.body.size());
       JudgeResponse(step, request, response, *body, label, observed_at, &result);
-      if (result.outcome == Outcome::kFailed) return result;
+      if (result.outcome == Outcome::kFailed) return;
       if (!step.poll) break;
       const auto unmet =
           CheckExpectation(step.poll->until, response.status, response.headers, response.body, vars_, &*body);
@@ -319,7 +352,7 @@ class ScenarioExecution {
       if (attempt == attempts) {
         Fail(&result, step.poll->where, label,
              "poll: condition not met after " + std::to_string(attempts) + " attempts; last: " + unmet.front().message);
-        return result;
+        return;
       }
       double wait = step.poll->interval_seconds;
       if (step.poll->retry_after)
@@ -329,7 +362,7 @@ class ScenarioExecution {
           if (end != ra->c_str() && *end == '\0' && seconds >= 0) wait = seconds;
         }
       if (ctx_.target->manual_clock) {
-        if (wait > 0 && !AdvanceClock(wait, step, label, &result)) return result;
+        if (wait > 0 && !AdvanceClock(wait, step, label, &result)) return;
       } else {
         const auto ms = std::min<int64_t>(static_cast<int64_t>(wait * 1000), ctx_.max_poll_sleep_ms);
         ctx_.clock->Sleep(std::chrono::milliseconds(ms));
@@ -338,10 +371,9 @@ class ScenarioExecution {
     if (!body) body.emplace().Parse(response.body.c_str(), response.body.size());  // no attempt made
     for (const auto& f : CheckExpectation(step.expect, response.status, response.headers, response.body, vars_, &*body))
       Fail(&result, f.where, label, f.message);
-    if (result.outcome == Outcome::kFailed) return result;
+    if (result.outcome == Outcome::kFailed) return;
     Capture_(step, response, *body, label, &result);
     if (result.outcome != Outcome::kFailed && step.resets_target) tracker_.Forget();
-    return result;
   }
 
   void Capture_(const Step& step, const HttpResponse& response, const rapidjson::Document& body,

@@ -154,6 +154,44 @@ BOOST_AUTO_TEST_CASE(PollAdvancesAManualClockByRetryAfter) {
   BOOST_TEST(f.clock.sleeps().empty());
 }
 
+// The record of a step keeps every exchange in order, each with its own
+// response: the attempts of a poll and the clock advances between them.
+BOOST_AUTO_TEST_CASE(EveryExchangeOfAPollIsRecordedWithItsOwnResponse) {
+  Fixture f;
+  f.target.manual_clock = true;
+  int calls = 0;
+  f.client.On("GET", "/orders/ord_1", [&](const HttpRequest&) {
+    return ++calls < 3 ? Order(202, "PROCESSING", {{"Retry-After", std::to_string(calls)}}) : Order(200, "COMPLETED");
+  });
+  f.client.On("POST", "/_control/clock/advance", [&](const HttpRequest&) {
+    return JsonResponse(200, R"({"now":"x","settled":)" + std::to_string(calls) + "}");
+  });
+  auto r = f.Run("steps:\n  - request: GET /orders/ord_1\n    poll: {until: {status: 200}, attempts: 5}\n");
+  BOOST_TEST(FirstFailure(r) == "");
+  BOOST_REQUIRE_EQUAL(r.steps.size(), 1u);
+  const auto& e = r.steps[0].exchanges;
+  BOOST_REQUIRE_EQUAL(e.size(), 5u);
+  const std::vector<std::string> bodies = {
+      R"({"order_id":"ord_1","status":"PROCESSING"})", R"({"now":"x","settled":1})",
+      R"({"order_id":"ord_1","status":"PROCESSING"})", R"({"now":"x","settled":2})",
+      R"({"order_id":"ord_1","status":"COMPLETED"})"};
+  for (size_t i = 0; i < e.size(); ++i) BOOST_TEST(e[i].response_body == bodies[i], "exchange " << i);
+  BOOST_TEST(*FindHeader(e[0].response_headers, "Retry-After") == "1");
+  BOOST_TEST(*FindHeader(e[2].response_headers, "Retry-After") == "2");
+  BOOST_TEST(!FindHeader(e[4].response_headers, "Retry-After"));
+  BOOST_TEST(e[1].url == "http://target/_control/clock/advance");
+}
+
+BOOST_AUTO_TEST_CASE(ARecordedBodyIsCutAt64KiBAndTheJudgedOneIsNot) {
+  Fixture f;
+  const std::string big = "{\"order_id\":\"ord_1\",\"status\":\"COMPLETED\",\"x\":\"" + std::string(70000, 'a') + "\"}";
+  f.client.On("GET", "/orders/ord_1", [&](const HttpRequest&) { return JsonResponse(200, big); });
+  auto r = f.Run("steps:\n  - request: GET /orders/ord_1\n    openapi: false\n    expect: {body: {/x: {length: 70000}}}\n");
+  BOOST_TEST(FirstFailure(r) == "");
+  const std::string& kept = r.steps.at(0).exchanges.at(0).response_body;
+  BOOST_TEST(kept == big.substr(0, 65536) + "\n[... " + std::to_string(big.size() - 65536) + " more bytes]");
+}
+
 BOOST_AUTO_TEST_CASE(PollSleepsRetryAfterOnARealClock) {
   Fixture f;
   int calls = 0;
