@@ -93,7 +93,7 @@ class BodyOutput {
   // Room for a whole order (about 290 bytes) up front.
   BodyOutput() { body_.resize(512); }
   void Put(char c) {
-    if (used_ == body_.size()) body_.resize(2 * used_);
+    if (used_ == body_.size()) body_.resize(std::max<size_t>(2 * used_, 64));
     body_[used_++] = c;
   }
   void Append(const char* s, size_t n) {
