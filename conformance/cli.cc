@@ -1,6 +1,8 @@
 #include "cli.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <memory>
@@ -14,6 +16,7 @@
 #include "coverage/coverage.h"
 #include "conformance_lib_embedded.h"
 #include "core/lifecycle.h"
+#include "exec/request_trace.h"
 #include "exec/runner.h"
 #include "exec/target.h"
 #include "report/console_reporter.h"
@@ -282,7 +285,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   int jobs = 4;
   double timeout = 10;
   std::vector<std::string> reports;
-  std::string spec_dir;
+  std::string spec_dir, trace_path;
   po::options_description desc(
       "conformance run --target URL --token TOKEN [options] [paths...]\n"
       "Runs every scenario below the paths (default: scenarios/) against the target");
@@ -296,6 +299,9 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
        "bearer token of the control API, if the target protects it (or CONFORMANCE_CONTROL_TOKEN)")
       ("jobs,j", po::value(&jobs)->value_name("N")->default_value(4), "scenarios run in parallel (those that need the target alone run afterwards, one at a time)")
       ("report", po::value(&reports)->composing()->value_name("junit=FILE|json=FILE"), "write a report (repeatable)")
+      ("trace-requests", po::value(&trace_path)->value_name("FILE"),
+       "write every HTTP request sent (probe, resets and clock, fault and poll requests included), in the order "
+       "sent, to FILE as JSON lines: method, url, headers, body. It holds the tokens unredacted")
       ("fail-fast", "stop starting scenarios after the first failure")
       ("verbose,v", "print every request and response of failed steps")
       ("timeout", po::value(&timeout)->value_name("SECONDS")->default_value(10), "limit for one HTTP exchange")
@@ -343,11 +349,22 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       reporters.push_back(std::make_unique<JsonReporter>(*files.back()));
   }
 
+  std::ofstream trace_file;
+  std::unique_ptr<RequestTrace> trace;
+  if (!trace_path.empty()) {
+    trace_file.open(trace_path, std::ios::binary | std::ios::trunc);
+    if (!trace_file) return usage_error("--trace-requests: cannot write " + trace_path + ": " + std::strerror(errno));
+    trace = std::make_unique<RequestTrace>(trace_file);
+  }
+
   HttpClientOptions http;
   http.timeout_ms = static_cast<long>(timeout * 1000);
   http.connect_timeout_ms = std::min<long>(http.timeout_ms, 5000);
-  auto make_client = [&env, http]() -> std::unique_ptr<HttpClient> {
-    return env.new_client ? env.new_client(http) : NewCurlHttpClient(http);
+  // Every request of the run goes through a client made here, so the trace
+  // sees them all: the probe, the scenarios' steps and the runner's own.
+  auto make_client = [&env, http, &trace]() -> std::unique_ptr<HttpClient> {
+    auto client = env.new_client ? env.new_client(http) : NewCurlHttpClient(http);
+    return trace ? NewTracingHttpClient(std::move(client), *trace) : std::move(client);
   };
 
   auto probe_client = make_client();
@@ -389,6 +406,10 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       err << "conformance: error: writing a report failed\n";
       return kExitUsage;
     }
+  }
+  if (trace && !trace->ok()) {
+    err << "conformance: error: writing the request trace " << trace_path << " failed\n";
+    return kExitUsage;
   }
   return run.Count(Outcome::kFailed) > 0 ? kExitFail : kExitPass;
 }

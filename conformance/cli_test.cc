@@ -1,9 +1,13 @@
 #include "cli.h"
 
+#include <filesystem>
 #include <sstream>
+
+#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 
+#include "exec/request_trace.h"
 #include "testing/fake_http_client.h"
 #include "testing/test_support.h"
 
@@ -116,11 +120,41 @@ BOOST_AUTO_TEST_CASE(ATagFilterThatMatchesNothingIsAUsageError) {
   BOOST_TEST(RunMain(args, &c).code == kExitUsage);
 }
 
+BOOST_AUTO_TEST_CASE(TraceRequestsWritesEveryRequestSentInOrderWithTheTokenUnredacted) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "COMPLETED");
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("conformance-trace-" + std::to_string(getpid()) + ".jsonl")).string();
+  auto args = RunArgs("http://fake");
+  args.insert(args.end(), {"--trace-requests", path, "--jobs", "1"});
+  auto r = RunMain(args, &c);
+  BOOST_TEST(r.code == kExitPass, r.out << r.err);
+  const std::string trace = ReadTestFile(path);
+  std::filesystem::remove(path);
+  // The probe, then the scenario's one step: every request the fake saw, as sent.
+  BOOST_REQUIRE(c.requests().size() == 2u);
+  BOOST_TEST(trace == RequestTraceLine(c.requests()[0]) + "\n" + RequestTraceLine(c.requests()[1]) + "\n");
+  BOOST_TEST(trace.find(R"("url":"http://fake/_control")") != std::string::npos, trace);
+  BOOST_TEST(trace.find(R"(["Authorization","Bearer t"])") != std::string::npos, trace);
+}
+
+BOOST_AUTO_TEST_CASE(AnUnwritableTraceFileExitsTwoNamingItBeforeAnythingIsSent) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "COMPLETED");
+  auto args = RunArgs("http://fake");
+  args.insert(args.end(), {"--trace-requests", "/nonexistent-dir/trace.jsonl"});
+  auto r = RunMain(args, &c);
+  BOOST_TEST(r.code == kExitUsage);
+  BOOST_TEST(r.err.find("--trace-requests: cannot write /nonexistent-dir/trace.jsonl") != std::string::npos, r.err);
+  BOOST_TEST(c.requests().empty());
+}
+
 BOOST_AUTO_TEST_CASE(HelpAndVersionExitZero) {
   auto help = RunMain({"--help"});
   BOOST_TEST(help.code == kExitPass);
   BOOST_TEST(help.out.find("usage: conformance run") != std::string::npos);
   BOOST_TEST(RunMain({"run", "--help"}).out.find("--token-b") != std::string::npos);
+  BOOST_TEST(RunMain({"run", "--help"}).out.find("--trace-requests") != std::string::npos);
   auto version = RunMain({"--version"});
   BOOST_TEST(version.code == kExitPass);
   BOOST_TEST(version.out.rfind("conformance ", 0) == 0);
