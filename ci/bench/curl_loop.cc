@@ -8,15 +8,28 @@
 //   bench_curl_loop register BASE_URL N THREADS TOKEN
 //       N validate + register pairs (asset-slow, so every order stays
 //       PROCESSING), spread over THREADS threads with one handle each.
+//   bench_curl_loop replay FILE BASE_URL
+//       Sends every request of FILE (written by `conformance run
+//       --trace-requests FILE`) in order on one keep-alive handle, with the
+//       runner's curl options where they matter for speed and nothing judged:
+//       the ceiling the runner's requests/s is compared with, since it sends
+//       the very same requests. BASE_URL replaces each recorded URL's scheme
+//       and host:port. Against a server started (or reset) in the state the
+//       recording started from, a deterministic server gives the same answers,
+//       so the recorded tokens and order ids are valid again.
 //
-// Exits 1 on the first transport error or unexpected status.
+// Exits 1 on the first transport error or unexpected status (replay: on a
+// transport error of a request not marked fresh_connection, since those
+// expect the server to drop the connection; a malformed FILE names the line).
 #include <curl/curl.h>
+#include <rapidjson/document.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -111,6 +124,136 @@ int Register(const std::string& base, long n, int threads, const std::string& to
   return 0;
 }
 
+// One request of a trace, ready to send: its header list is built before the
+// clock starts.
+struct Recorded {
+  std::string method, url, body;
+  bool has_body = false, fresh_connection = false;
+  long line = 0;
+  curl_slist* headers = nullptr;
+};
+
+// Reads the trace at `path` into `out`, with BASE_URL in place of each URL's
+// scheme and host:port; returns false after printing FILE:LINE: why.
+bool LoadTrace(const std::string& path, std::string base, std::vector<Recorded>* out) {
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::fprintf(stderr, "bench_curl_loop: cannot read %s\n", path.c_str()), false;
+  std::string text;
+  long number = 0;
+  auto bad = [&](const char* why) {
+    std::fprintf(stderr, "bench_curl_loop: %s:%ld: %s\n", path.c_str(), number, why);
+    return false;
+  };
+  while (std::getline(in, text)) {
+    ++number;
+    if (text.empty()) continue;
+    rapidjson::Document d;
+    d.Parse(text.data(), text.size());
+    if (d.HasParseError() || !d.IsObject()) return bad("not a JSON object");
+    Recorded r;
+    r.line = number;
+    auto string = [&d](const char* key, std::string* to) {
+      const auto m = d.FindMember(key);
+      if (m == d.MemberEnd() || !m->value.IsString()) return false;
+      to->assign(m->value.GetString(), m->value.GetStringLength());
+      return true;
+    };
+    if (!string("method", &r.method) || r.method.empty()) return bad("\"method\" must be a non-empty string");
+    std::string url;
+    if (!string("url", &url)) return bad("\"url\" must be a string");
+    const size_t scheme = url.find("://");
+    if (scheme == std::string::npos) return bad("\"url\" is not absolute (no scheme://)");
+    const size_t path_at = url.find('/', scheme + 3);
+    r.url = base + (path_at == std::string::npos ? "" : url.substr(path_at));
+    if (d.HasMember("body")) {
+      if (!string("body", &r.body)) return bad("\"body\" must be a string");
+      r.has_body = true;
+    }
+    if (d.HasMember("fresh_connection")) {
+      if (!d["fresh_connection"].IsBool()) return bad("\"fresh_connection\" must be true or false");
+      r.fresh_connection = d["fresh_connection"].GetBool();
+    }
+    // The runner's empty Expect: no waiting for a 100 Continue Pistache never sends.
+    r.headers = curl_slist_append(nullptr, "Expect:");
+    out->push_back(r);  // owns the list from here on (freed by the caller)
+    const auto h = d.FindMember("headers");
+    if (h == d.MemberEnd() || !h->value.IsArray()) return bad("\"headers\" must be an array of [name, value] pairs");
+    for (const auto& pair : h->value.GetArray()) {
+      if (!pair.IsArray() || pair.Size() != 2 || !pair[0].IsString() || !pair[1].IsString())
+        return bad("\"headers\" must be an array of [name, value] pairs");
+      const std::string name = pair[0].GetString(), value = pair[1].GetString();
+      // As the runner's client: an empty value is sent as "Name;" (curl's way
+      // of sending a header with no value).
+      out->back().headers =
+          curl_slist_append(out->back().headers, (value.empty() ? name + ";" : name + ": " + value).c_str());
+    }
+  }
+  if (out->empty()) return std::fprintf(stderr, "bench_curl_loop: %s: no request in it\n", path.c_str()), false;
+  return true;
+}
+
+int Replay(const std::string& path, const std::string& base) {
+  std::vector<Recorded> trace;
+  const bool loaded = LoadTrace(path, base, &trace);
+  struct Free {
+    std::vector<Recorded>& t;
+    ~Free() {
+      for (auto& r : t) curl_slist_free_all(r.headers);
+    }
+  } free_lists{trace};
+  if (!loaded) return 1;
+  CURL* curl = curl_easy_init();
+  std::string body;
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  long transport_errors = 0;
+  int status = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (const Recorded& r : trace) {
+    body.clear();
+    // Every per-request option is set again, so nothing of the previous
+    // request leaks into this one: clearing POSTFIELDS makes the method POST,
+    // so HTTPGET (which also clears NOBODY) comes after it.
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, nullptr);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(-1));
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, nullptr);
+    curl_easy_setopt(curl, CURLOPT_URL, r.url.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, r.headers);
+    curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, r.fresh_connection ? 1L : 0L);
+    curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, r.fresh_connection ? 1L : 0L);
+    // The same method and body handling as conformance/exec/curl_http_client.cc.
+    if (r.method == "HEAD")
+      curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    else if (r.method != "GET")
+      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    if (r.has_body) {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, r.body.data());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+      if (r.method == "GET") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "GET");
+    }
+    const CURLcode rc = curl_easy_perform(curl);
+    if (rc != CURLE_OK) {
+      ++transport_errors;
+      if (!r.fresh_connection) {
+        std::fprintf(stderr, "bench_curl_loop: %s:%ld: %s %s: %s\n", path.c_str(), r.line, r.method.c_str(),
+                     r.url.c_str(), curl_easy_strerror(rc));
+        status = 1;
+        break;
+      }
+    }
+  }
+  const double s = Since(start);
+  curl_easy_cleanup(curl);
+  if (status != 0) return status;
+  std::printf("{\"requests\": %zu, \"transport_errors\": %ld, \"seconds\": %.4f, \"requests_per_second\": %.0f}\n",
+              trace.size(), transport_errors, s, trace.size() / s);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,6 +261,8 @@ int main(int argc, char** argv) {
   if (argc == 5 && std::strcmp(argv[1], "get") == 0) return Get(argv[2], std::atol(argv[3]), argv[4]);
   if (argc == 6 && std::strcmp(argv[1], "register") == 0)
     return Register(argv[2], std::atol(argv[3]), std::atoi(argv[4]), argv[5]);
-  std::fprintf(stderr, "usage: %s get URL N TOKEN | register BASE_URL N THREADS TOKEN\n", argv[0]);
+  if (argc == 4 && std::strcmp(argv[1], "replay") == 0) return Replay(argv[2], argv[3]);
+  std::fprintf(stderr, "usage: %s get URL N TOKEN | register BASE_URL N THREADS TOKEN | replay FILE BASE_URL\n",
+               argv[0]);
   return 2;
 }
