@@ -124,6 +124,69 @@ BOOST_AUTO_TEST_CASE(CurlClientKeepsOneConnectionAliveAcrossRequests) {
   BOOST_TEST(server.connections() == 1);
 }
 
+// One handle serves every request of a worker, so nothing of a request (its
+// method, body, headers) may leak into the next one. (Fresh connections are
+// pinned by hostile_target_test.cc: this scripted server serves one
+// connection at a time.)
+BOOST_AUTO_TEST_CASE(CurlClientStartsEveryRequestAfreshOnOneHandle) {
+  ScriptedServer server(Ok);
+  auto client = NewCurlHttpClient({});
+  auto head_of = [&](HttpRequest r) {
+    BOOST_TEST(client->Send(r).status == 200, r.method << " " << r.url);
+    const std::string request = server.last_request();
+    return request.substr(0, request.find("\r\n\r\n") + 2);
+  };
+  auto has = [](const std::string& head, const std::string& line) { return head.find(line) != std::string::npos; };
+
+  HttpRequest post = Get(server.url("/a"));
+  post.method = "POST";
+  post.body = R"({"x":1})";
+  post.has_body = true;
+  post.headers.emplace_back("X-Trace", "one");
+  std::string head = head_of(post);
+  BOOST_TEST(head.rfind("POST /a HTTP/1.1\r\n", 0) == 0u, head);
+  BOOST_TEST(has(head, "Content-Length: 7\r\n"), head);
+  BOOST_TEST(has(head, "X-Trace: one\r\n"), head);
+
+  head = head_of(Get(server.url("/b")));
+  BOOST_TEST(head.rfind("GET /b HTTP/1.1\r\n", 0) == 0u, head);
+  BOOST_TEST(!has(head, "Content-Length"), head);
+  BOOST_TEST(!has(head, "X-Trace"), head);
+
+  HttpRequest del = Get(server.url("/c"));
+  del.method = "DELETE";
+  head = head_of(del);
+  BOOST_TEST(head.rfind("DELETE /c HTTP/1.1\r\n", 0) == 0u, head);
+  BOOST_TEST(!has(head, "Content-Length"), head);
+
+  HttpRequest get_with_body = Get(server.url("/d"));
+  get_with_body.body = "{}";
+  get_with_body.has_body = true;
+  head = head_of(get_with_body);
+  BOOST_TEST(head.rfind("GET /d HTTP/1.1\r\n", 0) == 0u, head);
+  BOOST_TEST(has(head, "Content-Length: 2\r\n"), head);
+
+  head = head_of(Get(server.url("/e")));
+  BOOST_TEST(head.rfind("GET /e HTTP/1.1\r\n", 0) == 0u, head);
+  BOOST_TEST(!has(head, "Content-Length"), head);
+  BOOST_TEST(server.connections() == 1);  // all on the one kept-alive connection
+
+  HttpRequest head_request = Get(server.url("/i"));
+  head_request.method = "HEAD";
+  head = head_of(head_request);
+  BOOST_TEST(head.rfind("HEAD /i HTTP/1.1\r\n", 0) == 0u, head);
+}
+
+BOOST_AUTO_TEST_CASE(CurlClientOpensAFreshConnectionForThatRequestOnly) {
+  ScriptedServer server(Ok);  // one connection at a time, so the fresh request comes first
+  auto client = NewCurlHttpClient({});
+  HttpRequest fresh = Get(server.url("/f"));
+  fresh.fresh_connection = true;
+  BOOST_TEST(client->Send(fresh).status == 200);  // its connection is closed after it
+  for (int i = 0; i < 3; ++i) BOOST_TEST(client->Send(Get(server.url("/g"))).status == 200);
+  BOOST_TEST(server.connections() == 2);  // the next ones share one kept-alive connection
+}
+
 BOOST_AUTO_TEST_CASE(CurlClientSendsAnEmptyExpectHeaderWithLargeBodies) {
   ScriptedServer server(Ok);
   auto client = NewCurlHttpClient({});
