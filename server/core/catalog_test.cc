@@ -181,10 +181,6 @@ BOOST_AUTO_TEST_CASE(BadValuesNameTheirPosition) {
   BOOST_TEST(ParseError(kVendors + "assets: [\n").rfind("cat.yaml:", 0) == 0u);
 }
 
-// KNOWN SERVER BUG (disabled in server/CMakeLists.txt until fixed):
-// Catalog::Parse (core/catalog.cc) fails an empty catalog (or one holding only
-// comments) at the root node's mark, which yaml-cpp leaves at -1, so the
-// message reads "cat.yaml:0:0: error: ..." instead of a 1-based position.
 BOOST_AUTO_TEST_CASE(AnEmptyCatalogNamesARealPosition) {
   // The message must still point into the file (1-based line and column).
   for (const std::string& yaml : {std::string(""), std::string("# nothing but a comment\n"), std::string("[]\n")}) {

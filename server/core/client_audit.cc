@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "lifecycle.h"
+#include "status.h"
 #include "yaml_document.h"
 #include "purchase_core_embedded.h"
 
@@ -149,9 +150,9 @@ void ClientAudit::Judge(VendorTrack& v, const AuditedRequest& r) {
   if (is_error || !v.errors.empty()) JudgeBackoff(v, r, is_error);
 
   if (r.path == "/purchase/register") {
-    if (code == "TOKEN_INVALID") Find("validate-before-register", r, "registered with a token this vendor was never given", {});
-    if (code == "TOKEN_ALREADY_USED") Find("never-reuse-token", r, "registered with a token that had already created an order", {});
-    if (code == "DUPLICATE_PURCHASE") {
+    if (code == ErrorCodeName(ErrorCode::kTokenInvalid)) Find("validate-before-register", r, "registered with a token this vendor was never given", {});
+    if (code == ErrorCodeName(ErrorCode::kTokenAlreadyUsed)) Find("never-reuse-token", r, "registered with a token that had already created an order", {});
+    if (code == ErrorCodeName(ErrorCode::kDuplicatePurchase)) {
       auto [it, first] = v.duplicates.try_emplace(r.duplicate_key, r);
       if (!first)
         Find("adopt-order-on-duplicate", r,
@@ -185,13 +186,13 @@ void ClientAudit::Judge(VendorTrack& v, const AuditedRequest& r) {
   }
   // One finding per order and obligation: a client asking in a loop broke the
   // obligation once, and a flood of copies would hide the other findings.
-  if (IsUrlRequest(r.path) && code == "ORDER_NOT_COMPLETED") {
+  if (IsUrlRequest(r.path) && code == ErrorCodeName(ErrorCode::kOrderNotCompleted)) {
     OrderTrack& o = v.orders[r.order_id];
     if (!o.flagged_url_early)
       Find("urls-only-when-completed", r, "asked for a URL of order " + r.order_id + " while it was not COMPLETED", {});
     o.flagged_url_early = true;
   }
-  if (IsFetch(r.path) && code == "URL_EXPIRED") {
+  if (IsFetch(r.path) && code == ErrorCodeName(ErrorCode::kUrlExpired)) {
     OrderTrack& o = v.orders[r.order_id];
     if (!o.flagged_expired_fetch)
       Find("fetch-before-expiry", r, "fetched a URL of order " + r.order_id + " after it expired", {});
@@ -209,7 +210,7 @@ void ClientAudit::Judge(VendorTrack& v, const AuditedRequest& r) {
   }
 
   // What this answer taught the client, judged from the next request on.
-  const bool shows_canceled = r.order_status == "CANCELED" || code == "ORDER_CANCELED";
+  const bool shows_canceled = r.order_status == "CANCELED" || code == ErrorCodeName(ErrorCode::kOrderCanceled);
   if (!r.order_status.empty() || shows_canceled) {
     OrderTrack& o = v.orders[r.order_id];
     const std::string shown = shows_canceled ? "CANCELED" : r.order_status;

@@ -85,7 +85,6 @@ class ClientAudit {
   void Reset();
 
   const ClientObligations& obligations() const { return obligations_; }
-  const Clock& wall_clock() const { return wall_; }
 
   // The obligation ids this audit checks.
   static const std::vector<std::string_view>& CheckedIds();

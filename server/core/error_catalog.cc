@@ -1,7 +1,5 @@
 #include "error_catalog.h"
 
-#include <algorithm>
-
 #include <yaml-cpp/yaml.h>
 
 #include "lifecycle.h"
@@ -22,15 +20,14 @@ std::string_view ErrorCodeName(ErrorCode code) {
 }
 
 ErrorCatalog ErrorCatalog::Parse(std::string_view yaml_text, std::string_view source) {
-  auto where = [&](const YAML::Mark& m) { return std::string(SpecErrorAt(source, m, "").what()); };
   const YAML::Node root = LoadYamlDocument(yaml_text, source);
   ErrorCatalog catalog;
-  if (!root.IsMap()) throw SpecError(where(root.Mark()) + "the error catalogue must be a map with 'errors'");
+  if (!root.IsMap()) throw SpecErrorAt(source, root.Mark(), "the error catalogue must be a map with 'errors'");
   const YAML::Node errors = root["errors"];
-  if (!errors || !errors.IsMap()) throw SpecError(where(root.Mark()) + "'errors' must be a map of codes");
+  if (!errors || !errors.IsMap()) throw SpecErrorAt(source, root.Mark(), "'errors' must be a map of codes");
   for (const auto& entry : errors) {
     if (!entry.second.IsMap())
-      throw SpecError(where(entry.second.Mark()) + "'" + entry.first.Scalar() + "' must be a map like {status: 404, when: ...}");
+      throw SpecErrorAt(source, entry.second.Mark(), "'" + entry.first.Scalar() + "' must be a map like {status: 404, when: ...}");
     const YAML::Node status = entry.second["status"];
     int value = -1;
     try {
@@ -38,14 +35,14 @@ ErrorCatalog ErrorCatalog::Parse(std::string_view yaml_text, std::string_view so
     } catch (const YAML::Exception&) {
     }
     if (value != 0 && (value < 400 || value > 599))
-      throw SpecError(where(entry.first.Mark()) + "'" + entry.first.Scalar() + "' needs a status between 400 and 599");
+      throw SpecErrorAt(source, entry.first.Mark(), "'" + entry.first.Scalar() + "' needs a status between 400 and 599");
     catalog.by_name_[entry.first.Scalar()] = value;
   }
 #define PURCHASE_CHECK(name, text)                                                                        \
   {                                                                                                       \
     auto it = catalog.by_name_.find(text);                                                                \
     if (it == catalog.by_name_.end())                                                                     \
-      throw SpecError(where(errors.Mark()) + "error code " text " is used by the server but not listed"); \
+      throw SpecErrorAt(source, errors.Mark(), "error code " text " is used by the server but not listed"); \
     catalog.status_by_code_[static_cast<int>(ErrorCode::k##name)] = it->second;                           \
   }
   PURCHASE_ERROR_CODES(PURCHASE_CHECK)

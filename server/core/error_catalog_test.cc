@@ -60,10 +60,6 @@ BOOST_AUTO_TEST_CASE(ParseRefusesACatalogueThatLacksACodeOrHasABadStatus) {
   BOOST_TEST(ParseError("errors:\n  X: {when: no status}\n") == "e.yaml:2:3: error: 'X' needs a status between 400 and 599");
 }
 
-// KNOWN SERVER BUG (disabled in server/CMakeLists.txt until fixed):
-// ErrorCatalog::Parse (core/error_catalog.cc) reads `entry.second["status"]`
-// outside its try block, so `CODE: 401` escapes as YAML::BadSubscript (no file
-// name, not a SpecError); an empty file reports "e.yaml:0:0".
 BOOST_AUTO_TEST_CASE(ParseRefusesAMalformedStructureWithASpecErrorNamingAPosition) {
   // A code written as `CODE: 401` instead of `CODE: {status: 401}`, or an
   // empty file: still a SpecError with a real (1-based) position.

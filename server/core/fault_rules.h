@@ -59,7 +59,7 @@ struct RequestFacts {
 
 class FaultBook {
  public:
-  // Validates and stores a rule; returns it with its id.
+  // Stores a rule (validated by the caller: http/request_decoding.cc); returns it with its id.
   FaultRule Add(FaultRule rule);
   const std::vector<FaultRule>& rules() const { return rules_; }
   std::optional<FaultRule> Remove(const std::string& id);

@@ -146,12 +146,6 @@ BOOST_AUTO_TEST_CASE(ParseRefusesAStateListedTwice) {
              "lc.yaml:3:3: error: state 'A' is listed twice");
 }
 
-// KNOWN SERVER BUG (disabled in server/CMakeLists.txt until fixed):
-// Lifecycle::Parse (core/lifecycle.cc) subscripts `entry.second["terminal"]`
-// and `t["from"]` without checking that the node is a map, so a state or a
-// transition written as a plain string escapes as YAML::BadSubscript ("yaml-cpp:
-// error at line 2, column 6: operator[] call on a scalar"), with no file name
-// and not as SpecError; an empty file reports "lc.yaml:0:0" (a null mark).
 BOOST_AUTO_TEST_CASE(ParseRefusesAMalformedStructureWithASpecError) {
   // A state or transition written as a plain string instead of a map, or an
   // empty file: still a SpecError naming file:line:column, never a bare

@@ -79,10 +79,12 @@ PurchaseService::PurchaseService(const Catalog& catalog, const Lifecycle& lifecy
     throw SpecError("spec/lifecycle.yaml: error: the server registers orders into PROCESSING with cause 'register'");
   const std::tuple<OrderState, OrderState, Cause> made[] = {
       {OrderState::kProcessing, OrderState::kCompleted, Cause::kFulfillmentSucceeded},
-      {OrderState::kProcessing, OrderState::kFailed, Cause::kFulfillmentFailed}};
+      {OrderState::kProcessing, OrderState::kFailed, Cause::kFulfillmentFailed},
+      // A cancel_after fault rule cancels a completed order as it settles.
+      {OrderState::kCompleted, OrderState::kCanceled, Cause::kVendorCancel}};
   for (const auto& [from, to, cause] : made)
     if (!lifecycle_.Allows(OrderStateName(from), OrderStateName(to), CauseName(cause)))
-      throw SpecError("spec/lifecycle.yaml: error: the server settles orders " + std::string(OrderStateName(from)) +
+      throw SpecError("spec/lifecycle.yaml: error: the server moves orders " + std::string(OrderStateName(from)) +
                       " -> " + std::string(OrderStateName(to)) + " with cause " + std::string(CauseName(cause)) +
                       ", which the lifecycle does not allow");
 }
@@ -388,8 +390,7 @@ Result<ClockReading> PurchaseService::MoveClockLocked(Millis to) {
 
 Result<ClockReading> PurchaseService::Advance(Millis by) {
   std::lock_guard lock(mu_);
-  if (!manual_clock_) return MakeError(ErrorCode::kClockNotManual, "the server runs on the real clock (--clock real)");
-  return MoveClockLocked(manual_clock_->Now() + by);
+  return MoveClockLocked(clock_->Now() + by);
 }
 
 Result<ClockReading> PurchaseService::SetTime(Millis to) {

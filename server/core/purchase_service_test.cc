@@ -997,6 +997,17 @@ BOOST_AUTO_TEST_CASE(ServiceRefusesALifecycleThatLacksAStateOrTransitionItUses) 
       "  - {from: PROCESSING, to: FAILED, cause: fulfillment_failed}\n",
       "lc.yaml");
   BOOST_CHECK_THROW(PurchaseService(catalog, renamed_cause, std::make_unique<ManualClock>(kStart), {}), SpecError);
+  // Everything but the cancel of a COMPLETED order, which a cancel_after fault
+  // rule makes while settling.
+  const Lifecycle no_cancel_after_completion = Lifecycle::Parse(
+      "states:\n  PROCESSING: {initial: true}\n  COMPLETED: {}\n  FAILED: {}\n  CANCELED: {terminal: true}\n"
+      "entry: {to: PROCESSING, cause: register}\ntransitions:\n"
+      "  - {from: PROCESSING, to: COMPLETED, cause: fulfillment_succeeded}\n"
+      "  - {from: PROCESSING, to: FAILED, cause: fulfillment_failed}\n"
+      "  - {from: PROCESSING, to: CANCELED, cause: vendor_cancel}\n",
+      "lc.yaml");
+  BOOST_CHECK_THROW(PurchaseService(catalog, no_cancel_after_completion, std::make_unique<ManualClock>(kStart), {}),
+                    SpecError);
   BOOST_CHECK_NO_THROW(PurchaseService(catalog, Lifecycle::Builtin(), std::make_unique<ManualClock>(kStart), {}));
 }
 
