@@ -705,12 +705,11 @@ BOOST_AUTO_TEST_CASE(HostileBytesOnTheWireLeaveTheServerServingAndUnchanged) {
     const std::string raw = RawExchange(w.port, j.bytes, std::chrono::milliseconds(500));
     const int status = StatusOf(raw);
     const std::string shown = j.bytes.substr(0, 70);
-    if (j.known_bug.empty())
-      BOOST_TEST((status == 0 || (status >= 400 && status < 500)), shown << " answered: " << raw.substr(0, 160));
-    else if (status / 100 == 5)
+    // A known Pistache bug excuses a 5xx, nothing else: junk must never get a 2xx.
+    if (!j.known_bug.empty() && status / 100 == 5)
       BOOST_TEST_MESSAGE(j.known_bug << ": " << shown << " answered: " << raw.substr(0, 160));
     else
-      BOOST_TEST_MESSAGE("fixed? " << shown << " answered: " << raw.substr(0, 160));
+      BOOST_TEST((status == 0 || (status >= 400 && status < 500)), shown << " answered: " << raw.substr(0, 160));
     BOOST_TEST(w.Serving(), "not serving after " << shown);
   }
   // A header flood: 100,000 headers (1.3 MB, over the limit), then 2,000 (under it).

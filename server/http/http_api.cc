@@ -81,8 +81,6 @@ RouteMatch MatchRoute(const std::string& method, const std::string& path) {
   return m;
 }
 
-bool IsControl(Route r) { return r >= Route::kControl; }
-
 // A RapidJSON output stream that writes a reply body in place, handed over
 // without a copy. It writes into a std::string sized ahead (and grown by
 // doubling) instead of calling push_back per byte, which was out of line and
@@ -396,7 +394,7 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
   const Route route = *match.route;
   const bool has_body = req.method == "POST";
 
-  if (IsControl(route)) {
+  if (control_path) {
     if (!options_.control_token.empty() && !ConstantTimeEquals(BearerToken(req.authorization), options_.control_token))
       return ErrorReply(MakeError(ErrorCode::kUnauthenticated, "the control API needs 'Authorization: Bearer <control token>'"));
     if (req.body.size() > options_.max_body_bytes)
@@ -585,7 +583,7 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
     if (req.body.size() > options_.max_body_bytes)
       return ErrorReply(MakeError(ErrorCode::kPayloadTooLarge, "the request body is larger than " +
                                                                    std::to_string(options_.max_body_bytes) + " bytes"));
-    if (route == Route::kAssetDownload || route == Route::kAssetView) {
+    if (is_fetch) {
       const Error malformed = MakeError(ErrorCode::kUrlSignatureInvalid, "the URL is not a signed asset URL of this server");
       if (!query->ok()) return ErrorReply(malformed);
       auto expires = ParseDigits(QueryValue(query->value(), "expires"), 12);
