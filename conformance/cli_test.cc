@@ -104,7 +104,12 @@ BOOST_AUTO_TEST_CASE(UsageErrorsExitTwo) {
   BOOST_TEST(RunMain({"run", "--target", "http://x"}).code == kExitUsage);                 // no --token
   BOOST_TEST(RunMain({"run", "--target", "ftp://x", "--token", "t"}).code == kExitUsage);  // not http
   BOOST_TEST(RunMain({"run", "--target", "http://x", "--token", "t", "--jobs", "0"}).code == kExitUsage);
-  BOOST_TEST(RunMain({"run", "--target", "http://x", "--token", "t", "--report", "xml=f"}).code == kExitUsage);
+  std::vector<std::string> bad_report = RunArgs("http://fake");
+  bad_report.insert(bad_report.end(), {"--report", "xml=f"});
+  FakeHttpClient c;
+  const auto report = RunMain(bad_report, &c);
+  BOOST_TEST(report.code == kExitUsage);
+  BOOST_TEST(report.err.find("--report takes junit=FILE or json=FILE") != std::string::npos, report.err);
   BOOST_TEST(RunMain({"run", "--bogus"}).code == kExitUsage);
   auto typo = RunMain({"rnu"});
   BOOST_TEST(typo.code == kExitUsage);

@@ -15,7 +15,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <yaml-cpp/yaml.h>
 
-#include "core/lifecycle.h"  // purchase::SpecError
+#include "core/yaml_document.h"  // purchase::SpecError, LoadYamlDocument
 #include "scenario/template.h"
 #include "scenario/yaml_json.h"
 
@@ -320,9 +320,8 @@ void CheckRefs(const YAML::Node& node, const Document& doc, const std::string& s
         const bool ok = target.size() > 1 && target[0] == '#' && rapidjson::Pointer(target.c_str() + 1).IsValid() &&
                         rapidjson::Pointer(target.c_str() + 1).Get(doc);
         if (!ok) {
-          const YAML::Mark m = kv.second.Mark();
-          throw purchase::SpecError(source + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) +
-                                    ": error: $ref '" + target + "' points nowhere (only #/... refs are supported)");
+          throw purchase::SpecErrorAt(source, kv.second,
+                                      "$ref '" + target + "' points nowhere (only #/... refs are supported)");
         }
       }
       CheckRefs(kv.second, doc, source);
@@ -341,13 +340,7 @@ bool IsJsonMedia(const std::string& media) {
 std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std::string& source) {
   auto impl = std::make_unique<Impl>();
   impl->source = source;
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::ParserException& e) {
-    throw purchase::SpecError(source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                              ": error: " + e.msg);
-  }
+  const YAML::Node root = purchase::LoadYamlDocument(text, source);
   YamlToJson(root, impl->doc, impl->doc.GetAllocator());
   if (!impl->doc.IsObject() || !impl->doc.HasMember("paths") || !impl->doc["paths"].IsObject())
     throw purchase::SpecError(source + ":1:1: error: not an OpenAPI document: no 'paths' map");

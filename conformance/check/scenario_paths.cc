@@ -3,12 +3,9 @@
 #include <set>
 
 namespace conformance {
-namespace {
 
-// "/_control/orders/${order_id}/history?x=1" -> "/_control/orders/x/history":
-// a variable stands for one path segment.
 std::string LiteralPath(const std::string& target) {
-  std::string path = target.substr(0, target.find('?'));
+  const std::string path = target.substr(0, target.find('?'));
   std::string out;
   for (size_t i = 0; i < path.size();) {
     if (path.compare(i, 2, "${") == 0) {
@@ -21,8 +18,6 @@ std::string LiteralPath(const std::string& target) {
   }
   return out;
 }
-
-}  // namespace
 
 std::vector<Diagnostic> CheckScenarioPaths(const Scenario& scenario, const OpenApiSpec& spec) {
   std::vector<Diagnostic> out;

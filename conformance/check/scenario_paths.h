@@ -5,12 +5,18 @@
 // Pure; thread-safe.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "check/openapi.h"
 #include "scenario/loader.h"
 
 namespace conformance {
+
+// The path of a request target with each variable as one literal segment and
+// the query dropped: "/_control/orders/${order_id}/history?x=1" ->
+// "/_control/orders/x/history", which FindOperation matches like a real path.
+std::string LiteralPath(const std::string& target);
 
 // Returns one diagnostic per step whose method and path the spec does not
 // document (steps with `openapi: false` are exempt).

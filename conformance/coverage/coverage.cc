@@ -10,6 +10,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "check/scenario_paths.h"
+#include "core/yaml_document.h"
+
 namespace conformance {
 namespace {
 
@@ -40,22 +43,6 @@ std::string IdempotentId(const std::string& state, const std::string& cause) {
 }
 std::string ForbiddenId(const std::string& from, const std::string& to) {
   return "lifecycle forbidden " + from + " -> " + to;
-}
-
-// "/_control/orders/${order_id}/history?x=1" -> "/_control/orders/x/history".
-std::string LiteralPath(const std::string& target) {
-  const std::string path = target.substr(0, target.find('?'));
-  std::string out;
-  for (size_t i = 0; i < path.size();) {
-    if (path.compare(i, 2, "${") == 0) {
-      const size_t close = path.find('}', i);
-      out += "x";
-      i = close == std::string::npos ? path.size() : close + 1;
-    } else {
-      out += path[i++];
-    }
-  }
-  return out;
 }
 
 // The variable a template is exactly, or starts with: "${a}" / "${a}rest" -> "a".
@@ -402,16 +389,8 @@ CoverageReport AnalyzeCoverage(const std::vector<Scenario>& scenarios, const Ope
 }
 
 std::vector<UnreachableRule> ParseUnreachableRules(const std::string& yaml_text, const std::string& file) {
-  auto fail = [&](const YAML::Mark& m, const std::string& message) {
-    throw purchase::SpecError(file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) +
-                              ": error: " + message);
-  };
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    fail(e.mark, e.msg);
-  }
+  auto fail = [&](const YAML::Mark& m, const std::string& message) { throw purchase::SpecErrorAt(file, m, message); };
+  const YAML::Node root = purchase::LoadYamlDocument(yaml_text, file);
   std::vector<UnreachableRule> out;
   if (root.IsNull()) return out;
   if (!root.IsMap() || !root["unreachable"] || !root["unreachable"].IsSequence())

@@ -75,6 +75,18 @@ std::string Keep(std::string&& body) {
   return body + "\n[... " + std::to_string(more) + " more bytes]";
 }
 
+// A result naming the scenario, before anything is run: every outcome
+// (passed, failed, skipped, an internal error) reports the same header.
+ScenarioResult ResultFor(const Scenario& scenario) {
+  ScenarioResult r;
+  r.id = scenario.id;
+  r.file = scenario.file;
+  r.description = scenario.description;
+  r.tags = scenario.tags;
+  for (const auto& s : scenario.steps) r.step_count += s.kind == Step::Kind::kRequest;
+  return r;
+}
+
 class ScenarioExecution {
  public:
   ScenarioExecution(const Scenario& scenario, HttpClient& client, const RunContext& ctx, size_t index)
@@ -114,15 +126,7 @@ class ScenarioExecution {
   }
 
  private:
-  ScenarioResult Begin() const {
-    ScenarioResult r;
-    r.id = scenario_.id;
-    r.file = scenario_.file;
-    r.description = scenario_.description;
-    r.tags = scenario_.tags;
-    for (const auto& s : scenario_.steps) r.step_count += s.kind == Step::Kind::kRequest;
-    return r;
-  }
+  ScenarioResult Begin() const { return ResultFor(scenario_); }
 
   bool Assign(const std::string& name, const TemplateValue& value, ScenarioResult* result) {
     rapidjson::Document d;
@@ -449,11 +453,7 @@ ScenarioResult RunScenario(const Scenario& scenario, HttpClient& client, const R
   try {
     return ScenarioExecution(scenario, client, context, index).Run();
   } catch (const std::exception& e) {
-    ScenarioResult r;
-    r.id = scenario.id;
-    r.file = scenario.file;
-    r.description = scenario.description;
-    r.tags = scenario.tags;
+    ScenarioResult r = ResultFor(scenario);
     r.outcome = Outcome::kFailed;
     StepResult step;
     step.name = "(runner)";
@@ -481,14 +481,9 @@ RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& con
   }
   std::vector<size_t> shared, alone;
   auto skip = [&](size_t i, const std::string& reason) {
-    ScenarioResult r;
-    r.id = scenarios[i].id;
-    r.file = scenarios[i].file;
-    r.description = scenarios[i].description;
-    r.tags = scenarios[i].tags;
+    ScenarioResult r = ResultFor(scenarios[i]);
     r.outcome = Outcome::kSkipped;
     r.skip_reason = reason;
-    for (const auto& s : scenarios[i].steps) r.step_count += s.kind == Step::Kind::kRequest;
     std::lock_guard<std::mutex> lock(mutex);
     listener.OnScenarioFinished(r);
     run.scenarios[i] = std::move(r);

@@ -1317,8 +1317,10 @@ LoadResult LoadScenarios(const std::vector<std::string>& paths) {
             if (entry.is_regular_file() && IsYaml(entry.path()))
               shared_files.push_back(entry.path().lexically_normal().generic_string());
           std::sort(shared_files.begin(), shared_files.end());
-          for (const auto& sf : shared_files)
+          for (const auto& sf : shared_files) {
             if (auto text = ReadFile(sf)) LoadSharedText(sf, *text, lib.get(), &result.errors);
+            else result.errors.push_back(Diagnostic{SourceLocation{sf, 1, 1}, "cannot read file", {}});
+          }
           CheckLibrary(*lib, &result.errors);
         }
         library = lib.get();
