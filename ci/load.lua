@@ -101,5 +101,8 @@ function done(summary, latency, requests)
   table.sort(list)
   io.write(string.format("answers: 2xx %d, expected 4xx %d, 5xx %d, other %d (%s); registers sent %d\n",
     t2, t4, t5, to, table.concat(list, " "), made_all))
-  io.write(string.format("RESULT %d %d %d %d %d\n", summary.requests, t2, t4, t5 + to, made_all))
+  -- wrk counts an answer it cannot parse as HTTP as a read error.
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %d %d\n", summary.requests, t2, t4, t5 + to, made_all,
+    e.connect + e.read + e.write + e.timeout))
 end
