@@ -4,7 +4,8 @@
 //   bench_curl_loop get URL N TOKEN
 //       N sequential keep-alive GETs of URL on one easy handle (the same client
 //       library and connection reuse as the conformance runner, with nothing
-//       judged): the ceiling the runner's requests/s is compared with.
+//       judged): the runner's ceiling before the replay below, still printed
+//       for comparison.
 //   bench_curl_loop register BASE_URL N THREADS TOKEN
 //       N validate + register pairs (asset-slow, so every order stays
 //       PROCESSING), spread over THREADS threads with one handle each.
