@@ -8,8 +8,10 @@
 // Input: byte 0 picks the kind; then the id up to '\n'; the rest is the raw query.
 // A finding is a crash, a sanitizer report, a status the spec does not
 // document for this operation (200, 403, 404, 409, 410, 413), or a 200 for a
-// URL whose parameters do not include the signature actually handed out (a
-// forgery).
+// URL whose parameters, once percent-decoded, are not the ones actually
+// handed out (a forgery). Percent-decoding first because "%73ig" is "sig"
+// (RFC 3986, 6.2.2.2); a different spelling of the number, such as a leading
+// zero in expires, is a finding.
 #include <cstdint>
 #include <cstdlib>
 #include <regex>
@@ -18,6 +20,7 @@
 #include <rapidjson/document.h>
 
 #include "http/http_api.h"
+#include "http/request_decoding.h"
 
 namespace {
 
@@ -114,9 +117,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (s == 200) {
     bool has_sig = false, has_expires = false;
-    for (const auto& [k, v] : req.query) {
-      has_sig |= k == "sig" && v == (download ? world->sig : world->vsig);
-      has_expires |= k == "expires" && v == world->expires;
+    for (const auto& [raw_k, raw_v] : req.query) {
+      const auto k = PercentDecode(raw_k), v = PercentDecode(raw_v);
+      if (!k || !v) continue;
+      has_sig |= *k == "sig" && *v == (download ? world->sig : world->vsig);
+      has_expires |= *k == "expires" && *v == world->expires;
     }
     if (id != world->id || !has_sig || !has_expires) {
       fprintf(stderr, "FUZZ FINDING: a URL that was never handed out opened the asset: %s\n", req.path.c_str());

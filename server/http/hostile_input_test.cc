@@ -454,6 +454,8 @@ std::vector<Hostile> Table() {
        "403 URL_SIGNATURE_INVALID"},
       {"asset: expires pushed forward", "GET", "/assets/download/{A1}?expires={EXP}0&sig={SIG}", "", std::nullopt,
        "403 URL_SIGNATURE_INVALID"},
+      {"asset: expires with a leading zero", "GET", "/assets/download/{A1}?expires=0{EXP}&sig={SIG}", "", std::nullopt,
+       "403 URL_SIGNATURE_INVALID"},
       {"asset: expires not a number", "GET", "/assets/download/{A1}?expires=soon&sig={SIG}", "", std::nullopt,
        "403 URL_SIGNATURE_INVALID"},
       {"asset: expires negative", "GET", "/assets/download/{A1}?expires=-1&sig={SIG}", "", std::nullopt,

@@ -331,8 +331,11 @@ std::string FileNameOf(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-std::optional<int64_t> ParseDigits(std::string_view s, size_t max_len) {
-  if (s.empty() || s.size() > max_len) return std::nullopt;
+// A decimal written the one way the server writes it: "017" is not "17". The
+// signature covers the number, so without this a URL the server never handed
+// out (the same expiry with leading zeros) would open the asset.
+std::optional<int64_t> ParseCanonicalDecimal(std::string_view s, size_t max_len) {
+  if (s.empty() || s.size() > max_len || (s.size() > 1 && s[0] == '0')) return std::nullopt;
   int64_t v = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return std::nullopt;
@@ -586,7 +589,7 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
     if (is_fetch) {
       const Error malformed = MakeError(ErrorCode::kUrlSignatureInvalid, "the URL is not a signed asset URL of this server");
       if (!query->ok()) return ErrorReply(malformed);
-      auto expires = ParseDigits(QueryValue(query->value(), "expires"), 12);
+      auto expires = ParseCanonicalDecimal(QueryValue(query->value(), "expires"), 12);
       if (!expires) return ErrorReply(malformed);
       SignedUrlParts parts{route == Route::kAssetDownload ? UrlKind::kDownload : UrlKind::kView, match.param,
                            *expires, std::string(QueryValue(query->value(), "sig"))};

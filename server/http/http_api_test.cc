@@ -465,10 +465,27 @@ BOOST_AUTO_TEST_CASE(ATamperedOrMalformedSignedUrlIs403) {
            url + "&extra=1",                                     // an extra parameter: 403, never 422
            url.substr(0, url.find("expires=") + 8) + "soon" + url.substr(url.find("&sig=")),
            url.substr(0, url.size() - 1),                        // a short signature
+           // the same expiry spelled with a leading zero: a URL never handed out
+           url.substr(0, url.find("expires=") + 8) + "0" + url.substr(url.find("expires=") + 8),
        }) {
     const HttpReply r = api.Get(bad, std::nullopt);
     BOOST_TEST(Failure(r) == "403 URL_SIGNATURE_INVALID", bad);
   }
+}
+
+// RFC 3986 (6.2.2.2): a percent-encoded unreserved character is the character
+// itself, so this is the URL as handed out, spelled another way.
+BOOST_AUTO_TEST_CASE(APercentEncodedSpellingOfTheHandedOutUrlOpensTheAsset) {
+  Api api;
+  const std::string id = api.Order("asset-basic", "vo-1");
+  api.Advance(5);
+  const std::string url = api.SignedUrl("download", id);
+  std::string encoded = url;
+  encoded.replace(encoded.find("&sig="), 5, "&%73ig=");
+  const size_t expires = encoded.find("expires=") + 8;
+  encoded.replace(expires, 1, "%3" + encoded.substr(expires, 1));
+  BOOST_TEST_REQUIRE(encoded != url);
+  BOOST_TEST(api.Get(encoded, std::nullopt).status == 200, encoded);
 }
 
 BOOST_AUTO_TEST_CASE(AnExpiredOrCanceledSignedUrlIs410) {
