@@ -212,7 +212,6 @@ int main(int argc, char** argv) {
     server_options.log_requests = !vm.count("quiet");
     server_options.max_request_bytes = std::max<size_t>(1024 * 1024, max_body + 16 * 1024);
 
-    api_options.default_authority = host + ":" + std::to_string(port);
     http::HttpApi api(service, errors, api_options);
     http::PistacheServer server(api, server_options);
     uint16_t bound = 0;

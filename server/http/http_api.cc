@@ -296,8 +296,12 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 }
 
 // The authority to put in handed-out URLs: the request's Host when it looks
-// like one (so the URL works from where the client stands), else the default.
-std::string Authority(const std::optional<std::string>& host, const std::string& fallback) {
+// like one (so the URL works from where the client stands), else the socket
+// the request came in on (the bound port, even when it was asked for as 0),
+// else, without a server, `no_server_default`.
+std::string_view UrlAuthority(const HttpRequest& req, std::string_view no_server_default) {
+  const std::string_view fallback = req.local_authority.empty() ? no_server_default : req.local_authority;
+  const std::optional<std::string>& host = req.host;
   if (!host || host->empty() || host->size() > 255) return fallback;
   for (unsigned char c : *host)
     if (!std::isalnum(c) && c != '.' && c != '-' && c != ':' && c != '[' && c != ']') return fallback;
@@ -677,7 +681,9 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
         if (!grant.ok()) return ErrorReply(grant.error());
         Json j;
         j.w().StartObject();
-        j.KeyStr("url", "http://" + Authority(req.host, options_.default_authority) + grant.value().path_and_query);
+        std::string url = "http://";
+        url.append(UrlAuthority(req, options_.default_authority)).append(grant.value().path_and_query);
+        j.KeyStr("url", url);
         j.KeyTime("expires_at", grant.value().expires_at);
         j.w().EndObject();
         return JsonReply(200, j.Take());

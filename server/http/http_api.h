@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct HttpRequest {
   std::optional<std::string> authorization;
   std::optional<std::string> host;
   std::string body;
+  // host:port of the socket the request arrived on, set by the server adapter:
+  // the authority of handed-out URLs when Host is missing or unusable (empty
+  // outside a server: ApiOptions::default_authority then).
+  std::string_view local_authority;
 };
 
 struct HttpReply {
@@ -46,7 +51,9 @@ struct HttpReply {
 struct ApiOptions {
   bool control_enabled = true;
   std::string control_token;   // empty: the control API needs no token
-  std::string default_authority = "127.0.0.1:8080";  // for URLs when a request has no usable Host
+  // For URLs when a request has no usable Host and no local_authority (a
+  // caller without a server: tests, fuzzers).
+  std::string default_authority = "127.0.0.1:8080";
   size_t max_body_bytes = 64 * 1024;
   std::string version = "0.1.0";
   ClientAudit* audit = nullptr;  // records every vendor request when set

@@ -175,10 +175,9 @@ class ApiHandler : public Http::Handler {
       }
     }
     if (!has_authorization) req.authorization.reset();
-    if (!has_host) {
-      if (shared_->bound.load(std::memory_order_acquire)) req.host = shared_->authority;
-      else req.host.reset();
-    }
+    if (!has_host) req.host.reset();
+    req.local_authority =
+        shared_->bound.load(std::memory_order_acquire) ? std::string_view(shared_->authority) : std::string_view();
     req.body = request.body();
 
     HttpReply reply = shared_->api->Handle(req);

@@ -59,8 +59,10 @@ class Client {
 
   // `fresh`: a new connection, closed afterwards (libcurl cannot then replay
   // a request silently on another connection).
+  // `extra_headers`: "Name: value" lines; "Host:" alone sends no Host at all.
   Reply Send(const std::string& method, const std::string& url, const std::string& body = "",
-             std::optional<std::string> authorization = kVendorA, bool fresh = false, long timeout_ms = 5000) {
+             std::optional<std::string> authorization = kVendorA, bool fresh = false, long timeout_ms = 5000,
+             const std::vector<std::string>& extra_headers = {}) {
     Reply reply;
     curl_easy_setopt(h_, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h_, CURLOPT_CUSTOMREQUEST, nullptr);
@@ -76,6 +78,7 @@ class Client {
     if (authorization) headers = curl_slist_append(headers, ("Authorization: " + *authorization).c_str());
     headers = curl_slist_append(headers, "Content-Type: application/json");
     headers = curl_slist_append(headers, "Expect:");  // Pistache never answers 100-continue
+    for (const std::string& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
     curl_easy_setopt(h_, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h_, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
     curl_easy_setopt(h_, CURLOPT_FORBID_REUSE, fresh ? 1L : 0L);
@@ -214,6 +217,26 @@ BOOST_AUTO_TEST_CASE(AWholePurchaseOverTheWireEndsWithTheFixtureBytes) {
       BOOST_TEST(Header(asset, "content-type") == "text/html; charset=utf-8");
       BOOST_TEST(asset.body.find("Clair de Lune") != std::string::npos);
     }
+  }
+}
+
+// The server was asked for port 0; a URL must still name the port it got,
+// never 127.0.0.1:0 or a port it was not told about.
+BOOST_AUTO_TEST_CASE(WithoutAUsableHostHandedOutUrlsNameTheBoundPort) {
+  Server s;
+  Client c;
+  const std::string id = s.Register(c, "asset-basic", "vo-host");
+  BOOST_TEST_REQUIRE(s.Post(c, "/_control/clock/advance", R"({"seconds":5})", std::nullopt).status == 200);
+  for (const std::string host_header : {"Host:", "Host: not a host!", "Host: example.test:9"}) {
+    const Reply u = c.Send("GET", s.base + "/purchase/download-url?order_id=" + id, "", kVendorA, false, 5000,
+                           {host_header});
+    BOOST_TEST_REQUIRE(u.status == 200, host_header << ": " << u.body);
+    const std::string url = Member(u.body, "url");
+    const std::string expected =
+        host_header == "Host: example.test:9" ? "http://example.test:9/assets/download/" : s.base + "/assets/download/";
+    BOOST_TEST(url.rfind(expected + id + "?expires=", 0) == 0u, host_header << ": " << url);
+    // Opened where the URL says when the URL names this server.
+    if (url.rfind(s.base, 0) == 0) BOOST_TEST(c.Send("GET", url, "", std::nullopt).status == 200, url);
   }
 }
 
