@@ -44,7 +44,8 @@ using testing::kVendorA;
 using testing::kVendorB;
 using testing::MakeRequest;
 
-const std::string kJsonType = "application/json; charset=utf-8";
+using testing::Failure;
+using testing::Str;
 
 
 // --- what spec/openapi.yaml documents ---------------------------------------
@@ -90,40 +91,24 @@ class Documented {
 // --- requests -------------------------------------------------------------------
 
 
-std::string JsonMember(const std::string& body, const char* a, const char* b = nullptr) {
-  rapidjson::Document d;
-  d.Parse(body.c_str(), body.size());
-  if (d.HasParseError() || !d.IsObject() || !d.HasMember(a)) return "";
-  const rapidjson::Value* v = &d[a];
-  if (b) {
-    if (!v->IsObject() || !v->HasMember(b)) return "";
-    v = &(*v)[b];
-  }
-  return v->IsString() ? v->GetString() : "";
-}
-
 // A server with a known state: vendor A's order A1 COMPLETED, A2 PROCESSING
 // (asset-slow), A3 CANCELED; vendor B's order B1 COMPLETED; an unused token T
 // of A for asset-basic, quantity 1, and one TB of B; the token USED that made A1.
-struct World {
-  explicit World(ApiOptions options = {})
-      : service(Fixtures(), Lifecycle::Builtin(), std::make_unique<ManualClock>(kStart), {}),
-        api(service, ErrorCatalog::Builtin(), std::move(options)) {
-    v["USED"] = Token(kVendorA, "asset-basic");
-    v["A1"] = Register(kVendorA, v["USED"], "asset-basic", "hostile-a1");
-    v["A2"] = Register(kVendorA, Token(kVendorA, "asset-slow"), "asset-slow", "hostile-a2");
-    v["A3"] = Register(kVendorA, Token(kVendorA, "asset-basic"), "asset-basic", "hostile-a3");
-    v["B1"] = Register(kVendorB, Token(kVendorB, "asset-basic"), "asset-basic", "hostile-b1");
-    BOOST_REQUIRE(Call("POST", "/_control/clock/advance", R"({"seconds":5})", std::nullopt).status == 200);
-    BOOST_REQUIRE(Call("DELETE", "/purchase/cancel?order_id=" + v["A3"], "", kVendorA).status == 200);
-    v["T"] = Token(kVendorA, "asset-basic");
-    v["TB"] = Token(kVendorB, "asset-basic");
+struct World : testing::TestApi {
+  explicit World(ApiOptions options = {}) : TestApi(std::move(options)) {
+    v["USED"] = Token("asset-basic");
+    v["A1"] = OrderWith(v["USED"], "asset-basic", "hostile-a1", kVendorA);
+    v["A2"] = Order("asset-slow", "hostile-a2");
+    v["A3"] = Order("asset-basic", "hostile-a3");
+    v["B1"] = Order("asset-basic", "hostile-b1", kVendorB);
+    Advance(5);
+    BOOST_REQUIRE(Call("DELETE", "/purchase/cancel?order_id=" + v["A3"]).status == 200);
+    v["T"] = Token("asset-basic");
+    v["TB"] = Token("asset-basic", 1, kVendorB);
     for (const char* kind : {"download", "view"}) {
-      const HttpReply r = Call("GET", std::string("/purchase/") + kind + "-url?order_id=" + v["A1"], "", kVendorA);
-      BOOST_REQUIRE(r.status == 200);
-      static const std::regex shape(R"(http://[^/]+(/assets/\w+/[^?]+)\?expires=([0-9]+)&sig=([0-9a-f]+))");
+      static const std::regex shape(R"((/assets/\w+/[^?]+)\?expires=([0-9]+)&sig=([0-9a-f]+))");
       std::smatch m;
-      const std::string url = JsonMember(r.body, "url");
+      const std::string url = SignedUrl(kind, v["A1"]);
       BOOST_REQUIRE_MESSAGE(std::regex_match(url, m, shape), url);
       const std::string prefix = kind == std::string("download") ? "" : "V";
       v[prefix + "EXP"] = m[2];
@@ -131,24 +116,11 @@ struct World {
     }
   }
 
-  HttpReply Call(const std::string& method, const std::string& target, const std::string& body,
-                 std::optional<std::string> auth) {
-    return api.Handle(MakeRequest(method, target, body, std::move(auth)));
-  }
-  std::string Token(const std::string& auth, const std::string& asset_id) {
-    const HttpReply r = Call("POST", "/purchase/validate-purchase-before-payment",
-                             R"({"asset_id":")" + asset_id + R"(","quantity":1,"customer_ip":"203.0.113.7"})", auth);
-    BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
-    return JsonMember(r.body, "token");
-  }
-  std::string Register(const std::string& auth, const std::string& token, const std::string& asset_id,
-                       const std::string& vendor_order_id) {
-    const HttpReply r = Call("POST", "/purchase/register",
-                             R"({"token":")" + token + R"(","asset_id":")" + asset_id +
-                                 R"(","quantity":1,"vendor_order_id":")" + vendor_order_id + R"("})",
-                             auth);
+  std::string OrderWith(const std::string& token, const std::string& asset_id, const std::string& vendor_order_id,
+                        const std::string& auth) {
+    const HttpReply r = Register(token, asset_id, vendor_order_id, 1, auth);
     BOOST_REQUIRE_MESSAGE(r.status == 201, r.body);
-    return JsonMember(r.body, "order_id");
+    return Str(r, "order_id");
   }
 
   // Everything a request could change, as the control API and the vendors see it.
@@ -173,8 +145,6 @@ struct World {
     return text;
   }
 
-  PurchaseService service;
-  HttpApi api;
   std::map<std::string, std::string> v;
 };
 
@@ -524,14 +494,13 @@ void SendAndJudge(World& world, const Documented& documented, const Hostile& h, 
   HttpRequest request = MakeRequest(h.method, world.Fill(h.target), world.Fill(h.body),
                                     h.auth ? std::optional(world.Fill(*h.auth)) : std::nullopt);
   const HttpReply reply = world.api.Handle(request);
-  const std::string code = JsonMember(reply.body, "error", "code");
-  const std::string got = std::to_string(reply.status) + " " + code;
   ++by_status[reply.status];
   BOOST_TEST_CONTEXT(h.what << ": " << h.method << " " << request.path) {
+    // Failure checks the JSON content type, the error shape and its message.
+    const std::string got = Failure(reply);
+    const std::string code = Str(reply, "error/code");
     BOOST_TEST(got == h.expect, "body " << reply.body.substr(0, 300));
     BOOST_TEST((reply.status >= 400 && reply.status < 500));
-    BOOST_TEST(reply.content_type == kJsonType);
-    BOOST_TEST(!JsonMember(reply.body, "error", "message").empty(), reply.body.substr(0, 300));
     const std::set<std::string> codes = documented.Codes(request.method, request.path, reply.status);
     BOOST_TEST(codes.count(code) == 1u,
                "spec/openapi.yaml does not document " << got << " for " << request.method << " " << request.path);
@@ -676,7 +645,7 @@ BOOST_AUTO_TEST_CASE(HostileBytesOnTheWireLeaveTheServerServingAndUnchanged) {
                                                     "\r\n\r\n" + body);
     ++tried;
     BOOST_TEST(StatusOf(raw) == 413, raw.substr(0, 200));
-    if (JsonMember(BodyOf(raw), "error", "code") != "PAYLOAD_TOO_LARGE")
+    if (testing::JsonText(BodyOf(raw), "error/code") != "PAYLOAD_TOO_LARGE")
       BOOST_TEST_MESSAGE("known server bug (pistache_server_test ABodyOverPistachesOwnLimitStillGetsAJson413): "
                          "Pistache's own 413 is not the documented JSON error: " << raw.substr(0, 200));
   }

@@ -5,6 +5,7 @@
 // 413, headers written through the adapter, and a clean Stop().
 #define BOOST_TEST_MODULE pistache_server_test
 #include "http/pistache_server.h"
+#include "testing/http_testing.h"
 
 #include <curl/curl.h>
 
@@ -21,23 +22,18 @@
 namespace purchase::http {
 namespace {
 
-constexpr Millis kStart = 1767225600000;  // 2026-01-01T00:00:00Z
-const std::string kVendorA = "Bearer test-token-vendor-a";
-const std::string kJsonType = "application/json; charset=utf-8";
+using testing::FixtureFile;
+using testing::kJsonType;
+using testing::kStart;
+using testing::kVendorA;
+using testing::RegisterBody;
+using testing::ValidateBody;
 
 struct CurlGlobal {
   CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
   ~CurlGlobal() { curl_global_cleanup(); }
 };
 BOOST_TEST_GLOBAL_FIXTURE(CurlGlobal);
-
-std::string FixtureFile(const std::string& name) {
-  std::ifstream in(std::string(PURCHASE_TEST_FIXTURES) + "/files/" + name, std::ios::binary);
-  BOOST_REQUIRE_MESSAGE(in, "cannot read fixture file " << name);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 struct Reply {
   CURLcode code = CURLE_OK;
@@ -118,12 +114,8 @@ class Client {
   CURL* h_;
 };
 
-// A JSON string member "name" of a flat body, or "<absent>".
-std::string Member(const std::string& body, const std::string& name) {
-  std::smatch m;
-  if (std::regex_search(body, m, std::regex("\"" + name + "\":\"([^\"]*)\""))) return m[1];
-  return "<absent>";
-}
+// The JSON string at a path ("error/code") of a body, or "<absent>".
+std::string Member(const std::string& body, const std::string& path) { return testing::JsonText(body, path); }
 
 std::string Header(const Reply& r, const std::string& lowercase_name) {
   auto it = r.headers.find(lowercase_name);
@@ -152,18 +144,14 @@ struct Server {
     return c.Send("GET", base + path, "", std::move(auth));
   }
   std::string Register(Client& c, const std::string& asset_id, const std::string& vendor_order_id) {
-    const Reply v = Post(c, "/purchase/validate-purchase-before-payment",
-                         R"({"asset_id":")" + asset_id + R"(","quantity":1,"customer_ip":"203.0.113.7"})");
+    const Reply v = Post(c, "/purchase/validate-purchase-before-payment", ValidateBody(asset_id));
     BOOST_REQUIRE_MESSAGE(v.status == 200, v.code << " " << v.status << " " << v.body);
-    const Reply r = Post(c, "/purchase/register",
-                         R"({"token":")" + Member(v.body, "token") + R"(","asset_id":")" + asset_id +
-                             R"(","quantity":1,"vendor_order_id":")" + vendor_order_id + R"("})");
+    const Reply r = Post(c, "/purchase/register", RegisterBody(Member(v.body, "token"), asset_id, vendor_order_id));
     BOOST_REQUIRE_MESSAGE(r.status == 201, r.code << " " << r.status << " " << r.body);
     return Member(r.body, "order_id");
   }
 
-  const Catalog catalog = Catalog::Load(PURCHASE_TEST_FIXTURES);
-  PurchaseService service{catalog, Lifecycle::Builtin(), std::make_unique<ManualClock>(kStart), {}};
+  PurchaseService service{testing::Fixtures(), Lifecycle::Builtin(), std::make_unique<ManualClock>(kStart), {}};
   HttpApi api{service, ErrorCatalog::Builtin(), {}};
   PistacheServer server;
   uint16_t port = 0;
@@ -176,16 +164,14 @@ BOOST_AUTO_TEST_CASE(AWholePurchaseOverTheWireEndsWithTheFixtureBytes) {
   Server s;
   BOOST_TEST(s.port != 0);
   Client c;
-  const Reply v = s.Post(c, "/purchase/validate-purchase-before-payment",
-                         R"({"asset_id":"asset-basic","quantity":1,"customer_ip":"203.0.113.7"})");
+  const Reply v = s.Post(c, "/purchase/validate-purchase-before-payment", ValidateBody("asset-basic"));
   BOOST_TEST(v.code == CURLE_OK);
   BOOST_TEST(v.status == 200);
   BOOST_TEST(Header(v, "content-type") == kJsonType);
   const std::string token = Member(v.body, "token");
   BOOST_TEST(std::regex_match(token, std::regex("tok_[0-9a-f]{32}")), v.body);
 
-  const Reply r = s.Post(c, "/purchase/register",
-                         R"({"token":")" + token + R"(","asset_id":"asset-basic","quantity":1,"vendor_order_id":"vo-1"})");
+  const Reply r = s.Post(c, "/purchase/register", RegisterBody(token, "asset-basic", "vo-1"));
   BOOST_TEST(r.status == 201);
   const std::string id = Member(r.body, "order_id");
   BOOST_TEST(Header(r, "location") == "/purchase/info?order_id=" + id);
@@ -263,18 +249,18 @@ BOOST_AUTO_TEST_CASE(HeadersAndJsonErrorsReachTheClient) {
   BOOST_TEST(r.status == 405);
   BOOST_TEST(Header(r, "allow") == "POST");
   BOOST_TEST(Header(r, "content-type") == kJsonType);
-  BOOST_TEST(Member(r.body, "code") == "METHOD_NOT_ALLOWED");
+  BOOST_TEST(Member(r.body, "error/code") == "METHOD_NOT_ALLOWED");
   r = s.Get(c, "/purchase/info?order_id=x", std::nullopt);
   BOOST_TEST(r.status == 401);
   BOOST_TEST(Header(r, "www-authenticate") == "Bearer");
-  BOOST_TEST(Member(r.body, "code") == "UNAUTHENTICATED");
+  BOOST_TEST(Member(r.body, "error/code") == "UNAUTHENTICATED");
   r = s.Get(c, "/no/such/path");
   BOOST_TEST(r.status == 404);
   BOOST_TEST(Header(r, "content-type") == kJsonType);
-  BOOST_TEST(Member(r.body, "code") == "NOT_FOUND");
+  BOOST_TEST(Member(r.body, "error/code") == "NOT_FOUND");
   r = s.Post(c, "/purchase/validate-purchase-before-payment", "{not json");
   BOOST_TEST(r.status == 400);
-  BOOST_TEST(Member(r.body, "code") == "MALFORMED_JSON");
+  BOOST_TEST(Member(r.body, "error/code") == "MALFORMED_JSON");
   // Query strings arrive percent-encoded; the API decodes them.
   const std::string id = s.Register(c, "asset-basic", "vo-1");
   std::string encoded = id;
@@ -283,7 +269,7 @@ BOOST_AUTO_TEST_CASE(HeadersAndJsonErrorsReachTheClient) {
   BOOST_TEST(r.status == 202, r.body);
   r = s.Get(c, "/purchase/info?order_id=" + id + "&x=1");
   BOOST_TEST(r.status == 422);
-  BOOST_TEST(Member(r.body, "field") == "x");
+  BOOST_TEST(Member(r.body, "error/field") == "x");
 }
 
 BOOST_AUTO_TEST_CASE(InjectedStatusArrivesWithRetryAfter) {
@@ -294,7 +280,7 @@ BOOST_AUTO_TEST_CASE(InjectedStatusArrivesWithRetryAfter) {
   Reply r = s.Get(c, "/purchase/info?order_id=x");
   BOOST_TEST(r.status == 503);
   BOOST_TEST(Header(r, "retry-after") == "7");
-  BOOST_TEST(Member(r.body, "code") == "SERVICE_UNAVAILABLE");
+  BOOST_TEST(Member(r.body, "error/code") == "SERVICE_UNAVAILABLE");
   r = s.Get(c, "/purchase/info?order_id=x");
   BOOST_TEST(r.status == 404);
 }
@@ -327,7 +313,7 @@ BOOST_AUTO_TEST_CASE(ADelayedReplyArrivesLateWithoutStallingOtherConnections) {
   const Reply r = late.get();
   BOOST_TEST(r.code == CURLE_OK, curl_easy_strerror(r.code));
   BOOST_TEST(r.status == 404);
-  BOOST_TEST(Member(r.body, "code") == "ORDER_NOT_FOUND");
+  BOOST_TEST(Member(r.body, "error/code") == "ORDER_NOT_FOUND");
   BOOST_TEST(r.seconds >= 1.49, "the delayed reply came after " << r.seconds << " s");
   BOOST_TEST(r.seconds < 4.0);
   // The rule fired once: the next request is answered at once.
@@ -344,10 +330,8 @@ BOOST_AUTO_TEST_CASE(DropConnectionLosesTheReplyButTheOrderExists) {
                        R"({"match":{"path":"/purchase/register"},"effect":{"drop_connection":true},"times":1})",
                        std::nullopt)
                     .status == 201);
-  const Reply v = s.Post(setup, "/purchase/validate-purchase-before-payment",
-                         R"({"asset_id":"asset-basic","quantity":1,"customer_ip":"203.0.113.7"})");
-  const std::string body =
-      R"({"token":")" + Member(v.body, "token") + R"(","asset_id":"asset-basic","quantity":1,"vendor_order_id":"vo-1"})";
+  const Reply v = s.Post(setup, "/purchase/validate-purchase-before-payment", ValidateBody("asset-basic"));
+  const std::string body = RegisterBody(Member(v.body, "token"), "asset-basic", "vo-1");
   Client c;
   const Reply lost = c.Send("POST", s.base + "/purchase/register", body, kVendorA, /*fresh=*/true);
   BOOST_TEST(lost.code == CURLE_GOT_NOTHING, curl_easy_strerror(lost.code));
@@ -356,8 +340,8 @@ BOOST_AUTO_TEST_CASE(DropConnectionLosesTheReplyButTheOrderExists) {
   // The client retries the same request and learns its order.
   const Reply retry = c.Send("POST", s.base + "/purchase/register", body, kVendorA, /*fresh=*/true);
   BOOST_TEST(retry.status == 409);
-  BOOST_TEST(Member(retry.body, "code") == "DUPLICATE_PURCHASE");
-  const std::string id = Member(retry.body, "order_id");
+  BOOST_TEST(Member(retry.body, "error/code") == "DUPLICATE_PURCHASE");
+  const std::string id = Member(retry.body, "error/order_id");
   BOOST_TEST(std::regex_match(id, std::regex("ord_[0-9a-f]{16}")), retry.body);
   BOOST_TEST(s.Get(setup, "/purchase/info?order_id=" + id).status == 202);
 }
@@ -365,13 +349,12 @@ BOOST_AUTO_TEST_CASE(DropConnectionLosesTheReplyButTheOrderExists) {
 BOOST_AUTO_TEST_CASE(ABodyOverTheLimitGetsAJson413) {
   Server s;
   Client c;
-  std::string body = R"({"asset_id":"asset-basic","quantity":1,"customer_ip":"203.0.113.7"})";
-  body += std::string(70000, ' ');
+  std::string body = ValidateBody("asset-basic") + std::string(70000, ' ');
   const Reply r = s.Post(c, "/purchase/validate-purchase-before-payment", body);
   BOOST_TEST(r.code == CURLE_OK);
   BOOST_TEST(r.status == 413);
   BOOST_TEST(Header(r, "content-type") == kJsonType);
-  BOOST_TEST(Member(r.body, "code") == "PAYLOAD_TOO_LARGE");
+  BOOST_TEST(Member(r.body, "error/code") == "PAYLOAD_TOO_LARGE");
   // The server is still there.
   BOOST_TEST(s.Get(c, "/_control/clock", std::nullopt).status == 200);
 }
@@ -390,7 +373,7 @@ BOOST_AUTO_TEST_CASE(ABodyOverPistachesOwnLimitStillGetsAJson413) {
   BOOST_TEST(r.code == CURLE_OK, curl_easy_strerror(r.code));
   BOOST_TEST(r.status == 413);
   BOOST_TEST(Header(r, "content-type") == kJsonType);
-  BOOST_TEST(Member(r.body, "code") == "PAYLOAD_TOO_LARGE", r.body);
+  BOOST_TEST(Member(r.body, "error/code") == "PAYLOAD_TOO_LARGE", r.body);
   Client after;
   BOOST_TEST(s.Get(after, "/_control/clock", std::nullopt).status == 200);
 }

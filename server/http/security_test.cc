@@ -49,16 +49,6 @@ using testing::kVendorA;
 using testing::kVendorB;
 using testing::MakeRequest;
 
-
-
-
-std::string Member(const std::string& body, const char* name) {
-  rapidjson::Document d;
-  d.Parse(body.c_str(), body.size());
-  if (d.HasParseError() || !d.IsObject() || !d.HasMember(name) || !d[name].IsString()) return "";
-  return d[name].GetString();
-}
-
 // Status, content type, headers and body of a reply, with `id` replaced by <id>.
 std::string Shape(const HttpReply& r, const std::string& id) {
   std::string s = std::to_string(r.status) + "\n" + std::string(r.content_type) + "\n";
@@ -68,30 +58,7 @@ std::string Shape(const HttpReply& r, const std::string& id) {
   return s;
 }
 
-struct Api {
-  explicit Api(ApiOptions options = {})
-      : service(Fixtures(), Lifecycle::Builtin(), std::make_unique<ManualClock>(kStart), {}),
-        api(service, ErrorCatalog::Builtin(), std::move(options)) {}
-  HttpReply Call(const std::string& method, const std::string& target, const std::string& body = "",
-                 std::optional<std::string> auth = kVendorA) {
-    return api.Handle(MakeRequest(method, target, body, std::move(auth)));
-  }
-  std::string Order(const std::string& asset_id, const std::string& vendor_order_id, const std::string& auth = kVendorA) {
-    const HttpReply v = Call("POST", "/purchase/validate-purchase-before-payment",
-                             R"({"asset_id":")" + asset_id + R"(","quantity":1,"customer_ip":"203.0.113.7"})", auth);
-    BOOST_REQUIRE_MESSAGE(v.status == 200, v.body);
-    const HttpReply r = Call("POST", "/purchase/register",
-                             R"({"token":")" + Member(v.body, "token") + R"(","asset_id":")" + asset_id +
-                                 R"(","quantity":1,"vendor_order_id":")" + vendor_order_id + R"("})",
-                             auth);
-    BOOST_REQUIRE_MESSAGE(r.status == 201, r.body);
-    return Member(r.body, "order_id");
-  }
-  std::string History(const std::string& id) { return Call("GET", "/_control/orders/" + id + "/history", "", std::nullopt).body; }
-
-  PurchaseService service;
-  HttpApi api;
-};
+using Api = testing::TestApi;
 
 BOOST_AUTO_TEST_SUITE(SecurityTest)
 
@@ -104,7 +71,7 @@ BOOST_AUTO_TEST_CASE(VendorBGetsFromEveryEndpointOnAsOrdersWhatAnUnknownIdGets) 
       {"FAILED", api.Order("asset-fails", "iso-failed")},
       {"CANCELED", api.Order("asset-basic", "iso-canceled")},
   };
-  BOOST_REQUIRE(api.Call("POST", "/_control/clock/advance", R"({"seconds":5})", std::nullopt).status == 200);
+  api.Advance(5);
   BOOST_REQUIRE(api.Call("DELETE", "/purchase/cancel?order_id=" + orders["CANCELED"]).status == 200);
   // A handed-out URL of the COMPLETED order, for B to try to re-issue.
   BOOST_REQUIRE(api.Call("GET", "/purchase/download-url?order_id=" + orders["COMPLETED"]).status == 200);
@@ -137,14 +104,9 @@ BOOST_AUTO_TEST_CASE(VendorBGetsFromEveryEndpointOnAsOrdersWhatAnUnknownIdGets) 
   }
   // Registering: A's token is TOKEN_INVALID to B, exactly as an unknown token;
   // A's vendor_order_id is free for B (DUPLICATE_PURCHASE would leak A's order id).
-  const HttpReply v = api.Call("POST", "/purchase/validate-purchase-before-payment",
-                               R"({"asset_id":"asset-basic","quantity":1,"customer_ip":"203.0.113.7"})");
-  const std::string token_a = Member(v.body, "token");
+  const std::string token_a = api.Token("asset-basic");
   auto reg = [&](const std::string& token, const std::string& vendor_order_id) {
-    return api.Call("POST", "/purchase/register",
-                    R"({"token":")" + token + R"(","asset_id":"asset-basic","quantity":1,"vendor_order_id":")" +
-                        vendor_order_id + R"("})",
-                    kVendorB);
+    return api.Register(token, "asset-basic", vendor_order_id, 1, kVendorB);
   };
   const HttpReply stolen = reg(token_a, "iso-b-1");
   BOOST_TEST(stolen.status == 422);
@@ -161,15 +123,9 @@ BOOST_AUTO_TEST_CASE(VendorBGetsFromEveryEndpointOnAsOrdersWhatAnUnknownIdGets) 
 // "one answer, so a vendor cannot probe another's tokens").
 BOOST_AUTO_TEST_CASE(AnotherVendorsTokenIsAnsweredExactlyLikeAnUnknownOne) {
   Api api;
-  const HttpReply v = api.Call("POST", "/purchase/validate-purchase-before-payment",
-                               R"({"asset_id":"asset-basic","quantity":1,"customer_ip":"203.0.113.7"})");
-  const std::string token_a = Member(v.body, "token");
+  const std::string token_a = api.Token("asset-basic");
   const std::string made_up = "tok_00000000000000000000000000000000";
-  auto reg = [&](const std::string& token) {
-    return api.Call("POST", "/purchase/register",
-                    R"({"token":")" + token + R"(","asset_id":"asset-basic","quantity":1,"vendor_order_id":"x"})",
-                    kVendorB);
-  };
+  auto reg = [&](const std::string& token) { return api.Register(token, "asset-basic", "x", 1, kVendorB); };
   BOOST_TEST(Shape(reg(token_a), token_a) == Shape(reg(made_up), made_up));
 }
 
@@ -223,16 +179,8 @@ BOOST_AUTO_TEST_CASE(EveryControlPathRefusesRequestsWithoutTheControlToken) {
   BOOST_TEST_MESSAGE("control API: " << refused << " requests without the right token, every one 401");
 }
 
-BOOST_AUTO_TEST_CASE(WithTheControlApiOffEveryControlPathIs404) {
-  ApiOptions options;
-  options.control_enabled = false;
-  Api api(options);
-  for (const std::string path : {"/_control", "/_control/reset", "/_control/clock/advance", "/_control/faults", "/_control/x"}) {
-    const HttpReply r = api.Call("POST", path, R"({"seconds":5})", std::nullopt);
-    BOOST_TEST(r.status == 404, path);
-    BOOST_TEST(r.error_code == "NOT_FOUND", path);
-  }
-}
+// With the control API off every control path is 404, whatever the token:
+// http_api_test.cc, NoControlAnswers404OnEveryControlPath.
 
 // What this shows, and what it does not: every signature of the right length
 // is judged by CRYPTO_memcmp (OpenSSL's constant-time comparison: it reads
@@ -244,9 +192,8 @@ BOOST_AUTO_TEST_CASE(WithTheControlApiOffEveryControlPathIs404) {
 BOOST_AUTO_TEST_CASE(SignedUrlSignaturesAreComparedWithCryptoMemcmp) {
   Api api;
   const std::string id = api.Order("asset-basic", "ct-1");
-  BOOST_REQUIRE(api.Call("POST", "/_control/clock/advance", R"({"seconds":5})", std::nullopt).status == 200);
-  const std::string url = Member(api.Call("GET", "/purchase/download-url?order_id=" + id).body, "url");
-  const std::string path = url.substr(url.find("/assets/"));
+  api.Advance(5);
+  const std::string path = api.SignedUrl("download", id);
   const std::string sig = path.substr(path.find("sig=") + 4);
   BOOST_REQUIRE_EQUAL(sig.size(), 64u);
   auto fetch = [&](const std::string& signature) {
