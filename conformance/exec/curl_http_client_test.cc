@@ -3,99 +3,23 @@
 // produce a failed step, never a crash or a hang.
 #include "exec/http_client.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <functional>
 #include <thread>
 
 #include <boost/test/unit_test.hpp>
 
+#include "testing/loopback_server.h"
+
 namespace conformance {
 namespace {
 
-// Accepts connections on a loopback port and hands each request (head and
-// body as read) to `reply`, which writes to the socket or not. Counts
-// connections. Stops when destroyed.
-class ScriptedServer {
- public:
-  using Reply = std::function<void(int fd, const std::string& request)>;
-
-  explicit ScriptedServer(Reply reply) : reply_(std::move(reply)) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    listen(listen_fd_, 8);
-    socklen_t len = sizeof addr;
-    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~ScriptedServer() {
-    stop_ = true;
-    shutdown(listen_fd_, SHUT_RDWR);
-    close(listen_fd_);
-    thread_.join();
-  }
-  std::string url(const std::string& path = "/x") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-  int connections() const { return connections_; }
-  std::string last_request() const { return last_request_; }
-
- private:
-  void Serve() {
-    while (!stop_) {
-      const int fd = accept(listen_fd_, nullptr, nullptr);
-      if (fd < 0) return;
-      ++connections_;
-      std::string buffer;
-      char chunk[65536];
-      while (!stop_) {
-        const size_t head_end = buffer.find("\r\n\r\n");
-        if (head_end != std::string::npos) {
-          size_t length = 0;
-          const size_t cl = buffer.find("Content-Length: ");
-          if (cl != std::string::npos && cl < head_end) length = std::stoul(buffer.substr(cl + 16));
-          if (buffer.size() >= head_end + 4 + length) {
-            last_request_ = buffer.substr(0, head_end + 4 + length);
-            buffer.erase(0, head_end + 4 + length);
-            reply_(fd, last_request_);
-            continue;
-          }
-        }
-        const ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n <= 0) break;
-        buffer.append(chunk, static_cast<size_t>(n));
-      }
-      close(fd);
-    }
-  }
-
-  Reply reply_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> connections_{0};
-  std::string last_request_;
-};
-
-void Write(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t n = write(fd, s.data() + done, s.size() - done);
-    if (n <= 0) return;
-    done += static_cast<size_t>(n);
-  }
-}
+using ScriptedServer = testing::LoopbackServer;
+using testing::WriteAll;
 
 void Ok(int fd, const std::string&) {
-  Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+  WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
 }
 
 HttpRequest Get(const std::string& url) {
@@ -202,7 +126,7 @@ BOOST_AUTO_TEST_CASE(CurlClientSendsAnEmptyExpectHeaderWithLargeBodies) {
 
 BOOST_AUTO_TEST_CASE(CurlClientStopsReadingPastTheBodyLimit) {
   ScriptedServer server([](int fd, const std::string&) {
-    Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n" + std::string(50000, 'a'));
+    WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n" + std::string(50000, 'a'));
     shutdown(fd, SHUT_WR);
   });
   HttpClientOptions options;
@@ -215,7 +139,7 @@ BOOST_AUTO_TEST_CASE(CurlClientStopsReadingPastTheBodyLimit) {
 
 BOOST_AUTO_TEST_CASE(CurlClientRefusesADeclaredLengthPastTheLimit) {
   ScriptedServer server([](int fd, const std::string&) {
-    Write(fd, "HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\nabc");
+    WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\nabc");
     shutdown(fd, SHUT_WR);
   });
   HttpClientOptions options;

@@ -6,10 +6,7 @@
 // and the next scenario on the same target must run normally.
 // (curl_http_client_test.cc pins the client's own transport errors; this
 // file pins what the runner makes of them.)
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -22,67 +19,23 @@
 #include "exec/runner.h"
 #include "scenario/loader.h"
 #include "testing/fake_clock.h"
+#include "testing/loopback_server.h"
 #include "testing/test_support.h"
 
 namespace conformance {
 namespace {
 
-// A loopback server that reads each request head and hands the socket to
-// `misbehave`. Connections are served one at a time; it stops when destroyed.
-class HostileTarget {
+using testing::WriteAll;
+
+// A loopback server that hands the socket of each request to `misbehave`,
+// then closes the connection.
+class HostileTarget : public testing::LoopbackServer {
  public:
   using Misbehave = std::function<void(int fd)>;
-
-  explicit HostileTarget(Misbehave misbehave) : misbehave_(std::move(misbehave)) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    const int one = 1;
-    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    listen(listen_fd_, 8);
-    socklen_t len = sizeof addr;
-    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~HostileTarget() {
-    stop_ = true;
-    shutdown(listen_fd_, SHUT_RDWR);
-    close(listen_fd_);
-    thread_.join();
-  }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  void Serve() {
-    while (!stop_) {
-      const int fd = accept(listen_fd_, nullptr, nullptr);
-      if (fd < 0) return;
-      std::string head;
-      char c;
-      while (head.find("\r\n\r\n") == std::string::npos && read(fd, &c, 1) == 1) head.push_back(c);
-      misbehave_(fd);
-      close(fd);
-    }
-  }
-
-  Misbehave misbehave_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
+  explicit HostileTarget(Misbehave misbehave)
+      : LoopbackServer([misbehave = std::move(misbehave)](int fd, const std::string&) { misbehave(fd); },
+                       Connection::kCloseAfterEachRequest) {}
 };
-
-void Write(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t n = send(fd, s.data() + done, s.size() - done, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    done += static_cast<size_t>(n);
-  }
-}
 
 const OpenApiSpec& Mini() {
   static const auto spec = OpenApiSpec::Parse(ReadTestFile(TestData("mini_spec/openapi.yaml")), "mini_spec/openapi.yaml");
@@ -166,7 +119,7 @@ BOOST_AUTO_TEST_CASE(ATargetThatStallsPastTheTimeoutFailsTheStep) {
 
 BOOST_AUTO_TEST_CASE(ATargetThatStallsInTheMiddleOfTheBodyFailsTheStep) {
   HostileTarget server([](int fd) {
-    Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"order_id\":");
+    WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"order_id\":");
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   });
   ExpectCleanFailure(RunAgainst(server), "no response from GET");
@@ -175,7 +128,7 @@ BOOST_AUTO_TEST_CASE(ATargetThatStallsInTheMiddleOfTheBodyFailsTheStep) {
 BOOST_AUTO_TEST_CASE(ATargetThatAnswersSomethingElseThanJsonFailsTheStep) {
   HostileTarget server([](int fd) {
     const std::string body("<html>oops</html>\x00\xff\xfe\x01\x02", 22);
-    Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 22\r\n\r\n" + body);
+    WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 22\r\n\r\n" + body);
   });
   const Run run = RunAgainst(server);
   BOOST_TEST((run.result.outcome == Outcome::kFailed));
@@ -186,30 +139,30 @@ BOOST_AUTO_TEST_CASE(ATargetThatAnswersSomethingElseThanJsonFailsTheStep) {
 }
 
 BOOST_AUTO_TEST_CASE(ATargetThatAnswersGarbageInsteadOfHttpFailsTheStep) {
-  HostileTarget server([](int fd) { Write(fd, std::string("\x16\x03\x01 this is not HTTP at all\r\n\r\n", 30)); });
+  HostileTarget server([](int fd) { WriteAll(fd, std::string("\x16\x03\x01 this is not HTTP at all\r\n\r\n", 30)); });
   ExpectCleanFailure(RunAgainst(server), "no response from GET");
 }
 
 BOOST_AUTO_TEST_CASE(ATargetThatSendsTenMegabytesFailsTheStep) {
   HostileTarget server([](int fd) {
     const size_t size = 10 * 1024 * 1024;
-    Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n");
-    Write(fd, "[" + std::string(size - 2, '1') + "]");
+    WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n");
+    WriteAll(fd, "[" + std::string(size - 2, '1') + "]");
   });
   ExpectCleanFailure(RunAgainst(server), "no response from GET");
 }
 
 BOOST_AUTO_TEST_CASE(ATargetThatSendsTenMegabytesWithoutALengthFailsTheStep) {
   HostileTarget server([](int fd) {
-    Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n");
-    Write(fd, std::string(10 * 1024 * 1024, ' '));
+    WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n");
+    WriteAll(fd, std::string(10 * 1024 * 1024, ' '));
   });
   ExpectCleanFailure(RunAgainst(server), "no response from GET");
 }
 
 BOOST_AUTO_TEST_CASE(ATargetThatClosesInTheMiddleOfAResponseFailsTheStep) {
   HostileTarget server([](int fd) {
-    Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"order_id\":\"ord_");
+    WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"order_id\":\"ord_");
   });
   ExpectCleanFailure(RunAgainst(server), "no response from GET");
 }
@@ -218,7 +171,7 @@ BOOST_AUTO_TEST_CASE(ATargetThatClosesInTheMiddleOfAResponseFailsTheStep) {
 // (status 200, the cut header dropped, no body), so the step fails on what is
 // missing (here the Content-Type) rather than as a transport error.
 BOOST_AUTO_TEST_CASE(ATargetThatClosesInTheMiddleOfTheHeadersFailsTheStep) {
-  HostileTarget server([](int fd) { Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: appl"); });
+  HostileTarget server([](int fd) { WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: appl"); });
   ExpectCleanFailure(RunAgainst(server), "GET /orders/ord_1");
 }
 
@@ -230,7 +183,7 @@ BOOST_AUTO_TEST_CASE(AfterEachFaultTheNextScenarioRunsNormally) {
       setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
       return;
     }
-    Write(fd, kOk);
+    WriteAll(fd, kOk);
   });
   BOOST_TEST((RunAgainst(server).result.outcome == Outcome::kFailed));
   const Run second = RunAgainst(server);
@@ -252,21 +205,21 @@ BOOST_AUTO_TEST_CASE(AfterEachFaultTheNextScenarioOnTheSameClientPasses) {
        }},
       {"close mid-body",
        [](int fd) {
-         Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"order_id\":");
+         WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"order_id\":");
        }},
       {"stall mid-body past the timeout",
        [](int fd) {
-         Write(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"order_id\":");
+         WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"order_id\":");
          std::this_thread::sleep_for(std::chrono::milliseconds(700));
        }},
-      {"garbage", [](int fd) { Write(fd, std::string("\x16\x03\x01 this is not HTTP at all\r\n\r\n", 30)); }},
-      {"a good answer, then close", [](int fd) { Write(fd, kOk); }},
+      {"garbage", [](int fd) { WriteAll(fd, std::string("\x16\x03\x01 this is not HTTP at all\r\n\r\n", 30)); }},
+      {"a good answer, then close", [](int fd) { WriteAll(fd, kOk); }},
   };
   for (const auto& [name, fault] : faults) {
     int calls = 0;
     HostileTarget server([&calls, fault = fault](int fd) {
       if (++calls == 1) return fault(fd);
-      Write(fd, kOk);
+      WriteAll(fd, kOk);
     });
     auto client = NewCurlHttpClient(FastFailing());
     RunAgainst(server, client.get());
