@@ -15,6 +15,7 @@
 
 #include "http/http_api.h"
 #include "http/request_decoding.h"
+#include "fuzz_query.h"
 
 namespace {
 
@@ -69,13 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   req.method = kMethods[selector % std::size(kMethods)];
   req.path = std::string(kPrefixes[(selector / std::size(kMethods)) % std::size(kPrefixes)]) + Field(in);
   const std::string query = Field(in);
-  for (size_t start = 0; !query.empty() && start <= query.size();) {
-    const size_t amp = std::min(query.find('&', start), query.size());
-    const std::string part = query.substr(start, amp - start);
-    const size_t eq = part.find('=');
-    req.query.emplace_back(part.substr(0, eq), eq == std::string::npos ? "" : part.substr(eq + 1));
-    start = amp + 1;
-  }
+  req.query = fuzzing::SplitQuery(query);
   const std::string auth = Field(in);
   if (auth != "-") req.authorization = auth == "A" ? "Bearer test-token-vendor-a" : auth;
   req.host = "127.0.0.1:8080";

@@ -21,6 +21,7 @@
 
 #include "http/http_api.h"
 #include "http/request_decoding.h"
+#include "fuzz_query.h"
 
 namespace {
 
@@ -55,11 +56,7 @@ struct World {
     r.method = method;
     const size_t q = path_and_query.find('?');
     r.path = path_and_query.substr(0, q);
-    if (q != std::string::npos) {
-      const std::string query = path_and_query.substr(q + 1);
-      const size_t eq = query.find('=');
-      r.query.emplace_back(query.substr(0, eq), query.substr(eq + 1));
-    }
+    if (q != std::string::npos) r.query = fuzzing::SplitQuery(path_and_query.substr(q + 1));
     r.authorization = "Bearer test-token-vendor-a";
     r.body = body;
     return api.Handle(r);
@@ -102,13 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   HttpRequest req;
   req.method = "GET";
   req.path = std::string(download ? "/assets/download/" : "/assets/view/") + id;
-  for (size_t start = 0; !query.empty() && start <= query.size();) {
-    const size_t amp = std::min(query.find('&', start), query.size());
-    const std::string part = query.substr(start, amp - start);
-    const size_t eq = part.find('=');
-    req.query.emplace_back(part.substr(0, eq), eq == std::string::npos ? "" : part.substr(eq + 1));
-    start = amp + 1;
-  }
+  req.query = fuzzing::SplitQuery(query);
   const HttpReply reply = world->api.Handle(req);
   const int s = reply.status;
   if (!(s == 200 || s == 403 || s == 404 || s == 405 || s == 409 || s == 410 || s == 413)) {
