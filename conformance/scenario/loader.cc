@@ -826,7 +826,6 @@ bool ParseControlStep(Context& ctx, const YAML::Node& node, Step* step) {
   const YAML::Node control = node["control"];
   RequestSpec& r = step->request;
   r.auth = AuthMode::kControl;
-  std::string capability;
   auto object = [&](const std::string& key, TemplateValue value) {
     TemplateValue body;
     body.kind = TemplateValue::Kind::kObject;
@@ -882,12 +881,10 @@ bool ParseControlStep(Context& ctx, const YAML::Node& node, Step* step) {
     TemplateValue empty;
     empty.kind = TemplateValue::Kind::kObject;
     r.body = empty;
-    capability = "reset";
     step->resets_target = true;
   } else if (action == "clear_faults") {
     r.method = "DELETE";
     r.target = "/_control/faults";
-    capability = "faults";
   } else if (action == "advance") {
     if (value->kind != TemplateValue::Kind::kNumber &&
         !(value->kind == TemplateValue::Kind::kString && WholeReference(value->text))) {
@@ -897,7 +894,6 @@ bool ParseControlStep(Context& ctx, const YAML::Node& node, Step* step) {
     r.method = "POST";
     r.target = "/_control/clock/advance";
     r.body = object("seconds", *value);
-    capability = "clock";
   } else if (action == "set_clock") {
     if (value->kind != TemplateValue::Kind::kString) {
       Error(ctx, argument, "'set_clock' takes an RFC 3339 instant, e.g. 2026-01-01T01:00:00Z");
@@ -906,7 +902,6 @@ bool ParseControlStep(Context& ctx, const YAML::Node& node, Step* step) {
     r.method = "POST";
     r.target = "/_control/clock/set";
     r.body = object("now", *value);
-    capability = "clock";
   } else if (action == "add_fault") {
     if (value->kind != TemplateValue::Kind::kObject) {
       Error(ctx, argument, "'add_fault' takes a rule: {match: {...}, effect: {...}, times: N}");
@@ -916,8 +911,6 @@ bool ParseControlStep(Context& ctx, const YAML::Node& node, Step* step) {
     r.method = "POST";
     r.target = "/_control/faults";
     r.body = *value;
-    capability = "faults";
-    if (ctx.scenario) ctx.scenario->adds_faults = true;
   } else if (action == "delete_fault") {
     if (value->kind != TemplateValue::Kind::kString) {
       Error(ctx, argument, "'delete_fault' takes a fault id, e.g. ${fault_id}");
@@ -925,12 +918,10 @@ bool ParseControlStep(Context& ctx, const YAML::Node& node, Step* step) {
     }
     r.method = "DELETE";
     r.target = "/_control/faults/" + value->text;
-    capability = "faults";
   }
-  if (ctx.scenario) {
-    ctx.scenario->requires_caps.push_back(capability);
-    ctx.scenario->exclusive = true;
-  }
+  // The same capability, exclusivity and fault bookkeeping as a request step
+  // to the same path.
+  NoteControlPath(ctx, r.method, r.target);
   if (const YAML::Node name = node["name"]) ok = ParseScalarString(ctx, name, "'name'", &step->name) && ok;
   if (step->name.empty()) step->name = "control " + action;
   ok = ParseExpectAndCapture(ctx, node, step) && ok;
