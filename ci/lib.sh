@@ -9,10 +9,16 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 PACKAGES=(build-essential cmake pkg-config libpistache-dev rapidjson-dev libboost-test-dev
           libboost-program-options-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev curl ca-certificates)
 
-# install_packages [extra packages...]: apt-get installs only what is missing.
+# install_packages [extra packages...]: apt-get installs what is missing of
+# the project's packages and the extra ones.
 install_packages() {
+  install_missing "${PACKAGES[@]}" "$@"
+}
+
+# install_missing <packages...>: apt-get installs those of them that are missing.
+install_missing() {
   local missing=()
-  for p in "${PACKAGES[@]}" "$@"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -29,12 +35,15 @@ build() {
   cmake --build "$BUILD_DIR" -j"$(nproc)"
 }
 
-# start_server [server options...]: starts purchase-server on a free port in
-# the background; sets SERVER_PID and SERVER_URL. Stop it with stop_server.
+# start_server [server options...]: starts purchase-server in the background
+# on SERVER_PORT (default 0: a free port), its log to SERVER_LOG (default
+# none); sets SERVER_PID, SERVER_URL and SERVER_BANNER (its "listening on"
+# line). Stop it with stop_server.
 start_server() {
   local out
   out=$(mktemp)
-  "$BUILD_DIR/server/purchase-server" --port 0 --fixtures "$ROOT/fixtures" "$@" >"$out" 2>"${SERVER_LOG:-/dev/null}" &
+  "$BUILD_DIR/server/purchase-server" --port "${SERVER_PORT:-0}" --fixtures "$ROOT/fixtures" "$@" >"$out" \
+    2>"${SERVER_LOG:-/dev/null}" &
   SERVER_PID=$!
   SERVER_URL=
   for _ in $(seq 1 200); do
@@ -43,9 +52,10 @@ start_server() {
     kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.02
   done
+  SERVER_BANNER=$(grep -m 1 '^listening on' "$out" || true)
   rm -f "$out"
   if [ -z "$SERVER_URL" ]; then
-    echo "purchase-server did not start (options: $*)" >&2
+    echo "purchase-server did not start (port ${SERVER_PORT:-0}, options: $*)" >&2
     return 1
   fi
 }
