@@ -1,8 +1,11 @@
 // bench_baseline_server: the smallest useful Pistache server, the baseline of
-// every server figure of ci/bench/run. It answers every request with one fixed
-// small JSON body, on the same number of I/O threads as purchase-server, with
-// the same keep-alive fix (Pistache 0.0.5 answers "Connection: Close" to
-// HTTP/1.1 requests without a Connection header yet keeps the socket open).
+// every server figure of ci/bench/run. It answers with fixed small JSON bodies,
+// on the same number of I/O threads as purchase-server, with the same
+// keep-alive fix (Pistache 0.0.5 answers "Connection: Close" to HTTP/1.1
+// requests without a Connection header yet keeps the socket open). A validate
+// gets a token-shaped body and a register a 201, so register.lua and
+// mixed.lua send it the same mix of validates and registers as the server
+// (with a fixed "ok" body for every request, they only ever validated).
 //
 //   bench_baseline_server --port 0 --threads 1   # prints "listening on http://127.0.0.1:PORT"
 //
@@ -32,7 +35,14 @@ class FixedReply : public Http::Handler {
     if (request.version() == Http::Version::Http11 && !client_closes)
       response.headers().remove<Http::Header::Connection>();
     static const Http::Mime::MediaType kJson = Http::Mime::MediaType::fromString("application/json; charset=utf-8");
-    response.send(Http::Code::Ok, R"({"status":"ok","service":"baseline"})", kJson);
+    const std::string& path = request.resource();
+    if (request.method() == Http::Method::Post && path == "/purchase/validate-purchase-before-payment")
+      response.send(Http::Code::Ok, R"({"token":"tok_00000000000000000000000000000000","exp_date":"2026-01-01T00:15:00Z"})",
+                    kJson);
+    else if (request.method() == Http::Method::Post && path == "/purchase/register")
+      response.send(Http::Code::Created, R"({"order_id":"ord_0000000000000000","status":"PROCESSING"})", kJson);
+    else
+      response.send(Http::Code::Ok, R"({"status":"ok","service":"baseline"})", kJson);
   }
 };
 
