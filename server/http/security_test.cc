@@ -88,7 +88,10 @@ BOOST_AUTO_TEST_CASE(VendorBGetsFromEveryEndpointOnAsOrdersWhatAnUnknownIdGets) 
   for (const auto& [state, id] : orders) {
     const std::string history_before = api.History(id);
     for (const auto& [method, pattern] : endpoints) {
-      auto target = [&](const std::string& order_id) { return std::regex_replace(pattern, std::regex("\\{\\}"), order_id); };
+      // (an init-capture: clang before 16 cannot capture a structured binding)
+      auto target = [&, &pattern = pattern](const std::string& order_id) {
+        return std::regex_replace(pattern, std::regex("\\{\\}"), order_id);
+      };
       const HttpReply theirs = api.Call(method, target(id), "", kVendorB);
       const HttpReply nobody = api.Call(method, target(unknown), "", kVendorB);
       BOOST_TEST_CONTEXT(state << " order, " << method << " " << pattern) {
