@@ -16,8 +16,10 @@ const std::string* FindHeader(const HeaderList& headers, std::string_view name) 
   for (const auto& [n, v] : headers) {
     if (n.size() != name.size()) continue;
     bool same = true;
+    // Most names arrive in the case asked for: compare bytes before folding case.
     for (size_t i = 0; i < n.size() && same; ++i)
-      same = std::tolower(static_cast<unsigned char>(n[i])) == std::tolower(static_cast<unsigned char>(name[i]));
+      same = n[i] == name[i] ||
+             std::tolower(static_cast<unsigned char>(n[i])) == std::tolower(static_cast<unsigned char>(name[i]));
     if (same) return &v;
   }
   return nullptr;
@@ -41,12 +43,21 @@ std::shared_ptr<const std::regex> CompiledRegex(const std::string& pattern) {
   return compiled;
 }
 
+namespace {
+
+constexpr size_t kRegexTextLimit = 1 << 20;
+
+// True if `text` is past the limit of RegexSearch; says so in `error`.
+bool TooLongForARegex(std::string_view text, std::string* error) {
+  if (text.size() <= kRegexTextLimit) return false;
+  if (error) *error = "text of " + std::to_string(text.size()) + " bytes is too long for a regex (limit 1 MiB)";
+  return true;
+}
+
+}  // namespace
+
 bool RegexSearch(const std::string& regex, std::string_view text, std::string* error) {
-  constexpr size_t kLimit = 1 << 20;
-  if (text.size() > kLimit) {
-    if (error) *error = "text of " + std::to_string(text.size()) + " bytes is too long for a regex (limit 1 MiB)";
-    return false;
-  }
+  if (TooLongForARegex(text, error)) return false;
   try {
     return std::regex_search(text.begin(), text.end(), *CompiledRegex(regex));
   } catch (const std::regex_error& e) {
@@ -55,7 +66,22 @@ bool RegexSearch(const std::string& regex, std::string_view text, std::string* e
   }
 }
 
+bool RegexSearch(const std::regex& regex, std::string_view text, std::string* error) {
+  if (TooLongForARegex(text, error)) return false;
+  try {
+    return std::regex_search(text.begin(), text.end(), regex);
+  } catch (const std::regex_error& e) {
+    if (error) *error = std::string("regex failed: ") + e.what();
+    return false;
+  }
+}
+
 namespace {
+
+// Searches the matcher's regex: the loader's compiled one, or the cache's.
+bool SearchMatcher(const Matcher& m, std::string_view text, std::string* error) {
+  return m.matches_regex ? RegexSearch(*m.matches_regex, text, error) : RegexSearch(*m.matches, text, error);
+}
 
 bool IsInteger(const rapidjson::Value& v) {
   if (v.IsInt64() || v.IsUint64()) return true;
@@ -122,30 +148,31 @@ std::optional<std::string> MatchJson(const Matcher& m, const rapidjson::Value* v
     }
     return std::string("expected a value, found none");
   }
-  const std::string got = Abbreviate(ToJsonText(*value));
-  if (m.exists && !*m.exists) return "expected no value, got " + got;
-  if (m.type && !HasType(*value, *m.type)) return "expected type " + *m.type + ", got " + TypeOf(*value) + " " + got;
+  // The value as messages show it; serialised only for a failure, since
+  // most values pass.
+  auto got = [value] { return Abbreviate(ToJsonText(*value)); };
+  if (m.exists && !*m.exists) return "expected no value, got " + got();
+  if (m.type && !HasType(*value, *m.type)) return "expected type " + *m.type + ", got " + TypeOf(*value) + " " + got();
   if (m.equals) {
     rapidjson::Document expected;
     std::string missing;
     if (!vars.Render(*m.equals, expected, expected.GetAllocator(), &missing))
       return "variable '" + missing + "' is not set";
-    if (!JsonEquals(expected, *value)) return "expected " + Abbreviate(ToJsonText(expected)) + ", got " + got;
+    if (!JsonEquals(expected, *value)) return "expected " + Abbreviate(ToJsonText(expected)) + ", got " + got();
   }
   if (m.matches) {
-    const std::string text = value->IsString() ? std::string(value->GetString(), value->GetStringLength())
-                                               : ToJsonText(*value);
     std::string error;
-    if (!RegexSearch(*m.matches, text, &error))
-      return error.empty() ? "expected to match /" + *m.matches + "/, got " + got : error;
+    const bool found = value->IsString() ? SearchMatcher(m, {value->GetString(), value->GetStringLength()}, &error)
+                                         : SearchMatcher(m, ToJsonText(*value), &error);
+    if (!found) return error.empty() ? "expected to match /" + *m.matches + "/, got " + got() : error;
   }
   if (m.length) {
     long long n = -1;
     if (value->IsArray()) n = value->Size();
     else if (value->IsObject()) n = value->MemberCount();
     else if (value->IsString()) n = static_cast<long long>(CodePoints({value->GetString(), value->GetStringLength()}));
-    if (n < 0) return "expected a length, got " + TypeOf(*value) + " " + got;
-    if (n != *m.length) return "expected length " + std::to_string(*m.length) + ", got " + std::to_string(n) + ": " + got;
+    if (n < 0) return "expected a length, got " + TypeOf(*value) + " " + got();
+    if (n != *m.length) return "expected length " + std::to_string(*m.length) + ", got " + std::to_string(n) + ": " + got();
   }
   return std::nullopt;
 }
@@ -164,7 +191,7 @@ std::optional<std::string> MatchText(const Matcher& m, const std::string* text, 
   }
   if (m.matches) {
     std::string error;
-    if (!RegexSearch(*m.matches, *text, &error))
+    if (!SearchMatcher(m, *text, &error))
       return error.empty() ? "expected to match /" + *m.matches + "/, got " + Quote(*text) : error;
   }
   return std::nullopt;

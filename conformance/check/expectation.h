@@ -45,6 +45,8 @@ std::shared_ptr<const std::regex> CompiledRegex(const std::string& pattern);
 // True if `regex` is found in `text`. Texts longer than 1 MiB never match:
 // std::regex recurses per character and would overflow the stack.
 bool RegexSearch(const std::string& regex, std::string_view text, std::string* error);
+// The same with the regex already compiled (ECMAScript).
+bool RegexSearch(const std::regex& regex, std::string_view text, std::string* error);
 
 // Returns `text` cut to `limit` bytes with "..." when longer, for messages.
 std::string Abbreviate(std::string_view text, size_t limit = 200);

@@ -39,25 +39,26 @@ std::optional<std::string> LifecycleTracker::Observe(const std::string& order_id
   const bool first = seen.empty();
   const std::string last = first ? std::string() : seen.back().state;
   seen.push_back(Seen{state, where});
-  const std::string prefix = "order " + order_id + ": ";
+  // Failures name the order; built only for one, since most observations pass.
+  auto prefix = [&order_id] { return "order " + order_id + ": "; };
   if (!lifecycle_.IsKnown(state)) {
     std::string states;
     for (const auto& s : lifecycle_.states()) states += (states.empty() ? "" : ", ") + s;
-    return prefix + "status '" + state + "' is not a state of spec/lifecycle.yaml (" + states + ")";
+    return prefix() + "status '" + state + "' is not a state of spec/lifecycle.yaml (" + states + ")";
   }
   if (first) {
     if (created && state != lifecycle_.initial_state())
-      return prefix + "a new order must be " + lifecycle_.initial_state() + " (spec/lifecycle.yaml entry), got " + state;
+      return prefix() + "a new order must be " + lifecycle_.initial_state() + " (spec/lifecycle.yaml entry), got " + state;
     return std::nullopt;
   }
   if (created)
-    return prefix + "a response created an order that was already seen; observed: " + HistoryText(seen);
+    return prefix() + "a response created an order that was already seen; observed: " + HistoryText(seen);
   if (last == state) return std::nullopt;
   if (lifecycle_.IsTerminal(last))
-    return prefix + last + " is terminal in spec/lifecycle.yaml but changed to " + state + "; observed: " +
+    return prefix() + last + " is terminal in spec/lifecycle.yaml but changed to " + state + "; observed: " +
            HistoryText(seen);
   if (!Reachable(last, state))
-    return prefix + "spec/lifecycle.yaml allows no way from " + last + " to " + state + "; observed: " +
+    return prefix() + "spec/lifecycle.yaml allows no way from " + last + " to " + state + "; observed: " +
            HistoryText(seen);
   return std::nullopt;
 }
@@ -83,7 +84,7 @@ std::vector<std::string> LifecycleTracker::ObserveBody(const rapidjson::Value& b
 std::vector<std::string> LifecycleTracker::CheckReportedHistory(const std::string& order_id,
                                                                 const rapidjson::Value& body) {
   std::vector<std::string> failures;
-  const std::string prefix = "order " + order_id + ": reported history ";
+  auto prefix = [&order_id] { return "order " + order_id + ": reported history "; };
   const auto& history = body["history"].GetArray();
   std::string prev_to;
   std::optional<purchase::Millis> prev_at;
@@ -92,7 +93,7 @@ std::vector<std::string> LifecycleTracker::CheckReportedHistory(const std::strin
   for (const auto& entry : history) {
     const std::string at_entry = "entry " + std::to_string(index++);
     if (!entry.IsObject() || !entry.HasMember("to") || !entry["to"].IsString()) {
-      failures.push_back(prefix + at_entry + " has no 'to' state");
+      failures.push_back(prefix() + at_entry + " has no 'to' state");
       return failures;
     }
     const std::string to = entry["to"].GetString();
@@ -102,37 +103,37 @@ std::vector<std::string> LifecycleTracker::CheckReportedHistory(const std::strin
     states_in_history.insert(to);
     if (index == 1) {
       if (has_from || to != lifecycle_.initial_state() || cause != lifecycle_.entry_cause())
-        failures.push_back(prefix + "must start with null -> " + lifecycle_.initial_state() + " (cause " +
+        failures.push_back(prefix() + "must start with null -> " + lifecycle_.initial_state() + " (cause " +
                            lifecycle_.entry_cause() + "), starts with " + (has_from ? from : "null") + " -> " + to +
                            " (cause " + cause + ")");
     } else {
       if (from != prev_to)
-        failures.push_back(prefix + at_entry + " starts from " + (has_from ? from : "null") +
+        failures.push_back(prefix() + at_entry + " starts from " + (has_from ? from : "null") +
                            " but the previous entry ended in " + prev_to);
       if (!lifecycle_.Allows(from, to)) {
-        failures.push_back(prefix + at_entry + ": " + from + " -> " + to + " is not a transition of spec/lifecycle.yaml");
+        failures.push_back(prefix() + at_entry + ": " + from + " -> " + to + " is not a transition of spec/lifecycle.yaml");
       } else if (auto expected = lifecycle_.CauseOf(from, to); expected && *expected != cause) {
-        failures.push_back(prefix + at_entry + ": " + from + " -> " + to + " has cause '" + cause +
+        failures.push_back(prefix() + at_entry + ": " + from + " -> " + to + " has cause '" + cause +
                            "' but spec/lifecycle.yaml says '" + *expected + "'");
       }
     }
     if (entry.HasMember("at") && entry["at"].IsString()) {
       const auto at = purchase::ParseRfc3339(entry["at"].GetString());
       if (!at) {
-        failures.push_back(prefix + at_entry + ": 'at' is not an RFC 3339 instant");
+        failures.push_back(prefix() + at_entry + ": 'at' is not an RFC 3339 instant");
       } else {
-        if (prev_at && *at < *prev_at) failures.push_back(prefix + at_entry + " goes back in time");
+        if (prev_at && *at < *prev_at) failures.push_back(prefix() + at_entry + " goes back in time");
         prev_at = at;
       }
     }
     prev_to = to;
   }
   if (body.HasMember("status") && body["status"].IsString() && prev_to != body["status"].GetString())
-    failures.push_back(prefix + "ends in " + prev_to + " but the order's status is " + body["status"].GetString());
+    failures.push_back(prefix() + "ends in " + prev_to + " but the order's status is " + body["status"].GetString());
   // Every status the scenario saw must be in the server's own account.
   for (const auto& seen : orders_[order_id])
     if (!states_in_history.count(seen.state))
-      failures.push_back(prefix + "never shows " + seen.state + ", which was observed at " + seen.where);
+      failures.push_back(prefix() + "never shows " + seen.state + ", which was observed at " + seen.where);
   return failures;
 }
 

@@ -6,7 +6,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <unordered_set>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -31,6 +35,70 @@ struct CompiledSchema {
   std::unique_ptr<rapidjson::SchemaDocument> schema;
 };
 
+// Returns everything a judgement depends on as one text, each part prefixed
+// with its length in binary, so that equal keys mean equal responses.
+std::string JudgementKey(const ResponseToJudge& r) {
+  size_t size = r.method.size() + r.path.size() + r.body.size() + 64;
+  if (r.headers)
+    for (const auto& [name, value] : *r.headers) size += name.size() + value.size() + 16;
+  std::string key;
+  key.reserve(size);
+  auto raw = [&key](const auto& value) { key.append(reinterpret_cast<const char*>(&value), sizeof value); };
+  auto part = [&](std::string_view s) {
+    raw(static_cast<uint64_t>(s.size()));
+    key.append(s);
+  };
+  part(r.method);
+  part(r.path);
+  raw(static_cast<int64_t>(r.status));
+  raw(static_cast<uint64_t>(r.headers ? r.headers->size() + 1 : 0));  // 0: no list, 1: an empty one
+  if (r.headers)
+    for (const auto& [name, value] : *r.headers) {
+      part(name);
+      part(value);
+    }
+  part(r.body);
+  return key;
+}
+
+// Hashes std::string and std::string_view alike, so that a set of strings
+// can be searched with a view.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+
+// The judge's memory of conforming responses (their JudgementKey): checking
+// a response against the spec costs far more than hashing it, and a suite
+// gets the same answer many times. Thread-safe, and bounded by the bytes of
+// its keys (4 MiB; forgotten all at once when full), so a long run against a
+// target whose every answer differs costs no more memory than a short one.
+class ConformingResponses {
+ public:
+  static constexpr size_t kMaxKeyBytes = 64 * 1024;
+  static constexpr size_t kMaxTotalBytes = 4 * 1024 * 1024;
+
+  bool Contains(std::string_view key) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return keys_.find(key) != keys_.end();
+  }
+  void Add(std::string key) {
+    if (key.size() > kMaxKeyBytes) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (total_bytes_ + key.size() > kMaxTotalBytes) {
+      keys_.clear();
+      total_bytes_ = 0;
+    }
+    const size_t size = key.size();
+    if (keys_.insert(std::move(key)).second) total_bytes_ += size;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_set<std::string, TextHash, std::equal_to<>> keys_;
+  size_t total_bytes_ = 0;  // of keys_
+};
+
 struct MediaType {
   std::string name;  // "application/json", "text/*", "*/*"
   const CompiledSchema* schema = nullptr;
@@ -52,13 +120,22 @@ struct ResponseSpec {
   std::vector<std::string> error_codes;
 };
 
-struct PathTemplate {
+struct PathSegment {
   std::string text;
-  std::vector<std::string> segments;
-  std::map<std::string, std::vector<ResponseSpec>> operations;  // lowercase method -> responses
+  bool variable = false;  // "{name}": takes any non-empty segment
 };
 
-// Splits a path at '/' into views of it: FindTemplate runs for every response.
+struct PathTemplate {
+  std::string text;
+  std::vector<PathSegment> segments;
+  std::map<std::string, std::vector<ResponseSpec>> operations;  // lowercase method -> responses
+  // The first template of the document with the same text (itself, unless a
+  // YAML map repeats the key): the judge reads that one's operations. Set
+  // once every template is in place.
+  const PathTemplate* first_with_text = nullptr;
+};
+
+// Splits a path at '/' into views of it.
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> out;
   size_t i = 0;
@@ -75,8 +152,17 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (a[i] != b[i] &&
+        std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   return true;
+}
+
+// Returns `s` without the spaces and tabs around it.
+std::string_view TrimBlanks(std::string_view s) {
+  const size_t first = s.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
 std::string Lower(std::string_view s) {
@@ -195,6 +281,52 @@ struct OpenApiSpec::Impl {
   Document components;  // {"components": {"schemas": <converted>}}
   std::map<std::string, std::unique_ptr<CompiledSchema>> compiled;  // by converted schema text
   std::vector<PathTemplate> paths;
+  ConformingResponses conforming;
+
+  // Returns the template that documents `lower_method` ("": any method) at
+  // `path`: of those that fit, the one with the most literal segments, the
+  // first of equals; null if none (or if it is the empty path "", which
+  // FindTemplate cannot tell from none). Runs for every response, so the
+  // path is split into views on the stack unless it is unusually long.
+  const PathTemplate* Find(std::string_view lower_method, std::string_view path) const {
+    constexpr size_t kOnStack = 16;
+    std::string_view on_stack[kOnStack];
+    std::vector<std::string_view> on_heap;
+    const size_t count = static_cast<size_t>(std::count(path.begin(), path.end(), '/')) + 1;
+    std::string_view* segments = on_stack;
+    if (count > kOnStack) {
+      on_heap.resize(count);
+      segments = on_heap.data();
+    }
+    for (size_t i = 0, start = 0; i < count; ++i) {  // as SplitPath
+      const size_t slash = path.find('/', start);
+      const size_t end = slash == std::string_view::npos ? path.size() : slash;
+      segments[i] = path.substr(start, end - start);
+      start = end + 1;
+    }
+    const PathTemplate* best = nullptr;
+    int best_literals = -1;
+    for (const auto& tpl : paths) {
+      if (tpl.segments.size() != count) continue;
+      int literals = 0;
+      bool match = true;
+      for (size_t i = 0; i < count && match; ++i) {
+        const PathSegment& t = tpl.segments[i];
+        if (t.variable)
+          match = !segments[i].empty();
+        else if (t.text == segments[i])
+          ++literals;
+        else
+          match = false;
+      }
+      if (match && (lower_method.empty() || tpl.operations.count(std::string(lower_method))) &&
+          literals > best_literals) {
+        best = &tpl;
+        best_literals = literals;
+      }
+    }
+    return best && !best->text.empty() ? best : nullptr;
+  }
 
   [[noreturn]] void Fail(const std::string& where, const std::string& message) const {
     throw purchase::SpecError(source + ":1:1: error: " + where + ": " + message);
@@ -367,7 +499,9 @@ std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std
   for (auto p = paths.MemberBegin(); p != paths.MemberEnd(); ++p) {
     PathTemplate tpl;
     tpl.text = p->name.GetString();
-    for (std::string_view segment : SplitPath(tpl.text)) tpl.segments.emplace_back(segment);
+    for (std::string_view segment : SplitPath(tpl.text))
+      tpl.segments.push_back(PathSegment{std::string(segment), segment.size() >= 2 && segment.front() == '{' &&
+                                                                   segment.back() == '}'});
     const std::string path_where = "paths " + tpl.text;
     const Value& item = impl->Resolve(p->value, path_where);
     if (!item.IsObject()) continue;
@@ -422,6 +556,9 @@ std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std
     }
     impl->paths.push_back(std::move(tpl));
   }
+  for (auto& tpl : impl->paths)
+    tpl.first_with_text = &*std::find_if(impl->paths.begin(), impl->paths.end(),
+                                         [&](const PathTemplate& t) { return t.text == tpl.text; });
   return std::unique_ptr<OpenApiSpec>(new OpenApiSpec(std::move(impl)));
 }
 
@@ -446,42 +583,29 @@ std::vector<OpenApiSpec::Operation> OpenApiSpec::Operations() const {
 }
 
 std::string OpenApiSpec::FindTemplate(std::string_view method, std::string_view path) const {
-  const std::vector<std::string_view> segments = SplitPath(path);
-  const std::string lower_method = Lower(method);
-  const PathTemplate* best = nullptr;
-  int best_literals = -1;
-  for (const auto& tpl : impl_->paths) {
-    if (tpl.segments.size() != segments.size()) continue;
-    int literals = 0;
-    bool match = true;
-    for (size_t i = 0; i < segments.size() && match; ++i) {
-      const std::string& t = tpl.segments[i];
-      if (t.size() >= 2 && t.front() == '{' && t.back() == '}')
-        match = !segments[i].empty();
-      else if (t == segments[i])
-        ++literals;
-      else
-        match = false;
-    }
-    if (match && (method.empty() || tpl.operations.count(lower_method)) && literals > best_literals) {
-      best = &tpl;
-      best_literals = literals;
-    }
-  }
-  return best ? best->text : "";
+  const PathTemplate* tpl = impl_->Find(Lower(method), path);
+  return tpl ? tpl->text : "";
 }
 
 std::vector<std::string> OpenApiSpec::Judge(const ResponseToJudge& r) const {
+  if (r.body.size() > ConformingResponses::kMaxKeyBytes) return JudgeAfresh(r);  // too large to keep
+  std::string key = JudgementKey(r);
+  if (impl_->conforming.Contains(key)) return {};
+  std::vector<std::string> failures = JudgeAfresh(r);
+  if (failures.empty()) impl_->conforming.Add(std::move(key));
+  return failures;
+}
+
+std::vector<std::string> OpenApiSpec::JudgeAfresh(const ResponseToJudge& r) const {
   std::vector<std::string> failures;
   std::string method = Lower(r.method);
-  std::string tpl_text = FindOperation(r.method, r.path);
-  if (tpl_text.empty() && r.status == 405) {
+  const PathTemplate* found = impl_->Find(method, r.path);
+  if (!found && r.status == 405) {
     // A method the path does not have: judged by the path's own 405 answer
     // (every operation of a path documents the same one).
-    tpl_text = FindPath(r.path);
-    if (!tpl_text.empty()) {
-      const PathTemplate& tpl = *std::find_if(impl_->paths.begin(), impl_->paths.end(),
-                                              [&](const PathTemplate& t) { return t.text == tpl_text; });
+    found = impl_->Find("", r.path);
+    if (found) {
+      const PathTemplate& tpl = *found->first_with_text;
       method = tpl.operations.begin()->first;
       for (const auto& [m, responses] : tpl.operations)
         if (std::any_of(responses.begin(), responses.end(), [](const ResponseSpec& x) { return x.key == "405"; })) {
@@ -490,13 +614,13 @@ std::vector<std::string> OpenApiSpec::Judge(const ResponseToJudge& r) const {
         }
     }
   }
-  if (tpl_text.empty()) {
+  if (!found) {
     failures.push_back(impl_->source + " documents no operation " + std::string(r.method) + " " + std::string(r.path) +
                        " (add `openapi: false` to the step if it is meant to be off the spec)");
     return failures;
   }
-  const PathTemplate& tpl = *std::find_if(impl_->paths.begin(), impl_->paths.end(),
-                                          [&](const PathTemplate& t) { return t.text == tpl_text; });
+  const PathTemplate& tpl = *found->first_with_text;
+  const std::string& tpl_text = tpl.text;
   const std::vector<ResponseSpec>& responses = tpl.operations.at(method);
   const std::string status = std::to_string(r.status);
   const std::string range = status.substr(0, 1) + "XX";
@@ -506,21 +630,23 @@ std::vector<std::string> OpenApiSpec::Judge(const ResponseToJudge& r) const {
       if (x.key == candidate || (candidate == range && EqualsIgnoringCase(x.key, range))) rs = &x;
     if (rs) break;
   }
-  const std::string op = std::string(r.method) + " " + tpl_text;
+  // Messages name the operation; built only for a failure, since most
+  // responses have none.
+  auto op = [&] { return std::string(r.method) + " " + tpl_text; };
   if (!rs) {
     std::string documented;
     for (const auto& x : responses) documented += (documented.empty() ? "" : ", ") + x.key;
-    failures.push_back("status " + status + " is not documented for " + op + " (documented: " + documented + ")");
+    failures.push_back("status " + status + " is not documented for " + op() + " (documented: " + documented + ")");
     return failures;
   }
-  const std::string prefix = status + " of " + op + ": ";
+  auto prefix = [&] { return status + " of " + op() + ": "; };
   auto find_header = [&](const std::string& name) -> const std::string* {
     return r.headers ? FindHeader(*r.headers, name) : nullptr;
   };
   for (const auto& h : rs->headers) {
     const std::string* value = find_header(h.name);
     if (!value) {
-      if (h.required) failures.push_back(prefix + "required header " + h.name + " is missing");
+      if (h.required) failures.push_back(prefix() + "required header " + h.name + " is missing");
       continue;
     }
     if (!h.schema) continue;
@@ -528,7 +654,7 @@ std::vector<std::string> OpenApiSpec::Judge(const ResponseToJudge& r) const {
     if (h.type == "integer" || h.type == "number" || h.type == "boolean") {
       instance.Parse(value->c_str());
       if (instance.HasParseError() || !(instance.IsNumber() || instance.IsBool())) {
-        failures.push_back(prefix + "header " + h.name + ": '" + *value + "' is not " + (h.type == "integer" ? "an " : "a ") + h.type);
+        failures.push_back(prefix() + "header " + h.name + ": '" + *value + "' is not " + (h.type == "integer" ? "an " : "a ") + h.type);
         continue;
       }
     } else {
@@ -538,25 +664,27 @@ std::vector<std::string> OpenApiSpec::Judge(const ResponseToJudge& r) const {
     if (!instance.Accept(v)) {
       std::string why = impl_->Explain(*h.schema, v, instance, 0);
       why.replace(0, 4, "header " + h.name + " value");  // "body" -> the header
-      failures.push_back(prefix + why);
+      failures.push_back(prefix() + why);
     }
   }
   if (rs->content.empty() || r.status == 204 || r.status == 304) return failures;
   const std::string* content_type = find_header("Content-Type");
-  std::string media = content_type ? Lower(content_type->substr(0, content_type->find(';'))) : "";
-  media.erase(media.find_last_not_of(" \t") + 1);
-  media.erase(0, media.find_first_not_of(" \t"));
+  // The media type, compared in place with the documented ones (lower case).
+  const std::string_view media =
+      content_type ? TrimBlanks(std::string_view(*content_type).substr(0, content_type->find(';'))) : std::string_view();
   const MediaType* mt = nullptr;
   for (const auto& c : rs->content)
-    if (c.name == media) mt = &c;
+    if (EqualsIgnoringCase(c.name, media)) mt = &c;
   for (const auto& c : rs->content)
     if (!mt && (c.name == "*/*" || (c.name.size() > 2 && c.name.compare(c.name.size() - 2, 2, "/*") == 0 &&
-                                    media.compare(0, c.name.size() - 1, c.name, 0, c.name.size() - 1) == 0)))
+                                    media.size() >= c.name.size() - 1 &&
+                                    EqualsIgnoringCase(media.substr(0, c.name.size() - 1),
+                                                       std::string_view(c.name).substr(0, c.name.size() - 1)))))
       mt = &c;
   if (!mt) {
     std::string documented;
     for (const auto& c : rs->content) documented += (documented.empty() ? "" : ", ") + c.name;
-    failures.push_back(prefix + (content_type ? "Content-Type '" + *content_type + "' is not documented"
+    failures.push_back(prefix() + (content_type ? "Content-Type '" + *content_type + "' is not documented"
                                               : std::string("the response has no Content-Type")) +
                        " (documented: " + documented + ")");
     return failures;
@@ -566,14 +694,14 @@ std::vector<std::string> OpenApiSpec::Judge(const ResponseToJudge& r) const {
   if (!r.parsed_body) parsed_here.Parse(r.body.data(), r.body.size());
   const Document& body = r.parsed_body ? *r.parsed_body : parsed_here;
   if (body.HasParseError()) {
-    failures.push_back(prefix + "the body is not JSON (" +
+    failures.push_back(prefix() + "the body is not JSON (" +
                        std::string(rapidjson::GetParseError_En(body.GetParseError())) + " at offset " +
                        std::to_string(body.GetErrorOffset()) + ")");
     return failures;
   }
   if (mt->schema) {
     rapidjson::SchemaValidator v(*mt->schema->schema);
-    if (!body.Accept(v)) failures.push_back(prefix + impl_->Explain(*mt->schema, v, body, 0));
+    if (!body.Accept(v)) failures.push_back(prefix() + impl_->Explain(*mt->schema, v, body, 0));
   }
   if (rs->has_error_codes && body.IsObject() && body.HasMember("error") && body["error"].IsObject() &&
       body["error"].HasMember("code") && body["error"]["code"].IsString()) {
@@ -581,7 +709,7 @@ std::vector<std::string> OpenApiSpec::Judge(const ResponseToJudge& r) const {
     if (std::find(rs->error_codes.begin(), rs->error_codes.end(), code) == rs->error_codes.end()) {
       std::string documented;
       for (const auto& c : rs->error_codes) documented += (documented.empty() ? "" : ", ") + c;
-      failures.push_back(prefix + "error code " + code + " is not documented for this response (x-error-codes: " +
+      failures.push_back(prefix() + "error code " + code + " is not documented for this response (x-error-codes: " +
                          documented + ")");
     }
   }

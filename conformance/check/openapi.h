@@ -6,8 +6,9 @@
 // JSON Schema draft-04 (components refs kept, `nullable` folded into type)
 // with rapidjson::SchemaValidator.
 //
-// Every schema is compiled in Parse(); afterwards the object is read-only and
-// safe to share between runner threads.
+// Every schema is compiled in Parse(); afterwards the object only changes its
+// memory of conforming responses (see Judge), under a lock, and is safe to
+// share between runner threads.
 #pragma once
 
 #include <memory>
@@ -42,6 +43,11 @@ class OpenApiSpec {
   ~OpenApiSpec();
 
   // Returns every way the response breaks the spec; empty if it conforms.
+  // A judgement depends on nothing but the response, so the judge remembers
+  // the responses it found conforming (method, path, status, headers and
+  // body, byte for byte) and answers the same response again (a poll's
+  // unchanged answer) from memory; a response that breaks the spec is judged
+  // afresh every time.
   std::vector<std::string> Judge(const ResponseToJudge& response) const;
 
   // Returns the path template that documents `method path`, or "" if none.
@@ -71,6 +77,7 @@ class OpenApiSpec {
 
  private:
   struct Impl;
+  std::vector<std::string> JudgeAfresh(const ResponseToJudge& response) const;
   std::string FindTemplate(std::string_view method, std::string_view path) const;  // "" method: any
   explicit OpenApiSpec(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

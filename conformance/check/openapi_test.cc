@@ -88,6 +88,26 @@ BOOST_AUTO_TEST_CASE(NullableRefAcceptsNullAndTheReferencedSchema) {
   BOOST_TEST(Judge("GET", "/orders/ord_1", 200, R"({"order_id":"ord_1","status":"COMPLETED","shipped":{}})").size() == 1u);
 }
 
+// The judge remembers the responses it found conforming: that must not change
+// any judgement, of the same response or of one that differs in any part.
+BOOST_AUTO_TEST_CASE(AResponseJudgedAgainGetsTheSameJudgementAndANearlyEqualOneItsOwn) {
+  const std::string order = R"({"order_id":"ord_7","status":"COMPLETED"})";
+  BOOST_TEST(Judge("GET", "/orders/ord_7", 200, order).empty());
+  BOOST_TEST(Judge("GET", "/orders/ord_7", 200, order).empty());
+  const std::string as_error = One(Judge("GET", "/orders/ord_7", 404, order));
+  BOOST_TEST(as_error.find("404 of GET /orders/{id}: body lacks required member 'error'") == 0u, as_error);
+  BOOST_TEST(One(Judge("GET", "/orders/ord_7", 404, order)) == as_error);
+  BOOST_TEST(One(Judge("GET", "/orders/ord_7", 200, order, {{"Content-Type", "text/plain"}})) ==
+             "200 of GET /orders/{id}: Content-Type 'text/plain' is not documented (documented: application/json)");
+  BOOST_TEST(One(Judge("GET", "/orders/ord_7", 200, order, {})).find("has no Content-Type") != std::string::npos);
+  BOOST_TEST(One(Judge("POST", "/orders/ord_7", 200, order)).find("documents no operation POST") != std::string::npos);
+  BOOST_TEST(One(Judge("GET", "/nope/ord_7", 200, order)).find("documents no operation GET /nope") != std::string::npos);
+  const std::string extra = R"({"order_id":"ord_7","status":"COMPLETED","x":1})";
+  const std::string why = One(Judge("GET", "/orders/ord_7", 200, extra));
+  BOOST_TEST(One(Judge("GET", "/orders/ord_7", 200, extra)) == why);
+  BOOST_TEST(Judge("GET", "/orders/ord_7", 200, order).empty());
+}
+
 BOOST_AUTO_TEST_CASE(ARequiredHeaderThatIsMissingFails) {
   BOOST_TEST(One(Judge("GET", "/orders/ord_1", 202, R"({"order_id":"ord_1","status":"PROCESSING"})")) ==
              "202 of GET /orders/{id}: required header Retry-After is missing");

@@ -3,10 +3,11 @@
 // reference server, and libcurl does all of that in one well-known library.
 #include <curl/curl.h>
 
-#include <cctype>
 #include <chrono>
 #include <mutex>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "exec/http_client.h"
 
@@ -31,9 +32,13 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// True for what std::isspace accepts in the "C" locale (the runner never
+// sets another), without a call per character.
+bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
   return s;
 }
 
@@ -80,6 +85,7 @@ class CurlHttpClient final : public HttpClient {
   }
   ~CurlHttpClient() override {
     if (curl_) curl_easy_cleanup(curl_);
+    for (auto& [of, lines] : header_lists_) curl_slist_free_all(lines);
   }
 
   HttpResponse Send(const HttpRequest& request) override {
@@ -117,21 +123,12 @@ class CurlHttpClient final : public HttpClient {
       // POSTFIELDS turns a GET into a POST; a GET with a body stays a GET.
       if (request.method == "GET") curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, "GET");
     }
-    curl_slist* headers = nullptr;
-    // An empty Expect: stops curl from waiting for a 100 Continue that
-    // servers such as Pistache never send.
-    headers = curl_slist_append(headers, "Expect:");
-    for (const auto& [name, value] : request.headers) {
-      const std::string line = value.empty() ? name + ";" : name + ": " + value;
-      headers = curl_slist_append(headers, line.c_str());
-    }
-    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, HeaderLines(request.headers));
+    response.headers.reserve(8);  // a typical answer's, grown in one step
 
     const auto start = std::chrono::steady_clock::now();
     const CURLcode rc = curl_easy_perform(curl_);
     response.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, nullptr);  // the list is freed next
-    curl_slist_free_all(headers);
 
     if (rc == CURLE_OK) {
       long status = 0;
@@ -168,9 +165,34 @@ class CurlHttpClient final : public HttpClient {
   }
 
  private:
+  // Returns curl's list of the header lines to send for `headers`. A run
+  // sends a few sets of headers over and over (Accept, a token, a content
+  // type), so the lists of the last few sets are kept and reused, instead of
+  // one being built and freed for every request.
+  curl_slist* HeaderLines(const HeaderList& headers) {
+    for (const auto& [of, lines] : header_lists_)
+      if (of == headers) return lines;
+    constexpr size_t kKept = 8;
+    if (header_lists_.size() == kKept) {  // the oldest goes: the handle gets the new list before it sends
+      curl_slist_free_all(header_lists_.front().second);
+      header_lists_.erase(header_lists_.begin());
+    }
+    // An empty Expect: stops curl from waiting for a 100 Continue that
+    // servers such as Pistache never send.
+    curl_slist* lines = curl_slist_append(nullptr, "Expect:");
+    for (const auto& [name, value] : headers) {
+      const std::string line = value.empty() ? name + ";" : name + ": " + value;
+      lines = curl_slist_append(lines, line.c_str());
+    }
+    header_lists_.emplace_back(headers, lines);
+    return lines;
+  }
+
   HttpClientOptions options_;
   CURL* curl_;
   char error_buffer_[CURL_ERROR_SIZE] = {0};
+  // Header sets and their lists, oldest first; freed after the handle.
+  std::vector<std::pair<HeaderList, curl_slist*>> header_lists_;
 };
 
 }  // namespace

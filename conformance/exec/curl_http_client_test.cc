@@ -101,6 +101,44 @@ BOOST_AUTO_TEST_CASE(CurlClientStartsEveryRequestAfreshOnOneHandle) {
   BOOST_TEST(head.rfind("HEAD /i HTTP/1.1\r\n", 0) == 0u, head);
 }
 
+// The client keeps the header list of the previous request when the next
+// one sends the same headers: each request must still send its own.
+BOOST_AUTO_TEST_CASE(CurlClientSendsEachRequestsOwnHeadersWhetherTheyRepeatOrChange) {
+  ScriptedServer server(Ok);
+  auto client = NewCurlHttpClient({});
+  auto head_of = [&](const HeaderList& headers) {
+    HttpRequest r = Get(server.url("/h"));
+    r.headers = headers;
+    BOOST_TEST(client->Send(r).status == 200);
+    const std::string request = server.last_request();
+    return request.substr(0, request.find("\r\n\r\n") + 2);
+  };
+  auto has = [](const std::string& head, const std::string& line) { return head.find(line) != std::string::npos; };
+  const HeaderList one = {{"X-Trace", "one"}, {"Authorization", "Bearer a"}};
+  const HeaderList two = {{"X-Trace", "two"}, {"X-Empty", ""}};
+  for (const HeaderList* headers : {&one, &one, &two, &one}) {
+    const std::string head = head_of(*headers);
+    const bool is_one = headers == &one;
+    BOOST_TEST(has(head, "X-Trace: one\r\n") == is_one, head);
+    BOOST_TEST(has(head, "Authorization: Bearer a\r\n") == is_one, head);
+    BOOST_TEST(has(head, "X-Trace: two\r\n") == !is_one, head);
+    BOOST_TEST(has(head, "X-Empty:") == !is_one, head);
+  }
+  const std::string none = head_of({});
+  BOOST_TEST(!has(none, "X-Trace"), none);
+  BOOST_TEST(!has(none, "Authorization"), none);
+  for (int i = 0; i < 12; ++i) {  // more sets than the client keeps
+    const std::string head = head_of({{"X-N", std::to_string(i)}});
+    BOOST_TEST(has(head, "X-N: " + std::to_string(i) + "\r\n"), head);
+    BOOST_TEST(!has(head, "X-Trace"), head);
+  }
+  for (const HeaderList* headers : {&two, &one}) {
+    const std::string head = head_of(*headers);
+    BOOST_TEST(has(head, headers == &one ? "X-Trace: one\r\n" : "X-Trace: two\r\n"), head);
+    BOOST_TEST(!has(head, "X-N:"), head);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(CurlClientOpensAFreshConnectionForThatRequestOnly) {
   ScriptedServer server(Ok);  // one connection at a time, so the fresh request comes first
   auto client = NewCurlHttpClient({});

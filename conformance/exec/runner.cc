@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <exception>
 #include <mutex>
@@ -37,20 +39,20 @@ std::string PercentEncode(std::string_view s) {
   return out;
 }
 
-// Returns the path of `url` below the base URL's path, without the query.
-std::string PathBelowBase(const std::string& url, const std::string& base_url) {
-  auto path_of = [](const std::string& u) {
-    const size_t scheme = u.find("://");
-    const size_t start = scheme == std::string::npos ? 0 : u.find('/', scheme + 3);
-    if (start == std::string::npos) return std::string("/");
-    std::string p = u.substr(start);
-    p = p.substr(0, p.find_first_of("?#"));
-    return p.empty() ? std::string("/") : p;
-  };
-  std::string path = path_of(url);
-  std::string base = path_of(base_url);
-  if (base == "/") base.clear();
-  if (!base.empty() && path.rfind(base, 0) == 0) path = path.substr(base.size());
+// Returns the path of `url` (a view of it), without the query; "/" if it has none.
+std::string_view PathOf(std::string_view url) {
+  const size_t scheme = url.find("://");
+  const size_t start = scheme == std::string_view::npos ? 0 : url.find('/', scheme + 3);
+  if (start == std::string_view::npos) return "/";
+  const std::string_view path = url.substr(start, url.find_first_of("?#", start) - start);
+  return path.empty() ? "/" : path;
+}
+
+// Returns the path of `url` below `base_path` (PathOf the base URL, "" for
+// "/"), without the query. Views, not copies: it runs for every response.
+std::string_view PathBelowBase(std::string_view url, std::string_view base_path) {
+  std::string_view path = PathOf(url);
+  if (!base_path.empty() && path.substr(0, base_path.size()) == base_path) path.remove_prefix(base_path.size());
   return path.empty() ? "/" : path;
 }
 
@@ -62,17 +64,27 @@ bool IsBearer(std::string_view value, std::string_view secret) {
          value.substr(kBearer.size()) == secret;
 }
 
+// Returns the note Keep() writes after a body it cuts.
+std::string CutNote(size_t size) { return "\n[... " + std::to_string(size - kKeptBodyBytes) + " more bytes]"; }
+
+// Returns a copy of `body` for a report, cut at kKeptBodyBytes; copies the
+// kept part once (a request body can be large).
 std::string Keep(const std::string& body) {
   if (body.size() <= kKeptBodyBytes) return body;
-  return body.substr(0, kKeptBodyBytes) + "\n[... " + std::to_string(body.size() - kKeptBodyBytes) + " more bytes]";
+  const std::string note = CutNote(body.size());
+  std::string kept;
+  kept.reserve(kKeptBodyBytes + note.size());
+  kept.append(body, 0, kKeptBodyBytes).append(note);
+  return kept;
 }
 
 // Keep() for a body no longer needed: cut in place instead of copied.
 std::string Keep(std::string&& body) {
   if (body.size() <= kKeptBodyBytes) return std::move(body);
-  const size_t more = body.size() - kKeptBodyBytes;
+  const std::string note = CutNote(body.size());
   body.resize(kKeptBodyBytes);
-  return body + "\n[... " + std::to_string(more) + " more bytes]";
+  body += note;
+  return std::move(body);
 }
 
 // A result naming the scenario, before anything is run: every outcome
@@ -92,6 +104,8 @@ class ScenarioExecution {
   ScenarioExecution(const Scenario& scenario, HttpClient& client, const RunContext& ctx, size_t index)
       : scenario_(scenario), client_(client), ctx_(ctx), tracker_(*ctx.lifecycle) {
     const Target& t = *ctx.target;
+    base_path_ = PathOf(t.base_url);
+    if (base_path_ == "/") base_path_ = {};
     vars_.SetString("run_id", ctx.run_id + "-" + std::to_string(index));
     vars_.SetString("base_url", t.base_url);
     vars_.SetString("token", t.token);
@@ -219,14 +233,18 @@ class ScenarioExecution {
     Exchange e;
     e.method = request.method;
     e.url = request.url;
-    e.request_headers = request.headers;
     // Reports go to CI artifacts: name the credentials instead of copying them.
     const Target& t = *ctx_.target;
-    for (auto& [name, value] : e.request_headers)
+    e.request_headers.reserve(request.headers.size());
+    for (const auto& [name, value] : request.headers) {
+      std::string_view shown = value;
+      std::string named;
       for (const auto& [secret, label] : {std::pair<const std::string&, const char*>{t.token, "${token}"},
                                           {t.token_b, "${token_b}"},
                                           {t.control_token, "<control token>"}})
-        if (!secret.empty() && IsBearer(value, secret)) value = std::string("Bearer ") + label;
+        if (!secret.empty() && IsBearer(shown, secret)) shown = named = std::string("Bearer ") + label;
+      e.request_headers.emplace_back(name, shown);
+    }
     e.request_body = Keep(request.body);
     e.status = response.status;
     e.transport_error = response.error_message;
@@ -255,8 +273,7 @@ class ScenarioExecution {
     if (step.check_openapi) {
       ResponseToJudge r;
       r.method = request.method;
-      const std::string path = PathBelowBase(request.url, ctx_.target->base_url);
-      r.path = path;
+      r.path = PathBelowBase(request.url, base_path_);
       r.status = response.status;
       r.headers = &response.headers;
       r.body = response.body;
@@ -278,9 +295,15 @@ class ScenarioExecution {
     request.headers.emplace_back("Content-Type", "application/json");
     if (!ctx_.target->control_token.empty())
       request.headers.emplace_back("Authorization", "Bearer " + ctx_.target->control_token);
-    char body[64];
-    std::snprintf(body, sizeof body, "{\"seconds\":%g}", seconds);
-    request.body = body;
+    if (seconds >= 1 && seconds < 1e6 && seconds == std::floor(seconds)) {
+      // What %g prints for a whole number below 10^6 (most waits are whole
+      // seconds), without snprintf's floating-point formatting.
+      request.body = "{\"seconds\":" + std::to_string(static_cast<long>(seconds)) + "}";
+    } else {
+      char body[64];
+      std::snprintf(body, sizeof body, "{\"seconds\":%g}", seconds);
+      request.body = body;
+    }
     request.has_body = true;
     HttpResponse response = Exchange_(request, result);
     const size_t recorded = result->exchanges.size() - 1;
@@ -290,7 +313,7 @@ class ScenarioExecution {
       ok = false;
     } else if (response.status != 200) {
       Fail(result, step.poll->where, label,
-           "advancing the clock by " + std::string(body) + " answered " + std::to_string(response.status) + ": " +
+           "advancing the clock by " + request.body + " answered " + std::to_string(response.status) + ": " +
                Abbreviate(response.body));
       ok = false;
     }
@@ -345,8 +368,7 @@ class ScenarioExecution {
              "expected the connection to close without a reply, got " + std::to_string(response.status));
         return;
       }
-      body.emplace();
-      body->Parse(response.body.c_str(), response.body.size());
+      ParseBody(response.body, &body);
       JudgeResponse(step, request, response, *body, label, observed_at, &result);
       if (result.outcome == Outcome::kFailed) return;
       if (!step.poll) break;
@@ -372,12 +394,21 @@ class ScenarioExecution {
         ctx_.clock->Sleep(std::chrono::milliseconds(ms));
       }
     }
-    if (!body) body.emplace().Parse(response.body.c_str(), response.body.size());  // no attempt made
+    if (!body) ParseBody(response.body, &body);  // no attempt made
     for (const auto& f : CheckExpectation(step.expect, response.status, response.headers, response.body, vars_, &*body))
       Fail(&result, f.where, label, f.message);
     if (result.outcome == Outcome::kFailed) return;
     Capture_(step, response, *body, label, &result);
     if (result.outcome != Outcome::kFailed && step.resets_target) tracker_.Forget();
+  }
+
+  // Parses a response body into `doc`, in body_memory_: whatever `doc` held
+  // before is gone.
+  void ParseBody(const std::string& text, std::optional<rapidjson::Document>* doc) {
+    doc->reset();
+    body_memory_.Clear();
+    doc->emplace(&body_memory_, kParseStackBytes, &parse_stack_allocator_);
+    (*doc)->Parse(text.c_str(), text.size());
   }
 
   void Capture_(const Step& step, const HttpResponse& response, const rapidjson::Document& body,
@@ -413,7 +444,7 @@ class ScenarioExecution {
       }
       if (c.regex) {
         std::smatch m;
-        const std::shared_ptr<const std::regex> re = CompiledRegex(*c.regex);
+        const std::shared_ptr<const std::regex> re = c.compiled_regex ? c.compiled_regex : CompiledRegex(*c.regex);
         if (text.size() > (1u << 20) || !std::regex_search(text, m, *re)) {
           Fail(result, c.where, label, "capture " + c.variable + ": /" + *c.regex + "/ does not match " + Abbreviate(text));
           return;
@@ -431,9 +462,17 @@ class ScenarioExecution {
   const Scenario& scenario_;
   HttpClient& client_;
   const RunContext& ctx_;
+  std::string_view base_path_;  // of the target's base URL, "" for "/"
   LifecycleTracker tracker_;
   Variables vars_;
   std::vector<SourceLocation> current_included_from_;
+  // Memory for the document of the current response body, kept for the
+  // whole scenario: a Document with an allocator of its own takes a 64 KiB
+  // chunk from malloc, and gives it back, for every response.
+  static constexpr size_t kParseStackBytes = 1024;  // rapidjson's default
+  alignas(std::max_align_t) char body_buffer_[8192];
+  rapidjson::MemoryPoolAllocator<> body_memory_{body_buffer_, sizeof body_buffer_};
+  rapidjson::CrtAllocator parse_stack_allocator_;
 };
 
 }  // namespace

@@ -154,6 +154,27 @@ BOOST_AUTO_TEST_CASE(PollAdvancesAManualClockByRetryAfter) {
   BOOST_TEST(f.clock.sleeps().empty());
 }
 
+// The advance's body writes the wait as printf's %g does.
+BOOST_AUTO_TEST_CASE(AClockAdvanceWritesTheWaitAsPrintfG) {
+  Fixture f;
+  f.target.manual_clock = true;
+  const std::vector<std::string> waits = {"2.5", "1000000", "999999", "7", "0.25", "1"};
+  size_t calls = 0;
+  f.client.On("GET", "/orders/ord_1", [&](const HttpRequest&) {
+    return calls < waits.size() ? Order(202, "PROCESSING", {{"Retry-After", waits[calls++]}}) : Order(200, "COMPLETED");
+  });
+  std::vector<std::string> advances;
+  f.client.On("POST", "/_control/clock/advance", [&](const HttpRequest& req) {
+    advances.push_back(req.body);
+    return JsonResponse(200, R"({"now":"2026-01-01T00:00:04Z","settled":0})");
+  });
+  auto r = f.Run("steps:\n  - request: GET /orders/ord_1\n    openapi: false\n    poll: {until: {status: 200}, attempts: 10}\n");
+  BOOST_TEST(FirstFailure(r) == "");
+  BOOST_TEST(advances == (std::vector<std::string>{"{\"seconds\":2.5}", "{\"seconds\":1e+06}", "{\"seconds\":999999}",
+                                                   "{\"seconds\":7}", "{\"seconds\":0.25}", "{\"seconds\":1}"}),
+             boost::test_tools::per_element());
+}
+
 // The record of a step keeps every exchange in order, each with its own
 // response: the attempts of a poll and the clock advances between them.
 BOOST_AUTO_TEST_CASE(EveryExchangeOfAPollIsRecordedWithItsOwnResponse) {
@@ -190,6 +211,30 @@ BOOST_AUTO_TEST_CASE(ARecordedBodyIsCutAt64KiBAndTheJudgedOneIsNot) {
   BOOST_TEST(FirstFailure(r) == "");
   const std::string& kept = r.steps.at(0).exchanges.at(0).response_body;
   BOOST_TEST(kept == big.substr(0, 65536) + "\n[... " + std::to_string(big.size() - 65536) + " more bytes]");
+}
+
+BOOST_AUTO_TEST_CASE(ARecordedRequestBodyIsCutAt64KiBAndTheSentOneIsNot) {
+  Fixture f;
+  size_t sent = 0;
+  f.client.On("POST", "/_control/reset", [&](const HttpRequest& r) {
+    sent = r.body.size();
+    return JsonResponse(200, "{}");
+  });
+  auto r = f.Run("steps:\n  - request: POST /_control/reset\n    raw_body: {repeat: \"x\", times: 70000}\n");
+  BOOST_TEST(FirstFailure(r) == "");
+  BOOST_TEST(sent == 70000u);
+  BOOST_TEST(r.steps.at(0).exchanges.at(0).request_body ==
+             std::string(65536, 'x') + "\n[... " + std::to_string(70000 - 65536) + " more bytes]");
+}
+
+BOOST_AUTO_TEST_CASE(AResponseIsJudgedByItsPathBelowTheBaseUrlsPath) {
+  Fixture f;
+  f.target.base_url = "http://target/api/v1";
+  f.client.On("GET", "/api/v1/orders/ord_1", [](const HttpRequest&) { return Order(200, "COMPLETED"); });
+  BOOST_TEST(FirstFailure(f.Run("steps:\n  - request: GET /orders/ord_1\n")) == "");
+  f.client.On("GET", "/api/v1/nope", [](const HttpRequest&) { return Order(200, "COMPLETED"); });
+  BOOST_TEST(FirstFailure(f.Run("steps:\n  - request: GET /nope\n")).find("documents no operation GET /nope ") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(PollSleepsRetryAfterOnARealClock) {

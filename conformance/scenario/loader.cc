@@ -318,13 +318,15 @@ bool ParseStringList(const Context& ctx, const YAML::Node& node, const std::stri
   return ok;
 }
 
-bool CheckRegex(const Context& ctx, const YAML::Node& node, const std::string& pattern) {
+// Compiles `pattern` as the checks search it (ECMAScript) and returns it, so
+// that the run does not compile it again; reports an invalid one at `node`
+// and returns null.
+std::shared_ptr<const std::regex> CompileRegex(const Context& ctx, const YAML::Node& node, const std::string& pattern) {
   try {
-    std::regex re(pattern, std::regex::ECMAScript);
-    return true;
+    return std::make_shared<const std::regex>(pattern, std::regex::ECMAScript);
   } catch (const std::regex_error& e) {
     Error(ctx, node, "invalid regex '" + pattern + "': " + e.what());
-    return false;
+    return nullptr;
   }
 }
 
@@ -375,7 +377,8 @@ std::optional<Matcher> ParseMatcher(const Context& ctx, const YAML::Node& node, 
       m.equals = std::move(*v);
     } else if (key == "matches") {
       std::string pattern;
-      if (!ParseScalarString(ctx, value, "'matches'", &pattern) || !CheckRegex(ctx, value, pattern)) {
+      if (!ParseScalarString(ctx, value, "'matches'", &pattern) ||
+          !(m.matches_regex = CompileRegex(ctx, value, pattern))) {
         ok = false;
         continue;
       }
@@ -585,7 +588,8 @@ bool ParseCaptures(const Context& ctx, const YAML::Node& node, std::vector<Captu
       }
       if (regex) {
         std::string pattern;
-        if (!ParseScalarString(ctx, regex, "'regex'", &pattern) || !CheckRegex(ctx, regex, pattern)) {
+        if (!ParseScalarString(ctx, regex, "'regex'", &pattern) ||
+            !(c.compiled_regex = CompileRegex(ctx, regex, pattern))) {
           ok = false;
           continue;
         }

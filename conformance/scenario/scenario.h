@@ -6,7 +6,9 @@
 // runner threads.
 #pragma once
 
+#include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +43,9 @@ struct Matcher {
   SourceLocation where;
   std::optional<TemplateValue> equals;
   std::optional<std::string> matches;  // ECMAScript regex, searched (use ^$ to anchor)
+  // `matches` compiled by the loader, which compiles it to check it anyway;
+  // null: the checks compile it (a matcher built in code).
+  std::shared_ptr<const std::regex> matches_regex;
   std::optional<std::string> type;     // string integer number boolean object array null
   std::optional<bool> exists;          // `absent: true` is stored as exists = false
   std::optional<long long> length;     // array items, object members or string characters
@@ -74,6 +79,7 @@ struct Capture {
   enum class Source { kBody, kHeader } source = Source::kBody;
   std::string key;                   // JSON pointer or header name
   std::optional<std::string> regex;  // if set, the first group (or whole match) of the value
+  std::shared_ptr<const std::regex> compiled_regex;  // `regex` compiled by the loader, or null
 };
 
 enum class AuthMode {

@@ -53,12 +53,15 @@ TemplateRefs ParseTemplate(std::string_view text) {
   return refs;
 }
 
+// Checks in place what ParseTemplate would find (one valid name, closed by
+// the last character): every string value of every request body asks.
 std::optional<std::string> WholeReference(std::string_view text) {
   if (text.size() < 4 || text.compare(0, 2, "${") != 0 || text.back() != '}') return std::nullopt;
-  const TemplateRefs refs = ParseTemplate(text);
-  if (!refs.error.empty() || refs.names.size() != 1) return std::nullopt;
-  if (text.size() != refs.names[0].size() + 3) return std::nullopt;
-  return refs.names[0];
+  const std::string_view name = text.substr(2, text.size() - 3);
+  if (!IsNameStart(name[0])) return std::nullopt;
+  for (char c : name)  // '}' is not a name character: the closing brace is the last one
+    if (!IsNameChar(c)) return std::nullopt;
+  return std::string(name);
 }
 
 std::string ToJsonText(const rapidjson::Value& value) {
@@ -83,6 +86,7 @@ void Variables::SetJson(const std::string& name, const rapidjson::Value& value) 
 
 std::optional<std::string> Variables::Interpolate(std::string_view text, std::string* missing) const {
   std::string out;
+  out.reserve(text.size());  // a raw body can be large; most of it is literal
   bool ok = true;
   Walk(
       text, [&](std::string_view literal) { out.append(literal); },
@@ -125,9 +129,10 @@ bool Variables::Render(const TemplateValue& value, rapidjson::Value& out,
           if (missing) *missing = *name;
           return false;
         }
+        // Parsed with `allocator`, so the value can be taken over instead of copied.
         rapidjson::Document d(&allocator);
         d.Parse(it->second.json.c_str());
-        out.CopyFrom(d, allocator);
+        out.Swap(d);
         return true;
       }
       auto text = Interpolate(value.text, missing);

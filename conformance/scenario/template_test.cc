@@ -26,6 +26,32 @@ BOOST_AUTO_TEST_CASE(WholeReferenceKeepsTheVariablesJsonType) {
   BOOST_TEST(out.GetInt() == 5);
 }
 
+BOOST_AUTO_TEST_CASE(OnlyATextThatIsExactlyOneValidReferenceIsAWholeReference) {
+  for (const char* text : {"${a}b", "${a}${b}", "${}", "${1a}", "${a b}", "${a}}", "${a", "x${a}", "$${a}", "${a-b}",
+                           "${${a}}", "${a}x}", "{a}", "${a}\n"})
+    BOOST_TEST(!WholeReference(text).has_value(), text);
+  BOOST_TEST(*WholeReference("${a}") == "a");
+  BOOST_TEST(*WholeReference("${_Order_id2}") == "_Order_id2");
+}
+
+BOOST_AUTO_TEST_CASE(AWholeReferenceInsideABodyTakesTheValueItself) {
+  Variables vars;
+  rapidjson::Document o;
+  o.Parse(R"({"k":["v",1,{"n":null}],"s":"t"})");
+  vars.SetJson("o", o);
+  TemplateValue body;
+  body.kind = TemplateValue::Kind::kObject;
+  TemplateValue list;
+  list.kind = TemplateValue::Kind::kArray;
+  list.items = {String("${o}"), String("x${o}")};
+  body.members = {{"a", String("${o}")}, {"b", list}};
+  rapidjson::Document out;
+  std::string missing;
+  BOOST_REQUIRE(vars.Render(body, out, out.GetAllocator(), &missing));
+  const std::string o_text = R"({"k":["v",1,{"n":null}],"s":"t"})";
+  BOOST_TEST(ToJsonText(out) == R"({"a":)" + o_text + R"(,"b":[)" + o_text + R"(,"x{\"k\":[\"v\",1,{\"n\":null}],\"s\":\"t\"}"]})");
+}
+
 BOOST_AUTO_TEST_CASE(ReferenceInsideTextSplicesTheValueAsText) {
   Variables vars;
   vars.SetString("id", "ord_1");
