@@ -12,16 +12,19 @@
 
 namespace conformance {
 
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  // Most names arrive in the case asked for: compare bytes before folding case.
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i] &&
+        std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
 const std::string* FindHeader(const HeaderList& headers, std::string_view name) {
-  for (const auto& [n, v] : headers) {
-    if (n.size() != name.size()) continue;
-    bool same = true;
-    // Most names arrive in the case asked for: compare bytes before folding case.
-    for (size_t i = 0; i < n.size() && same; ++i)
-      same = n[i] == name[i] ||
-             std::tolower(static_cast<unsigned char>(n[i])) == std::tolower(static_cast<unsigned char>(name[i]));
-    if (same) return &v;
-  }
+  for (const auto& [n, v] : headers)
+    if (EqualsIgnoringCase(n, name)) return &v;
   return nullptr;
 }
 
@@ -44,8 +47,6 @@ std::shared_ptr<const std::regex> CompiledRegex(const std::string& pattern) {
 }
 
 namespace {
-
-constexpr size_t kRegexTextLimit = 1 << 20;
 
 // True if `text` is past the limit of RegexSearch; says so in `error`.
 bool TooLongForARegex(std::string_view text, std::string* error) {

@@ -42,8 +42,11 @@ std::optional<std::string> MatchText(const Matcher& m, const std::string* text, 
 // patterns thousands of times. Throws std::regex_error if it does not compile.
 std::shared_ptr<const std::regex> CompiledRegex(const std::string& pattern);
 
-// True if `regex` is found in `text`. Texts longer than 1 MiB never match:
-// std::regex recurses per character and would overflow the stack.
+// Texts longer than this never match a regex: std::regex recurses per
+// character and would overflow the stack.
+inline constexpr size_t kRegexTextLimit = 1 << 20;
+
+// True if `regex` is found in `text`; false for a text over kRegexTextLimit.
 bool RegexSearch(const std::string& regex, std::string_view text, std::string* error);
 // The same with the regex already compiled (ECMAScript).
 bool RegexSearch(const std::regex& regex, std::string_view text, std::string* error);

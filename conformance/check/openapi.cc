@@ -149,15 +149,6 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return out;
 }
 
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i] != b[i] &&
-        std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 // Returns `s` without the spaces and tabs around it.
 std::string_view TrimBlanks(std::string_view s) {
   const size_t first = s.find_first_not_of(" \t");

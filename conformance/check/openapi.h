@@ -49,6 +49,9 @@ class OpenApiSpec {
   // unchanged answer) from memory; a response that breaks the spec is judged
   // afresh every time.
   std::vector<std::string> Judge(const ResponseToJudge& response) const;
+  // Judge without the memory: always judges. (Judge's own tests compare the
+  // two, so that the memory cannot hide a wrong judgement.)
+  std::vector<std::string> JudgeAfresh(const ResponseToJudge& response) const;
 
   // Returns the path template that documents `method path`, or "" if none.
   std::string FindOperation(std::string_view method, std::string_view path) const;
@@ -77,7 +80,6 @@ class OpenApiSpec {
 
  private:
   struct Impl;
-  std::vector<std::string> JudgeAfresh(const ResponseToJudge& response) const;
   std::string FindTemplate(std::string_view method, std::string_view path) const;  // "" method: any
   explicit OpenApiSpec(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

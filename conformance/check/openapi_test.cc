@@ -23,11 +23,14 @@ std::vector<std::string> Judge(const char* method, const char* path, int status,
   r.status = status;
   r.headers = &headers;
   r.body = body;
-  const std::vector<std::string> failures = spec.Judge(r);
+  // Judged afresh, so that Judge's memory of earlier calls cannot answer.
+  const std::vector<std::string> failures = spec.JudgeAfresh(r);
   // The runner passes the body already parsed: the judgment must not change.
   rapidjson::Document parsed;
   parsed.Parse(body.data(), body.size());
   r.parsed_body = &parsed;
+  BOOST_TEST(spec.JudgeAfresh(r) == failures, boost::test_tools::per_element());
+  // Nor with the memory (this call or an earlier one may be answered from it).
   BOOST_TEST(spec.Judge(r) == failures, boost::test_tools::per_element());
   return failures;
 }

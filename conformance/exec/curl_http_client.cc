@@ -110,13 +110,10 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(-1));
     curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, nullptr);
-    if (request.method == "GET") {
-      curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L);
-    } else if (request.method == "HEAD") {
+    if (request.method == "HEAD")
       curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);
-    } else {
+    else if (request.method != "GET")  // a GET is what HTTPGET made it
       curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    }
     if (request.has_body) {
       curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, request.body.data());
       curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));

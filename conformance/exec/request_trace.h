@@ -6,7 +6,7 @@
 //    "body":"{\"token\":\"...\"}"}
 //
 // "headers" are the request's own [name, value] pairs in the order sent (what
-// libcurl adds itself, such as Host, Accept or the empty Expect, is not in
+// libcurl adds itself, such as Host, Accept when none is given, or the empty Expect, is not in
 // them); "body" is there only when the request has one (a string, byte for
 // byte); "fresh_connection": true marks a request sent on a new connection
 // that is closed afterwards (a step expecting no reply). Credentials are

@@ -211,13 +211,7 @@ class ScenarioExecution {
       if (!v) return fail();
       // A header written in the step replaces the runner's default.
       out->headers.erase(std::remove_if(out->headers.begin(), out->headers.end(),
-                                        [&](const auto& h) {
-                                          return h.first.size() == name.size() &&
-                                                 std::equal(name.begin(), name.end(), h.first.begin(), [](char a, char b) {
-                                                   return std::tolower(static_cast<unsigned char>(a)) ==
-                                                          std::tolower(static_cast<unsigned char>(b));
-                                                 });
-                                        }),
+                                        [&](const auto& h) { return EqualsIgnoringCase(h.first, name); }),
                          out->headers.end());
       out->headers.emplace_back(name, *v);
     }
@@ -295,15 +289,9 @@ class ScenarioExecution {
     request.headers.emplace_back("Content-Type", "application/json");
     if (!ctx_.target->control_token.empty())
       request.headers.emplace_back("Authorization", "Bearer " + ctx_.target->control_token);
-    if (seconds >= 1 && seconds < 1e6 && seconds == std::floor(seconds)) {
-      // What %g prints for a whole number below 10^6 (most waits are whole
-      // seconds), without snprintf's floating-point formatting.
-      request.body = "{\"seconds\":" + std::to_string(static_cast<long>(seconds)) + "}";
-    } else {
-      char body[64];
-      std::snprintf(body, sizeof body, "{\"seconds\":%g}", seconds);
-      request.body = body;
-    }
+    char body[64];
+    std::snprintf(body, sizeof body, "{\"seconds\":%g}", seconds);
+    request.body = body;
     request.has_body = true;
     HttpResponse response = Exchange_(request, result);
     const size_t recorded = result->exchanges.size() - 1;
@@ -445,7 +433,7 @@ class ScenarioExecution {
       if (c.regex) {
         std::smatch m;
         const std::shared_ptr<const std::regex> re = c.compiled_regex ? c.compiled_regex : CompiledRegex(*c.regex);
-        if (text.size() > (1u << 20) || !std::regex_search(text, m, *re)) {
+        if (text.size() > kRegexTextLimit || !std::regex_search(text, m, *re)) {
           Fail(result, c.where, label, "capture " + c.variable + ": /" + *c.regex + "/ does not match " + Abbreviate(text));
           return;
         }

@@ -45,6 +45,16 @@ struct Fixture {
   }
 
   ScenarioResult Run(const std::string& yaml) { return RunScenario(Load(yaml), client, ctx, 1); }
+
+  // Answers POST /_control/clock/advance; returns the bodies sent to it, in order.
+  const std::vector<std::string>& RecordClockAdvances() {
+    client.On("POST", "/_control/clock/advance", [this](const HttpRequest& req) {
+      advances.push_back(req.body);
+      return JsonResponse(200, R"({"now":"2026-01-01T00:00:04Z","settled":0})");
+    });
+    return advances;
+  }
+  std::vector<std::string> advances;
 };
 
 std::string FirstFailure(const ScenarioResult& r) {
@@ -143,11 +153,7 @@ BOOST_AUTO_TEST_CASE(PollAdvancesAManualClockByRetryAfter) {
   f.client.On("GET", "/orders/ord_1", [&](const HttpRequest&) {
     return ++calls < 3 ? Order(202, "PROCESSING", {{"Retry-After", "4"}}) : Order(200, "COMPLETED");
   });
-  std::vector<std::string> advances;
-  f.client.On("POST", "/_control/clock/advance", [&](const HttpRequest& req) {
-    advances.push_back(req.body);
-    return JsonResponse(200, R"({"now":"2026-01-01T00:00:04Z","settled":0})");
-  });
+  const auto& advances = f.RecordClockAdvances();
   auto r = f.Run("steps:\n  - request: GET /orders/ord_1\n    poll: {until: {status: 200}, attempts: 5}\n    expect: {body: {/status: COMPLETED}}\n");
   BOOST_TEST(FirstFailure(r) == "");
   BOOST_TEST(advances == (std::vector<std::string>{"{\"seconds\":4}", "{\"seconds\":4}"}), boost::test_tools::per_element());
@@ -163,11 +169,7 @@ BOOST_AUTO_TEST_CASE(AClockAdvanceWritesTheWaitAsPrintfG) {
   f.client.On("GET", "/orders/ord_1", [&](const HttpRequest&) {
     return calls < waits.size() ? Order(202, "PROCESSING", {{"Retry-After", waits[calls++]}}) : Order(200, "COMPLETED");
   });
-  std::vector<std::string> advances;
-  f.client.On("POST", "/_control/clock/advance", [&](const HttpRequest& req) {
-    advances.push_back(req.body);
-    return JsonResponse(200, R"({"now":"2026-01-01T00:00:04Z","settled":0})");
-  });
+  const auto& advances = f.RecordClockAdvances();
   auto r = f.Run("steps:\n  - request: GET /orders/ord_1\n    openapi: false\n    poll: {until: {status: 200}, attempts: 10}\n");
   BOOST_TEST(FirstFailure(r) == "");
   BOOST_TEST(advances == (std::vector<std::string>{"{\"seconds\":2.5}", "{\"seconds\":1e+06}", "{\"seconds\":999999}",

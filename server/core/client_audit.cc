@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "lifecycle.h"
+#include "purchase_service.h"  // OrderStateName
 #include "status.h"
 #include "yaml_document.h"
 #include "purchase_core_embedded.h"
@@ -210,11 +211,12 @@ void ClientAudit::Judge(VendorTrack& v, const AuditedRequest& r) {
   }
 
   // What this answer taught the client, judged from the next request on.
-  const bool shows_canceled = r.order_status == "CANCELED" || code == ErrorCodeName(ErrorCode::kOrderCanceled);
+  const std::string_view canceled = OrderStateName(OrderState::kCanceled);
+  const bool shows_canceled = r.order_status == canceled || code == ErrorCodeName(ErrorCode::kOrderCanceled);
   if (!r.order_status.empty() || shows_canceled) {
     OrderTrack& o = v.orders[r.order_id];
-    const std::string shown = shows_canceled ? "CANCELED" : r.order_status;
-    if (shown != "PROCESSING" && !o.settled) {
+    const std::string shown(shows_canceled ? canceled : std::string_view(r.order_status));
+    if (shown != OrderStateName(OrderState::kProcessing) && !o.settled) {
       o.settled = r;
       o.settled->order_status = shown;
     }

@@ -98,20 +98,22 @@ bool Lifecycle::IsTerminal(std::string_view state) const {
   return it != states_.end() && terminal_[it - states_.begin()];
 }
 
-bool Lifecycle::Allows(std::string_view from, std::string_view to) const {
-  return CauseOf(from, to).has_value();
+const LifecycleTransition* Lifecycle::Find(std::string_view from, std::string_view to) const {
+  for (const auto& t : transitions_)
+    if (t.from == from && t.to == to) return &t;
+  return nullptr;
 }
 
+bool Lifecycle::Allows(std::string_view from, std::string_view to) const { return Find(from, to) != nullptr; }
+
 bool Lifecycle::Allows(std::string_view from, std::string_view to, std::string_view cause) const {
-  for (const auto& t : transitions_)
-    if (t.from == from && t.to == to) return t.cause == cause;
-  return false;
+  const LifecycleTransition* t = Find(from, to);
+  return t && t->cause == cause;
 }
 
 std::optional<std::string> Lifecycle::CauseOf(std::string_view from, std::string_view to) const {
-  for (const auto& t : transitions_)
-    if (t.from == from && t.to == to) return t.cause;
-  return std::nullopt;
+  const LifecycleTransition* t = Find(from, to);
+  return t ? std::optional<std::string>(t->cause) : std::nullopt;
 }
 
 bool Lifecycle::IsIdempotent(std::string_view state, std::string_view cause) const {

@@ -59,6 +59,8 @@ class Lifecycle {
   const std::vector<LifecycleTransition>& transitions() const { return transitions_; }
 
  private:
+  // The transition from `from` to `to`, or null if the lifecycle has none.
+  const LifecycleTransition* Find(std::string_view from, std::string_view to) const;
   std::vector<std::string> states_;
   std::vector<bool> terminal_;
   std::vector<LifecycleTransition> transitions_;

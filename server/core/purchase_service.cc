@@ -12,6 +12,10 @@
 namespace purchase {
 namespace {
 
+// An order has one item, whose id is the order's with "-1" (spec/openapi.yaml,
+// OrderItem.item_id).
+void AppendItemId(std::string_view order_id, std::string* out) { out->append(order_id).append("-1"); }
+
 constexpr OrderState kAllStates[] = {OrderState::kProcessing, OrderState::kCompleted, OrderState::kFailed,
                                      OrderState::kCanceled};
 
@@ -176,7 +180,7 @@ OrderView PurchaseService::View(uint32_t seq) const {
   if (o.status == OrderState::kCanceled) v.canceled_at = o.history[o.history_size - 1].at;
   if (o.status == OrderState::kFailed) v.failure_reason = reasons_[o.failure_reason];
   v.item_id.reserve(v.order_id.size() + 2);
-  v.item_id.append(v.order_id).append("-1");
+  AppendItemId(v.order_id, &v.item_id);
   return v;
 }
 
@@ -331,7 +335,9 @@ Result<OrderView> PurchaseService::Cancel(VendorRef vendor, std::string_view ord
   if (!found) return MakeError(ErrorCode::kOrderNotFound, "no order '" + std::string(order_id) + "'");
   const uint32_t seq = *found;
   OrderRecord* order = &orders_[seq];
-  if (item_id && *item_id != std::string(order_id) + "-1" && !options_.defects.Has(Defect::kItemIdIgnored))
+  std::string only_item;
+  AppendItemId(order_id, &only_item);
+  if (item_id && *item_id != only_item && !options_.defects.Has(Defect::kItemIdIgnored))
     return MakeError(ErrorCode::kItemNotFound, "order '" + std::string(order_id) + "' has no item '" +
                                                    std::string(*item_id) + "'");
   const std::string_view state = OrderStateName(order->status);

@@ -563,8 +563,9 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
   }();
   std::string_view order_id_hint = match.param;
   std::string decoded_hint;  // storage for the hint of a query the handler will refuse
-  if (query && query->ok() && !QueryValue(query->value(), "order_id").empty()) {
-    order_id_hint = QueryValue(query->value(), "order_id");
+  if (const std::string_view decoded = query && query->ok() ? QueryValue(query->value(), "order_id") : "";
+      !decoded.empty()) {
+    order_id_hint = decoded;
   } else {
     for (const auto& [k, v] : req.query)
       if (k == "order_id") order_id_hint = decoded_hint = PercentDecode(v).value_or("");
