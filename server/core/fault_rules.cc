@@ -13,7 +13,7 @@ constexpr const char* kRegisterPath = "/purchase/register";
 }  // namespace
 
 FaultRule FaultBook::Add(FaultRule rule) {
-  rule.id = "fault-" + std::to_string(next_id_++);
+  rule.id = ids_.FaultRuleId(next_id_++);
   rules_.push_back(rule);
   return rule;
 }

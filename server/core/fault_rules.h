@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "clock.h"
+#include "id_generator.h"
 
 namespace purchase {
 
@@ -59,6 +60,9 @@ struct RequestFacts {
 
 class FaultBook {
  public:
+  // `ids` names the rules (and must outlive the book).
+  explicit FaultBook(const IdGenerator& ids) : ids_(ids) {}
+
   // Stores a rule (validated by the caller: http/request_decoding.cc); returns it with its id.
   FaultRule Add(FaultRule rule);
   const std::vector<FaultRule>& rules() const { return rules_; }
@@ -73,6 +77,7 @@ class FaultBook {
 
  private:
   std::optional<FaultEffect> Take(const RequestFacts& facts, bool fulfillment);
+  const IdGenerator& ids_;
   std::vector<FaultRule> rules_;
   uint64_t next_id_ = 1;
 };

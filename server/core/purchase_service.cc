@@ -67,9 +67,10 @@ PurchaseService::PurchaseService(const Catalog& catalog, const Lifecycle& lifecy
       clock_(std::move(clock)),
       manual_clock_(clock_->IsManual() ? static_cast<ManualClock*>(clock_.get()) : nullptr),
       options_(options),
-      ids_(options.seed),
+      ids_(options.seed, options.variant),
       signer_(ids_.UrlKey()),
-      reasons_{""} {
+      reasons_{""},
+      faults_(ids_) {
   static_assert(sizeof(size_t) == 8, "DuplicateShard takes the top bits of a 64-bit hash");
   ClearDuplicates();
   // The core implements the machine that spec/lifecycle.yaml describes; refuse

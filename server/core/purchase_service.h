@@ -29,6 +29,7 @@
 #include "lifecycle.h"
 #include "signed_url.h"
 #include "status.h"
+#include "variant.h"
 
 namespace purchase {
 
@@ -44,6 +45,8 @@ struct ServiceOptions {
   Millis token_ttl = 15 * 60 * 1000;
   Millis url_ttl = 10 * 60 * 1000;
   Defects defects;
+  // The shapes of order ids, tokens and fault-rule ids (variant.h).
+  Variant variant = Variant::kReference;
 };
 
 using VendorRef = uint16_t;
