@@ -23,6 +23,7 @@
 #include "core/error_catalog.h"
 #include "core/lifecycle.h"
 #include "core/purchase_service.h"
+#include "core/variant.h"
 #include "http/drills.h"
 #include "http/http_api.h"
 #include "http/pistache_server.h"
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
 #endif
   po::options_description desc(
       "purchase-server: the deterministic reference server of the HL Connector Purchase API\n\nOptions");
-  std::string host, fixtures, clock_mode, start_time, control_token;
+  std::string host, fixtures, clock_mode, start_time, control_token, variant_name;
   int port = 8080, threads = 1;
   uint64_t seed = 1;
   double time_scale = 1.0, token_ttl = 900, url_ttl = 600;
@@ -120,6 +121,11 @@ int main(int argc, char** argv) {
       ("max-body-bytes", po::value(&max_body)->default_value(64 * 1024), "largest request body accepted (413 past it)")
       ("no-control", "turn the /_control API off (404)")
       ("control-token", po::value(&control_token), "require 'Authorization: Bearer <token>' on /_control")
+      ("variant", po::value(&variant_name)->default_value("reference"),
+       "reference, or other: keep every rule of the contract but make each choice it leaves open differently "
+       "(ord_000001 order ids, pt- tokens, fault_N rule ids, a Bearer realm, extra reply members, unknown "
+       "request members ignored, other messages and version), so a runner can be checked against a second "
+       "correct implementation; not a defect (see README.md, The reference server)")
       ("quiet", "do not log one line per request")
       ("drill", po::value(&drill_names)->composing(), "start a client drill from <fixtures>/drills.yaml (repeatable; GET /_control/drills lists them)")
       ("audit-report", po::value(&audit_report), "write the client audit as Markdown to this file at shutdown")
@@ -151,8 +157,12 @@ int main(int argc, char** argv) {
   if (!(time_scale > 0 && time_scale <= 1e6)) return Fail("--time-scale must be > 0");
   if (!(token_ttl > 0) || !(url_ttl > 0)) return Fail("--token-ttl and --url-ttl must be > 0");
 
+  const std::optional<Variant> variant = ParseVariant(variant_name);
+  if (!variant) return Fail("--variant must be 'reference' or 'other', not '" + variant_name + "'");
+
   ServiceOptions service_options;
   service_options.seed = seed;
+  service_options.variant = *variant;
   service_options.token_ttl = static_cast<Millis>(token_ttl * 1000);
   service_options.url_ttl = static_cast<Millis>(url_ttl * 1000);
   if (!defect_names.empty() && !vm.count("allow-defects"))
@@ -196,6 +206,7 @@ int main(int argc, char** argv) {
     api_options.version = PURCHASE_VERSION;
     api_options.audit = &audit;
     api_options.drills = &drills;
+    api_options.variant = *variant;
 
     // Block the stop signals before any server thread starts, so that only
     // sigwait() below receives them (Pistache's documented shutdown pattern).
@@ -220,8 +231,9 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
       return Fail("cannot listen on " + host + ":" + std::to_string(port) + ": " + e.what());
     }
-    std::printf("listening on http://%s:%u (clock %s, seed %llu, fixtures %s%s)\n", host.c_str(), bound,
+    std::printf("listening on http://%s:%u (clock %s, seed %llu, fixtures %s%s%s)\n", host.c_str(), bound,
                 clock_mode.c_str(), static_cast<unsigned long long>(seed), fixtures.c_str(),
+                *variant == Variant::kReference ? "" : ", variant other",
                 service_options.defects.Any() ? ", DEFECTS ON" : "");
     std::fflush(stdout);
 

@@ -6,6 +6,8 @@
 
 #include <rapidjson/writer.h>
 
+#include "http/variant_replies.h"
+
 namespace purchase::http {
 namespace {
 
@@ -350,8 +352,20 @@ std::optional<int64_t> ParseCanonicalDecimal(std::string_view s, size_t max_len)
 
 }  // namespace
 
+namespace {
+
+ApiOptions WithVariantVersion(ApiOptions options) {
+  if (options.variant == Variant::kOther) options.version += "+variant-other";
+  return options;
+}
+
+}  // namespace
+
 HttpApi::HttpApi(PurchaseService& service, const ErrorCatalog& errors, ApiOptions options)
-    : service_(service), errors_(errors), options_(std::move(options)) {}
+    : service_(service),
+      errors_(errors),
+      options_(WithVariantVersion(std::move(options))),
+      unknown_(options_.variant == Variant::kOther ? UnknownMembers::kIgnore : UnknownMembers::kRefuse) {}
 
 HttpReply HttpApi::JsonReply(int status, std::string body) const {
   HttpReply reply;
@@ -376,11 +390,22 @@ HttpReply HttpApi::ErrorReply(const Error& error, int status_override) const {
 }
 
 HttpReply HttpApi::Handle(const HttpRequest& request) {
-  try {
-    return Dispatch(request);
-  } catch (const std::exception& e) {
-    return ErrorReply(MakeError(ErrorCode::kInternalError, std::string("unexpected server error: ") + e.what()));
+  if (options_.variant == Variant::kReference) {
+    try {
+      return Dispatch(request);
+    } catch (const std::exception& e) {
+      return ErrorReply(MakeError(ErrorCode::kInternalError, std::string("unexpected server error: ") + e.what()));
+    }
   }
+  const uint64_t number = ++requests_;  // a reset (in Dispatch) restarts the count at the next request
+  HttpReply reply;
+  try {
+    reply = Dispatch(request);
+  } catch (const std::exception& e) {
+    reply = ErrorReply(MakeError(ErrorCode::kInternalError, std::string("unexpected server error: ") + e.what()));
+  }
+  DressAsOtherVariant(number, reply);
+  return reply;
 }
 
 HttpReply HttpApi::Dispatch(const HttpRequest& req) {
@@ -434,20 +459,21 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
       }
       case Route::kControlReset: {
         service_.Reset();
+        requests_.store(0);
         if (options_.audit) options_.audit->Reset();
         return JsonReply(200, ClockJson(service_.Now(), service_.clock_is_manual(), false));
       }
       case Route::kControlClock:
         return JsonReply(200, ClockJson(service_.Now(), service_.clock_is_manual(), false));
       case Route::kControlClockAdvance: {
-        auto by = DecodeClockAdvance(*body);
+        auto by = DecodeClockAdvance(*body, unknown_);
         if (!by.ok()) return ErrorReply(by.error());
         auto moved = service_.Advance(by.value());
         if (!moved.ok()) return ErrorReply(moved.error());
         return JsonReply(200, ClockJson(moved.value(), true, true));
       }
       case Route::kControlClockSet: {
-        auto to = DecodeClockSet(*body);
+        auto to = DecodeClockSet(*body, unknown_);
         if (!to.ok()) return ErrorReply(to.error());
         auto moved = service_.SetTime(to.value());
         if (!moved.ok()) return ErrorReply(moved.error());
@@ -464,7 +490,7 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
         return JsonReply(200, j.Take());
       }
       case Route::kControlFaultsAdd: {
-        auto rule = DecodeFaultRule(*body);
+        auto rule = DecodeFaultRule(*body, unknown_);
         if (!rule.ok()) return ErrorReply(rule.error());
         Json j;
         const FaultRule added = service_.AddFault(rule.value());
@@ -554,9 +580,11 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
   const std::optional<DecodedQuery> query = [&]() -> std::optional<DecodedQuery> {
     switch (route) {
       case Route::kInfo: case Route::kDownloadUrl: case Route::kViewUrl:
-        return DecodeQuery(req.query, {"order_id"}, {"order_id"});
-      case Route::kCancel: return DecodeQuery(req.query, {"order_id", "item_id"}, {"order_id"});
+        return DecodeQuery(req.query, {"order_id"}, {"order_id"}, unknown_);
+      case Route::kCancel: return DecodeQuery(req.query, {"order_id", "item_id"}, {"order_id"}, unknown_);
       case Route::kAssetDownload: case Route::kAssetView:
+        // Strict under every variant: a signed URL is used exactly as handed
+        // out, so an extra parameter is 403, not ignored (spec/README.md).
         return DecodeQuery(req.query, {"expires", "sig"}, {"expires", "sig"});
       default: return std::nullopt;
     }
@@ -624,7 +652,7 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
 
     switch (route) {
       case Route::kValidate: {
-        auto decoded = DecodeValidateRequest(*body->value());
+        auto decoded = DecodeValidateRequest(*body->value(), unknown_);
         if (!decoded.ok()) return ErrorReply(decoded.error());
         auto grant = service_.Validate(*vendor, decoded.value());
         if (!grant.ok()) return ErrorReply(grant.error());
@@ -636,7 +664,7 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
         return JsonReply(200, j.Take());
       }
       case Route::kRegister: {
-        auto decoded = DecodeRegisterRequest(*body->value());
+        auto decoded = DecodeRegisterRequest(*body->value(), unknown_);
         if (!decoded.ok()) return ErrorReply(decoded.error());
         auto order = service_.Register(*vendor, decoded.value(), facts);
         if (!order.ok()) return ErrorReply(order.error());

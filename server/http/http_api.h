@@ -1,10 +1,12 @@
 // HttpApi: the Purchase API and the control API over plain request and reply
 // values. It routes, decodes, asks PurchaseService and encodes; it holds no
-// state of its own (no mutex), so one instance serves every HTTP thread.
+// state of its own (no mutex; under the other variant, one atomic request
+// counter), so one instance serves every HTTP thread.
 // Knowing nothing of sockets, it is tested and fuzzed without a network; the
 // Pistache adapter (pistache_server.h) only copies bytes in and out.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,6 +18,7 @@
 #include "core/error_catalog.h"
 #include "http/drills.h"
 #include "core/purchase_service.h"
+#include "core/variant.h"
 #include "http/request_decoding.h"
 
 namespace purchase::http {
@@ -59,6 +62,12 @@ struct ApiOptions {
   ClientAudit* audit = nullptr;  // records every vendor request when set
   // Named fault programs (fixtures/drills.yaml) that POST /_control/drills/{name} installs.
   const DrillBook* drills = nullptr;
+  // How the open choices of replies and requests are made (core/variant.h):
+  // Variant::kOther words and dresses every reply as http/variant_replies.h
+  // says, ignores unknown request members and reports another version. The
+  // service's ServiceOptions::variant chooses ids and tokens; the two are set
+  // together by purchase-server, but each works with either.
+  Variant variant = Variant::kReference;
 };
 
 class HttpApi {
@@ -82,6 +91,10 @@ class HttpApi {
   PurchaseService& service_;
   const ErrorCatalog& errors_;
   const ApiOptions options_;
+  const UnknownMembers unknown_;  // from options_.variant
+  // Under Variant::kOther: requests handled since the start or the last reset
+  // (the "request_id" of its error bodies).
+  std::atomic<uint64_t> requests_{0};
 };
 
 }  // namespace purchase::http

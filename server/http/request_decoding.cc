@@ -35,20 +35,23 @@ const char* TypeName(const rapidjson::Value& v) {
 
 // Reads the members of one JSON object, refusing unknown and repeated ones, so
 // that a client's typo ("quantitiy") is an error it sees rather than a default
-// it does not.
+// it does not (with UnknownMembers::kIgnore, unknown ones are skipped; known
+// ones still may not repeat).
 class ObjectReader {
  public:
-  ObjectReader(const rapidjson::Value& object, std::string prefix, std::initializer_list<const char*> known)
+  ObjectReader(const rapidjson::Value& object, std::string prefix, std::initializer_list<const char*> known,
+               UnknownMembers unknown)
       : object_(object), prefix_(std::move(prefix)) {
     assert(known.size() <= 64);
-    // Any name but a known one is refused, so only known ones can repeat:
-    // one bit per known name finds a repeat without a set of names (which
-    // cost an allocation per member).
+    // Only known names are kept, so only known ones can repeat: one bit per
+    // known name finds a repeat without a set of names (which cost an
+    // allocation per member).
     uint64_t seen = 0;
     for (const auto& m : object.GetObject()) {
       const std::string_view name(m.name.GetString(), m.name.GetStringLength());
       const auto k = std::find_if(known.begin(), known.end(), [&](const char* k) { return name == k; });
       if (k == known.end()) {
+        if (unknown == UnknownMembers::kIgnore) continue;
         error_ = InvalidField(prefix_ + std::string(name), "unknown field '" + prefix_ + std::string(name) + "'");
         return;
       }
@@ -200,7 +203,8 @@ std::optional<std::string> PercentDecode(std::string_view text) {
 
 Result<std::vector<std::pair<std::string, std::string>>> DecodeQuery(const RawQuery& raw,
                                                                      std::initializer_list<const char*> allowed,
-                                                                     std::initializer_list<const char*> required) {
+                                                                     std::initializer_list<const char*> required,
+                                                                     UnknownMembers unknown) {
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(raw.size());
   // A stable order, so the same query always names the same bad parameter
@@ -217,8 +221,10 @@ Result<std::vector<std::pair<std::string, std::string>>> DecodeQuery(const RawQu
     const auto& [raw_name, raw_value] = sorted.empty() ? raw[i] : *sorted[i];
     auto name = PercentDecode(raw_name);
     if (!name) return InvalidField(raw_name, "query parameter name '" + raw_name + "' is not valid percent-encoding");
-    if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return *name == a; }) == allowed.end())
+    if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return *name == a; }) == allowed.end()) {
+      if (unknown == UnknownMembers::kIgnore) continue;
       return InvalidField(*name, "unknown query parameter '" + *name + "'");
+    }
     auto value = PercentDecode(raw_value);
     if (!value) return InvalidField(*name, "query parameter '" + *name + "' is not valid percent-encoding");
     if (value->size() > 256) return InvalidField(*name, "query parameter '" + *name + "' is longer than 256 characters");
@@ -285,8 +291,8 @@ std::string StringMember(const rapidjson::Value& body, const char* name) {
   return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 
-Result<ValidateRequest> DecodeValidateRequest(const rapidjson::Value& body) {
-  ObjectReader r(body, "", {"asset_id", "quantity", "customer_ip"});
+Result<ValidateRequest> DecodeValidateRequest(const rapidjson::Value& body, UnknownMembers unknown) {
+  ObjectReader r(body, "", {"asset_id", "quantity", "customer_ip"}, unknown);
   std::optional<std::string> asset_id, customer_ip;
   std::optional<int64_t> quantity;
   r.String("asset_id", true, 1, 128, asset_id);
@@ -298,8 +304,8 @@ Result<ValidateRequest> DecodeValidateRequest(const rapidjson::Value& body) {
   return ValidateRequest{std::move(*asset_id), *quantity, std::move(*customer_ip)};
 }
 
-Result<RegisterRequest> DecodeRegisterRequest(const rapidjson::Value& body) {
-  ObjectReader r(body, "", {"token", "asset_id", "quantity", "vendor_order_id"});
+Result<RegisterRequest> DecodeRegisterRequest(const rapidjson::Value& body, UnknownMembers unknown) {
+  ObjectReader r(body, "", {"token", "asset_id", "quantity", "vendor_order_id"}, unknown);
   std::optional<std::string> token, asset_id, vendor_order_id;
   std::optional<int64_t> quantity;
   r.String("token", true, 1, 128, token);
@@ -317,8 +323,8 @@ Result<RegisterRequest> DecodeRegisterRequest(const rapidjson::Value& body) {
   return RegisterRequest{std::move(*token), std::move(*asset_id), *quantity, std::move(*vendor_order_id)};
 }
 
-Result<FaultRule> DecodeFaultRule(const rapidjson::Value& body) {
-  ObjectReader r(body, "", {"match", "effect", "times"});
+Result<FaultRule> DecodeFaultRule(const rapidjson::Value& body, UnknownMembers unknown) {
+  ObjectReader r(body, "", {"match", "effect", "times"}, unknown);
   const rapidjson::Value* match = nullptr;
   const rapidjson::Value* effect = nullptr;
   std::optional<int64_t> times;
@@ -330,7 +336,7 @@ Result<FaultRule> DecodeFaultRule(const rapidjson::Value& body) {
   FaultRule rule;
   rule.remaining = times;
   if (match) {
-    ObjectReader m(*match, "match.", {"method", "path", "asset_id", "vendor_order_id"});
+    ObjectReader m(*match, "match.", {"method", "path", "asset_id", "vendor_order_id"}, unknown);
     m.String("method", false, 1, 16, rule.match.method);
     m.String("path", false, 1, 256, rule.match.path);
     m.String("asset_id", false, 1, 128, rule.match.asset_id);
@@ -338,7 +344,7 @@ Result<FaultRule> DecodeFaultRule(const rapidjson::Value& body) {
     if (m.error()) return *m.error();
   }
   ObjectReader e(*effect, "effect.", {"status", "retry_after", "delay_ms", "drop_connection", "fulfillment", "reason",
-                                      "fulfillment_delay_seconds", "cancel_after_seconds"});
+                                      "fulfillment_delay_seconds", "cancel_after_seconds"}, unknown);
   std::optional<int64_t> status;
   std::optional<bool> drop;
   std::optional<std::string> fulfillment;
@@ -374,16 +380,16 @@ Result<FaultRule> DecodeFaultRule(const rapidjson::Value& body) {
   return rule;
 }
 
-Result<Millis> DecodeClockAdvance(const rapidjson::Value& body) {
-  ObjectReader r(body, "", {"seconds"});
+Result<Millis> DecodeClockAdvance(const rapidjson::Value& body, UnknownMembers unknown) {
+  ObjectReader r(body, "", {"seconds"}, unknown);
   std::optional<double> seconds;
   r.Number("seconds", true, 0, 10.0 * 366 * 86400, seconds);
   if (r.error()) return *r.error();
   return static_cast<Millis>(std::llround(*seconds * 1000));
 }
 
-Result<Millis> DecodeClockSet(const rapidjson::Value& body) {
-  ObjectReader r(body, "", {"now"});
+Result<Millis> DecodeClockSet(const rapidjson::Value& body, UnknownMembers unknown) {
+  ObjectReader r(body, "", {"now"}, unknown);
   std::optional<std::string> now;
   r.String("now", true, 1, 64, now);
   if (r.error()) return *r.error();

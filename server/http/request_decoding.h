@@ -4,6 +4,9 @@
 // anything that is not a JSON document, REQUEST_VALIDATION_FAILED naming the
 // field for a missing, ill-typed, duplicated or unknown member). This is the
 // layer hostile input meets first, so it is also the fuzzing target.
+// Unknown members and query parameters are refused unless the caller says
+// UnknownMembers::kIgnore (the other variant, core/variant.h): then they are
+// skipped as if absent, and everything else is checked exactly the same.
 #pragma once
 
 #include <optional>
@@ -20,6 +23,9 @@
 
 namespace purchase::http {
 
+// What to do with a member or query parameter the operation does not know.
+enum class UnknownMembers { kRefuse, kIgnore };
+
 // Raw query parameters as the HTTP library split them (not yet decoded).
 using RawQuery = std::vector<std::pair<std::string, std::string>>;
 
@@ -31,20 +37,23 @@ std::optional<std::string> PercentDecode(std::string_view text);
 // `allowed` and that `required` ones are present and non-empty.
 Result<std::vector<std::pair<std::string, std::string>>> DecodeQuery(const RawQuery& raw,
                                                                      std::initializer_list<const char*> allowed,
-                                                                     std::initializer_list<const char*> required);
+                                                                     std::initializer_list<const char*> required,
+                                                                     UnknownMembers unknown = UnknownMembers::kRefuse);
 // The value of `name` in a decoded query (a view into it), or "".
 std::string_view QueryValue(const std::vector<std::pair<std::string, std::string>>& query, std::string_view name);
 
 // Parses a body that must be a JSON object (UTF-8 checked, at most 64 levels deep).
 Result<std::shared_ptr<const rapidjson::Value>> ParseJsonObject(std::string_view body);
 
-Result<ValidateRequest> DecodeValidateRequest(const rapidjson::Value& body);
-Result<RegisterRequest> DecodeRegisterRequest(const rapidjson::Value& body);
-Result<FaultRule> DecodeFaultRule(const rapidjson::Value& body);
+Result<ValidateRequest> DecodeValidateRequest(const rapidjson::Value& body,
+                                              UnknownMembers unknown = UnknownMembers::kRefuse);
+Result<RegisterRequest> DecodeRegisterRequest(const rapidjson::Value& body,
+                                              UnknownMembers unknown = UnknownMembers::kRefuse);
+Result<FaultRule> DecodeFaultRule(const rapidjson::Value& body, UnknownMembers unknown = UnknownMembers::kRefuse);
 // {"seconds": N} -> milliseconds.
-Result<Millis> DecodeClockAdvance(const rapidjson::Value& body);
+Result<Millis> DecodeClockAdvance(const rapidjson::Value& body, UnknownMembers unknown = UnknownMembers::kRefuse);
 // {"now": "<RFC 3339>"} -> instant.
-Result<Millis> DecodeClockSet(const rapidjson::Value& body);
+Result<Millis> DecodeClockSet(const rapidjson::Value& body, UnknownMembers unknown = UnknownMembers::kRefuse);
 
 // A string member of `body` if present and a string, else "" (used to match
 // fault rules before the body is validated).

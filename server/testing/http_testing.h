@@ -148,6 +148,12 @@ struct TestApi {
                    std::unique_ptr<Clock> clock = std::make_unique<ManualClock>(kStart))
       : service(Fixtures(), Lifecycle::Builtin(), std::move(clock), ServiceOptionsFor(seed)),
         api(service, ErrorCatalog::Builtin(), std::move(options)) {}
+  // A server over `catalog` with the given service options (a variant's, or
+  // defects), manual clock at kStart unless told otherwise.
+  TestApi(ApiOptions options, ServiceOptions service_options, const Catalog& catalog = Fixtures(),
+          std::unique_ptr<Clock> clock = std::make_unique<ManualClock>(kStart))
+      : service(catalog, Lifecycle::Builtin(), std::move(clock), std::move(service_options)),
+        api(service, ErrorCatalog::Builtin(), std::move(options)) {}
 
   HttpReply Call(const std::string& method, const std::string& target, const std::string& body = "",
                  std::optional<std::string> authorization = kVendorA) {
