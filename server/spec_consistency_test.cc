@@ -17,6 +17,7 @@
 
 #include "core/error_catalog.h"
 #include "core/lifecycle.h"
+#include "core/spec_layers.h"
 #include "http/http_api.h"
 
 namespace purchase {
@@ -24,7 +25,12 @@ namespace {
 
 const std::string kSpec = PURCHASE_TEST_SPEC;
 
-YAML::Node LoadSpec(const std::string& name) { return YAML::LoadFile(kSpec + "/" + name); }
+// The reference layer of openapi.yaml (core/spec_layers.h): what this server promises.
+YAML::Node LoadSpec(const std::string& name) {
+  YAML::Node doc = YAML::LoadFile(kSpec + "/" + name);
+  purchase::ApplySpecLayer(doc, purchase::SpecLayer::kReference, name);
+  return doc;
+}
 
 // code -> status, from errors.yaml.
 std::map<std::string, int> ErrorStatuses() {

@@ -460,10 +460,12 @@ bool IsJsonMedia(const std::string& media) {
 
 }  // namespace
 
-std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std::string& source) {
+std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std::string& source,
+                                                purchase::SpecLayer layer) {
   auto impl = std::make_unique<Impl>();
   impl->source = source;
-  const YAML::Node root = purchase::LoadYamlDocument(text, source);
+  YAML::Node root = purchase::LoadYamlDocument(text, source);
+  purchase::ApplySpecLayer(root, layer, source);
   YamlToJson(root, impl->doc, impl->doc.GetAllocator());
   if (!impl->doc.IsObject() || !impl->doc.HasMember("paths") || !impl->doc["paths"].IsObject())
     throw purchase::SpecError(source + ":1:1: error: not an OpenAPI document: no 'paths' map");

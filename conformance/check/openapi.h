@@ -19,6 +19,7 @@
 #include <rapidjson/document.h>
 
 #include "check/header_list.h"
+#include "core/spec_layers.h"
 
 namespace conformance {
 
@@ -36,10 +37,13 @@ struct ResponseToJudge {
 
 class OpenApiSpec {
  public:
-  // Parses an OpenAPI document (YAML or JSON text). Throws purchase::SpecError
-  // ("source:line:column: error: ...") if it has no paths, a $ref points
-  // nowhere, or a schema cannot be compiled.
-  static std::unique_ptr<OpenApiSpec> Parse(std::string_view text, const std::string& source);
+  // Parses an OpenAPI document (YAML or JSON text) at `layer`: the contract
+  // alone, or with the reference server's x-reference promises merged in
+  // (core/spec_layers.h). Throws purchase::SpecError ("source:line:column:
+  // error: ...") if it has no paths, a $ref points nowhere, an x-reference is
+  // not a map, or a schema cannot be compiled.
+  static std::unique_ptr<OpenApiSpec> Parse(std::string_view text, const std::string& source,
+                                            purchase::SpecLayer layer = purchase::SpecLayer::kContract);
   ~OpenApiSpec();
 
   // Returns every way the response breaks the spec; empty if it conforms.

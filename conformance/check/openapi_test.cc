@@ -184,6 +184,73 @@ BOOST_AUTO_TEST_CASE(TheProjectSpecCompiles) {
   BOOST_TEST(spec->FindOperation("GET", "/_control/orders/ord_1/history") == "/_control/orders/{order_id}/history");
 }
 
+// --- the two layers of spec/openapi.yaml (core/spec_layers.h) -------------
+
+const OpenApiSpec& ProjectSpec(purchase::SpecLayer layer) {
+  static const auto contract =
+      OpenApiSpec::Parse(ReadTestFile(CONFORMANCE_OPENAPI), "spec/openapi.yaml", purchase::SpecLayer::kContract);
+  static const auto reference =
+      OpenApiSpec::Parse(ReadTestFile(CONFORMANCE_OPENAPI), "spec/openapi.yaml", purchase::SpecLayer::kReference);
+  return layer == purchase::SpecLayer::kContract ? *contract : *reference;
+}
+
+// A register reply as a correct server with its own opaque choices sends it.
+const char kOtherServersOrder[] =
+    R"({"order_id":"ord_000001","vendor_order_id":"v","asset_id":"sku-1","quantity":1,"status":"PROCESSING",)"
+    R"("created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","links":{"self":"/x"}})";
+
+BOOST_AUTO_TEST_CASE(TheContractAcceptsAnotherIdFormatAndExtraReplyMembers) {
+  const HeaderList headers = {{"Content-Type", "application/json; charset=utf-8"},
+                              {"Location", "/purchase/info?order_id=ord_000001"}};
+  const auto failures = Judge("POST", "/purchase/register", 201, kOtherServersOrder, headers,
+                              ProjectSpec(purchase::SpecLayer::kContract));
+  BOOST_TEST(failures.empty(), failures.front());
+}
+
+BOOST_AUTO_TEST_CASE(TheReferenceLayerHoldsOurIdFormatAndClosedReplies) {
+  const HeaderList headers = {{"Content-Type", "application/json; charset=utf-8"},
+                              {"Location", "/purchase/info?order_id=ord_000001"}};
+  const auto failures = Judge("POST", "/purchase/register", 201, kOtherServersOrder, headers,
+                              ProjectSpec(purchase::SpecLayer::kReference));
+  std::string all;
+  for (const auto& f : failures) all += f + "\n";
+  BOOST_TEST(all.find("Location") != std::string::npos, all);
+  BOOST_TEST(all.find("/order_id") != std::string::npos, all);
+}
+
+BOOST_AUTO_TEST_CASE(TheContractStillForbidsWhatItsRulesForbid) {
+  // items only when COMPLETED: an extra member is fine, that one is not.
+  const std::string processing_with_items =
+      R"({"order_id":"o","vendor_order_id":"v","asset_id":"a","quantity":1,"status":"PROCESSING",)"
+      R"("created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","items":[]})";
+  const HeaderList headers = {{"Content-Type", "application/json; charset=utf-8"}, {"Retry-After", "5"}};
+  BOOST_TEST(!Judge("GET", "/purchase/info", 202, processing_with_items, headers,
+                    ProjectSpec(purchase::SpecLayer::kContract)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(TheContractTakesAnyBearerChallengeAndTheReferenceOnlyItsOwn) {
+  const HeaderList headers = {{"Content-Type", "application/json; charset=utf-8"},
+                              {"WWW-Authenticate", "Bearer realm=\"purchase-api\""}};
+  const std::string body = R"({"error":{"code":"UNAUTHENTICATED","message":"m","request_id":"r"}})";
+  BOOST_TEST(Judge("GET", "/purchase/info", 401, body, headers, ProjectSpec(purchase::SpecLayer::kContract)).empty());
+  BOOST_TEST(!Judge("GET", "/purchase/info", 401, body, headers, ProjectSpec(purchase::SpecLayer::kReference)).empty());
+  const HeaderList basic = {{"Content-Type", "application/json; charset=utf-8"}, {"WWW-Authenticate", "Basic"}};
+  BOOST_TEST(!Judge("GET", "/purchase/info", 401, body, basic, ProjectSpec(purchase::SpecLayer::kContract)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(AnXReferenceThatIsNotAMapIsASpecErrorWithItsLine) {
+  const char* broken = "openapi: 3.0.3\npaths: {}\ncomponents:\n  schemas:\n    A:\n      type: string\n      x-reference: 3\n";
+  for (auto layer : {purchase::SpecLayer::kContract, purchase::SpecLayer::kReference}) {
+    try {
+      OpenApiSpec::Parse(broken, "b.yaml", layer);
+      BOOST_FAIL("expected a SpecError");
+    } catch (const purchase::SpecError& e) {
+      BOOST_TEST(std::string(e.what()) ==
+                 "b.yaml:7:20: error: x-reference must be a map of the keywords the reference server adds");
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

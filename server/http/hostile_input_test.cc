@@ -14,6 +14,7 @@
 // end a twin server that never saw the hostile requests must answer the same
 // follow-up requests byte for byte (so no token or id was drawn either).
 #define BOOST_TEST_MODULE hostile_input_test
+#include "core/spec_layers.h"
 #include "http/http_api.h"
 #include "testing/http_testing.h"
 #include "http/pistache_server.h"
@@ -57,7 +58,9 @@ using testing::Str;
 // operation of openapi.yaml can document.
 class Documented {
  public:
-  Documented() : doc_(YAML::LoadFile(std::string(PURCHASE_TEST_SPEC) + "/openapi.yaml")) {}
+  Documented() : doc_(YAML::LoadFile(std::string(PURCHASE_TEST_SPEC) + "/openapi.yaml")) {
+    purchase::ApplySpecLayer(doc_, purchase::SpecLayer::kReference, "spec/openapi.yaml");
+  }
 
   std::set<std::string> Codes(const std::string& method, const std::string& path, int status) const {
     std::string lower = method;

@@ -18,6 +18,7 @@
 // to the spec so that it cannot go stale. Every probe runs on a fresh server
 // through HttpApi::Handle; the tests are single-threaded.
 #define BOOST_TEST_MODULE request_schema_test
+#include "core/spec_layers.h"
 #include "http/http_api.h"
 #include "testing/http_testing.h"
 
@@ -51,7 +52,13 @@ using testing::kVendorA;
 // The spec
 
 const YAML::Node& Spec() {
-  static const YAML::Node root = YAML::LoadFile(std::string(PURCHASE_TEST_SPEC) + "/openapi.yaml");
+  // The reference layer: our server also promises what x-reference adds
+  // (closed request objects, so unknown members are refused).
+  static const YAML::Node root = [] {
+    YAML::Node doc = YAML::LoadFile(std::string(PURCHASE_TEST_SPEC) + "/openapi.yaml");
+    purchase::ApplySpecLayer(doc, purchase::SpecLayer::kReference, "spec/openapi.yaml");
+    return doc;
+  }();
   return root;
 }
 
