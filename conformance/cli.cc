@@ -84,9 +84,11 @@ bool HasAny(const std::vector<std::string>& have, const std::vector<std::string>
 
 // Loads and filters scenarios, and checks their literal paths against `spec`
 // when given; prints diagnostics. Returns false on errors.
-bool LoadSelection(Selection& s, const OpenApiSpec* spec, std::vector<Scenario>* out, std::ostream& err) {
+bool LoadSelection(Selection& s, const OpenApiSpec* spec, std::vector<Scenario>* out, std::ostream& err,
+                   std::map<std::string, FixtureRole>* roles = nullptr) {
   if (s.paths.empty()) s.paths.push_back("scenarios");
   LoadResult loaded = LoadScenarios(s.paths);
+  if (roles) *roles = loaded.fixture_roles;
   if (spec)
     for (const auto& sc : loaded.scenarios)
       for (auto& d : CheckScenarioPaths(sc, *spec)) loaded.errors.push_back(std::move(d));
@@ -120,12 +122,13 @@ struct LoadedSpec {
   }
 };
 
-// Loads the spec built in, or DIR/openapi.yaml and DIR/lifecycle.yaml.
-// Returns false after printing why.
-bool LoadSpec(const std::string& spec_dir, LoadedSpec* spec, std::ostream& err) {
+// Loads the spec built in, or DIR/openapi.yaml and DIR/lifecycle.yaml, at
+// `layer`. Returns false after printing why.
+bool LoadSpec(const std::string& spec_dir, LoadedSpec* spec, std::ostream& err,
+              purchase::SpecLayer layer = purchase::SpecLayer::kContract) {
   try {
     if (spec_dir.empty()) {
-      spec->openapi = OpenApiSpec::Parse(spec_files::kOpenapiYaml, "spec/openapi.yaml");
+      spec->openapi = OpenApiSpec::Parse(spec_files::kOpenapiYaml, "spec/openapi.yaml", layer);
       return true;
     }
     const std::string openapi_path = spec_dir + "/openapi.yaml", lifecycle_path = spec_dir + "/lifecycle.yaml";
@@ -135,7 +138,7 @@ bool LoadSpec(const std::string& spec_dir, LoadedSpec* spec, std::ostream& err) 
       err << "conformance: error: cannot read " << (openapi ? lifecycle_path : openapi_path) << "\n";
       return false;
     }
-    spec->openapi = OpenApiSpec::Parse(*openapi, openapi_path);
+    spec->openapi = OpenApiSpec::Parse(*openapi, openapi_path, layer);
     spec->lifecycle_from_dir = purchase::Lifecycle::Parse(*lifecycle, lifecycle_path);
     return true;
   } catch (const purchase::SpecError& e) {
@@ -284,8 +287,8 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   target.control_token = env.control_token;
   int jobs = 4;
   double timeout = 10;
-  std::vector<std::string> reports;
-  std::string spec_dir, trace_path;
+  std::vector<std::string> reports, var_args;
+  std::string spec_dir, trace_path, target_file_path;
   po::options_description desc(
       "conformance run --target URL --token TOKEN [options] [paths...]\n"
       "Runs every scenario below the paths (default: scenarios/) against the target");
@@ -306,7 +309,15 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       ("verbose,v", "print every request and response of failed steps")
       ("timeout", po::value(&timeout)->value_name("SECONDS")->default_value(10), "limit for one HTTP exchange")
       ("spec-dir", po::value(&spec_dir)->value_name("DIR"),
-       "read openapi.yaml and lifecycle.yaml from DIR instead of the spec built in");
+       "read openapi.yaml and lifecycle.yaml from DIR instead of the spec built in")
+      ("target-file", po::value(&target_file_path)->value_name("FILE"),
+       "read the target's URL, tokens, fixture variables and assumed capabilities from FILE (YAML, see "
+       "conformance/README.md); the command line wins over it")
+      ("var", po::value(&var_args)->composing()->value_name("NAME=VALUE"),
+       "set a fixture role (scenarios/_fixtures.yaml) to the target's own value, e.g. asset_basic=sku-1 (repeatable)")
+      ("strict-reference",
+       "also judge the reference server's own promises beyond the contract: the x-reference layer of the spec "
+       "and the scenarios that require 'reference' (for our server; another implementation need not keep them)");
   AddSelectionOptions(desc, &s);
   po::variables_map vm;
   if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
@@ -318,7 +329,23 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     err << "conformance: error: " << message << "\n(see conformance run --help)\n";
     return kExitUsage;
   };
-  if (target.base_url.empty()) return usage_error("--target is required");
+  TargetFile target_file;
+  if (!target_file_path.empty()) {
+    const auto text = ReadFile(target_file_path);
+    if (!text) return usage_error("--target-file: cannot read " + target_file_path);
+    try {
+      target_file = ParseTargetFile(*text, target_file_path);
+    } catch (const purchase::SpecError& e) {
+      err << e.what() << "\n";
+      return kExitUsage;
+    }
+    if (target_file.target && !vm.count("target")) target.base_url = *target_file.target;
+    if (target_file.token && !vm.count("token")) target.token = *target_file.token;
+    if (target_file.token_b && !vm.count("token-b")) target.token_b = *target_file.token_b;
+    if (target_file.control_token && !vm.count("control-token")) target.control_token = *target_file.control_token;
+  }
+  const bool strict_reference = vm.count("strict-reference") > 0;
+  if (target.base_url.empty()) return usage_error("--target is required (or target: in --target-file)");
   if (target.base_url.rfind("http://", 0) != 0 && target.base_url.rfind("https://", 0) != 0)
     return usage_error("--target must be an http:// or https:// URL, got '" + target.base_url + "'");
   while (!target.base_url.empty() && target.base_url.back() == '/') target.base_url.pop_back();
@@ -327,12 +354,41 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   if (!(timeout > 0 && timeout <= 3600)) return usage_error("--timeout must be in (0, 3600] seconds");
 
   LoadedSpec spec;
-  if (!LoadSpec(spec_dir, &spec, err)) return kExitUsage;
+  if (!LoadSpec(spec_dir, &spec, err,
+                strict_reference ? purchase::SpecLayer::kReference : purchase::SpecLayer::kContract))
+    return kExitUsage;
 
   // Everything is checked before anything is sent.
   std::vector<Scenario> scenarios;
-  if (!LoadSelection(s, spec.openapi.get(), &scenarios, err)) return kExitUsage;
+  std::map<std::string, FixtureRole> roles;
+  if (!LoadSelection(s, spec.openapi.get(), &scenarios, err, &roles)) return kExitUsage;
   if (scenarios.empty()) return usage_error("no scenario matches the paths and tags given");
+
+  // Fixture roles: our fixtures' defaults, then the target file, then --var.
+  std::vector<std::string> role_names;
+  for (const auto& [name, role] : roles) {
+    target.fixtures[name] = role.default_value;
+    role_names.push_back(name);
+  }
+  auto unknown_role = [&](const std::string& name) {
+    const std::string suggestion = SuggestClosest(name, role_names);
+    return "'" + name + "' is not a fixture role of these scenarios" +
+           (suggestion.empty() ? std::string(" (see scenarios/_fixtures.yaml)") : "; did you mean '" + suggestion + "'?");
+  };
+  for (const auto& [name, value] : target_file.vars) {
+    if (!roles.count(name)) {
+      err << target_file.var_where[name] << ": error: " << unknown_role(name) << "\n";
+      return kExitUsage;
+    }
+    target.fixtures[name] = value;
+  }
+  for (const auto& arg : var_args) {
+    const size_t eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0) return usage_error("--var takes NAME=VALUE, got '" + arg + "'");
+    const std::string name = arg.substr(0, eq);
+    if (!roles.count(name)) return usage_error("--var: " + unknown_role(name));
+    target.fixtures[name] = arg.substr(eq + 1);
+  }
 
   std::vector<std::unique_ptr<std::ofstream>> files;
   std::vector<std::unique_ptr<RunListener>> reporters;
@@ -374,8 +430,16 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     return kExitUnreachable;
   }
   if (!probe.note.empty()) err << "conformance: note: " << probe.note << "\n";
-  target.capabilities = probe.capabilities;
-  target.manual_clock = probe.manual_clock;
+  if (target_file.capabilities) {
+    // Assumed, not probed: a target that hides GET /_control, or one whose
+    // control API should not be used.
+    target.capabilities = *target_file.capabilities;
+    target.manual_clock = target.capabilities.count("clock") > 0;
+  } else {
+    target.capabilities = probe.capabilities;
+    target.manual_clock = probe.manual_clock;
+  }
+  if (strict_reference) target.capabilities.insert(kReferenceCapability);
   if (!target.token_b.empty()) target.capabilities.insert(kSecondVendorCapability);
   if (!target.control_token.empty()) target.capabilities.insert(kControlTokenCapability);
 

@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include <unistd.h>
@@ -96,6 +97,111 @@ BOOST_AUTO_TEST_CASE(APathTheSpecDoesNotDocumentIsAScenarioErrorBeforeAnythingIs
   BOOST_TEST(r.err.find("ping.yaml:4:5: error: spec/openapi.yaml documents no operation GET /orders/ord_1") !=
              std::string::npos, r.err);
   BOOST_TEST(c.requests().empty());
+}
+
+// --- fixture roles, target files and the reference layer -----------------
+
+std::vector<std::string> RoleArgs(std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"run", "--target", "http://fake", "--token", "t", "--spec-dir", TestData("mini_spec")};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.push_back(TestData("fixture_roles"));
+  return args;
+}
+
+std::string WriteTempFile(const std::string& name, const std::string& text) {
+  const std::string path = (std::filesystem::temp_directory_path() / (name + "-" + std::to_string(getpid()))).string();
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+BOOST_AUTO_TEST_CASE(AFixtureRoleTakesOurFixturesValueByDefault) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "COMPLETED");
+  auto r = RunMain(RoleArgs(), &c);
+  BOOST_TEST(r.code == kExitPass, r.out << r.err);
+  BOOST_TEST(r.out.find("PASS ") != std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(VarSetsAFixtureRoleToTheTargetsOwnValue) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "COMPLETED");
+  c.OnJson("GET", "/orders/ord_7", 200, R"({"order_id":"ord_7","status":"CANCELED"})");
+  auto r = RunMain(RoleArgs({"--var", "order_of_x=ord_7"}), &c);
+  // The role's value was sent: the fake answers CANCELED for that id only.
+  BOOST_TEST(r.code == kExitFail, r.out << r.err);
+  BOOST_TEST(r.out.find("expected \"COMPLETED\", got \"CANCELED\"") != std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(AnUnknownVarIsAUsageErrorWithASuggestion) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "COMPLETED");
+  auto r = RunMain(RoleArgs({"--var", "order_of_y=1"}), &c);
+  BOOST_TEST(r.code == kExitUsage);
+  BOOST_TEST(r.err.find("'order_of_y' is not a fixture role of these scenarios; did you mean 'order_of_x'?") !=
+             std::string::npos, r.err);
+  BOOST_TEST(c.requests().empty());
+}
+
+BOOST_AUTO_TEST_CASE(ARoleTheTargetCannotFillSkipsTheScenarioNamingIt) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "COMPLETED");
+  const std::string file = WriteTempFile("target.yaml", "vars:\n  order_of_x: ~\n");
+  auto r = RunMain(RoleArgs({"--target-file", file}), &c);
+  std::filesystem::remove(file);
+  BOOST_TEST(r.code == kExitPass, r.out << r.err);
+  BOOST_TEST(r.out.find("SKIP " + TestData("fixture_roles/uses_role") + " (the target has no fixture for ${order_of_x}") !=
+             std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(ATargetFileGivesTheTargetAndTokensAndTheCommandLineWins) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "COMPLETED");
+  const std::string file = WriteTempFile("target.yaml", "target: http://fake\ntoken: from-file\n");
+  auto r = RunMain({"run", "--target-file", file, "--spec-dir", TestData("mini_spec"), TestData("good")}, &c);
+  BOOST_TEST(r.code == kExitPass, r.out << r.err);
+  BOOST_REQUIRE(c.requests().size() >= 2u);
+  auto bearer = [](const HttpRequest& q) {
+    for (const auto& [name, value] : q.headers)
+      if (name == "Authorization") return value;
+    return std::string();
+  };
+  BOOST_TEST(bearer(c.requests().back()) == "Bearer from-file");
+  auto overridden = RunMain({"run", "--target-file", file, "--token", "from-flag", "--spec-dir", TestData("mini_spec"),
+                             TestData("good")}, &c);
+  std::filesystem::remove(file);
+  BOOST_TEST(overridden.code == kExitPass, overridden.out << overridden.err);
+  BOOST_TEST(bearer(c.requests().back()) == "Bearer from-flag");
+}
+
+BOOST_AUTO_TEST_CASE(ABadTargetFileIsAUsageErrorAtItsLine) {
+  const std::string file = WriteTempFile("target.yaml", "target: http://fake\ntokn: t\n");
+  auto r = RunMain({"run", "--target-file", file, TestData("good")});
+  std::filesystem::remove(file);
+  BOOST_TEST(r.code == kExitUsage);
+  BOOST_TEST(r.err.find(file + ":2:1: error: unknown key 'tokn' in the target file; did you mean 'token'?") !=
+             std::string::npos, r.err);
+}
+
+BOOST_AUTO_TEST_CASE(ATargetFilesCapabilitiesAreAssumedInsteadOfProbed) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "COMPLETED");  // its GET /_control says "reset"
+  const std::string file = WriteTempFile("target.yaml", "capabilities: []\n");
+  auto r = RunMain({"run", "--target", "http://fake", "--token", "t", "--target-file", file, "--spec-dir",
+                    TestData("mini_spec"), TestData("good")}, &c);
+  std::filesystem::remove(file);
+  BOOST_TEST(r.code == kExitPass, r.out << r.err);
+}
+
+BOOST_AUTO_TEST_CASE(AReferencePromiseRunsOnlyWithStrictReference) {
+  FakeHttpClient c;
+  ServeMiniTarget(c, "COMPLETED");
+  auto contract = RunMain(RoleArgs(), &c);
+  BOOST_TEST(contract.code == kExitPass, contract.out << contract.err);
+  BOOST_TEST(contract.out.find("SKIP " + TestData("fixture_roles/reference_only") + " (needs --strict-reference") !=
+             std::string::npos, contract.out);
+  auto strict = RunMain(RoleArgs({"--strict-reference"}), &c);
+  BOOST_TEST(strict.code == kExitPass, strict.out << strict.err);
+  BOOST_TEST(strict.out.find("PASS " + TestData("fixture_roles/reference_only")) != std::string::npos, strict.out);
 }
 
 BOOST_AUTO_TEST_CASE(UsageErrorsExitTwo) {

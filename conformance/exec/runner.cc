@@ -111,6 +111,8 @@ class ScenarioExecution {
     vars_.SetString("token", t.token);
     if (!t.token_b.empty()) vars_.SetString("token_b", t.token_b);
     vars_.SetString("scenario", scenario.id);
+    for (const auto& role : scenario.fixture_roles)
+      if (auto it = t.fixtures.find(role); it != t.fixtures.end() && it->second) vars_.SetString(role, *it->second);
   }
 
   ScenarioResult Run() {
@@ -472,6 +474,34 @@ std::vector<std::string> MissingCapabilities(const Scenario& scenario, const Tar
   return missing;
 }
 
+std::vector<std::string> UnfilledFixtureRoles(const Scenario& scenario, const Target& target) {
+  std::vector<std::string> unfilled;
+  for (const auto& role : scenario.fixture_roles)
+    if (auto it = target.fixtures.find(role); it == target.fixtures.end() || !it->second) unfilled.push_back(role);
+  return unfilled;
+}
+
+std::string WhyNotRun(const Scenario& scenario, const Target& target) {
+  auto join = [](const std::vector<std::string>& items, const char* before, const char* after) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + (before + item + after);
+    return out;
+  };
+  std::vector<std::string> missing = MissingCapabilities(scenario, target);
+  std::string reason;
+  // The reference layer is not something a target lacks: it is our server's
+  // own promise, judged only when asked for.
+  if (auto ref = std::find(missing.begin(), missing.end(), kReferenceCapability); ref != missing.end()) {
+    missing.erase(ref);
+    reason = "needs --strict-reference (a promise of the reference server beyond the contract)";
+  }
+  if (!missing.empty()) reason += (reason.empty() ? "" : "; ") + ("target lacks " + join(missing, "", ""));
+  if (const auto unfilled = UnfilledFixtureRoles(scenario, target); !unfilled.empty())
+    reason += (reason.empty() ? "" : "; ") +
+              ("the target has no fixture for " + join(unfilled, "${", "}") + " (null in the target file)");
+  return reason;
+}
+
 bool NeedsTargetAlone(const Scenario& scenario, const Target& target) {
   return scenario.exclusive || (scenario.polls && target.manual_clock);
 }
@@ -516,11 +546,8 @@ RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& con
     run.scenarios[i] = std::move(r);
   };
   for (size_t i = 0; i < scenarios.size(); ++i) {
-    const auto missing = MissingCapabilities(scenarios[i], *context.target);
-    if (!missing.empty()) {
-      std::string list;
-      for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-      skip(i, "target lacks " + list);
+    if (const std::string reason = WhyNotRun(scenarios[i], *context.target); !reason.empty()) {
+      skip(i, reason);
       continue;
     }
     (NeedsTargetAlone(scenarios[i], *context.target) ? alone : shared).push_back(i);

@@ -38,6 +38,14 @@ struct RunContext {
 // Returns the capabilities the scenario needs that the target lacks.
 std::vector<std::string> MissingCapabilities(const Scenario& scenario, const Target& target);
 
+// Returns the fixture roles the scenario names that the target cannot fill.
+std::vector<std::string> UnfilledFixtureRoles(const Scenario& scenario, const Target& target);
+
+// Returns why the scenario is skipped on this target (missing capabilities,
+// the reference layer not asked for, fixture roles the target cannot fill),
+// or "" when it runs.
+std::string WhyNotRun(const Scenario& scenario, const Target& target);
+
 // True if the scenario must have the target to itself.
 bool NeedsTargetAlone(const Scenario& scenario, const Target& target);
 

@@ -1,10 +1,74 @@
 #include "exec/target.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <rapidjson/document.h>
 
+#include "core/yaml_document.h"
+#include "scenario/loader.h"  // SuggestClosest
 #include "scenario/scenario.h"
 
 namespace conformance {
+
+namespace {
+
+std::string Where(const std::string& source, const YAML::Node& node) {
+  const YAML::Mark m = node.Mark();
+  return source + ":" + std::to_string(std::max(m.line, 0) + 1) + ":" + std::to_string(std::max(m.column, 0) + 1);
+}
+
+std::string ScalarString(const YAML::Node& node, const std::string& key, const std::string& source) {
+  if (!node.IsScalar()) throw purchase::SpecErrorAt(source, node, "'" + key + "' must be a string");
+  return node.Scalar();
+}
+
+}  // namespace
+
+TargetFile ParseTargetFile(std::string_view text, const std::string& source) {
+  static const std::vector<std::string> kKeys = {"target", "token", "token_b", "control_token", "capabilities", "vars"};
+  const YAML::Node root = purchase::LoadYamlDocument(text, source);
+  TargetFile file;
+  if (root.IsNull()) return file;
+  if (!root.IsMap())
+    throw purchase::SpecErrorAt(source, root, "a target file is a map (" + std::string("target, token, token_b, "
+                                              "control_token, capabilities, vars)"));
+  std::set<std::string> seen;
+  for (const auto& kv : root) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+      const std::string suggestion = SuggestClosest(key, kKeys);
+      throw purchase::SpecErrorAt(source, kv.first,
+                                  "unknown key '" + key + "' in the target file" +
+                                      (suggestion.empty() ? " (expected one of: target, token, token_b, "
+                                                            "control_token, capabilities, vars)"
+                                                          : "; did you mean '" + suggestion + "'?"));
+    }
+    if (!seen.insert(key).second) throw purchase::SpecErrorAt(source, kv.first, "duplicate key '" + key + "'");
+    const YAML::Node& value = kv.second;
+    if (key == "target") file.target = ScalarString(value, key, source);
+    else if (key == "token") file.token = ScalarString(value, key, source);
+    else if (key == "token_b") file.token_b = ScalarString(value, key, source);
+    else if (key == "control_token") file.control_token = ScalarString(value, key, source);
+    else if (key == "capabilities") {
+      if (!value.IsSequence())
+        throw purchase::SpecErrorAt(source, value, "'capabilities' must be a list of capability names");
+      file.capabilities.emplace();
+      for (const auto& c : value) file.capabilities->insert(ScalarString(c, "capabilities", source));
+    } else if (key == "vars") {
+      if (!value.IsMap())
+        throw purchase::SpecErrorAt(source, value, "'vars' must map fixture roles to values (~: the target has none)");
+      for (const auto& v : value) {
+        const std::string name = ScalarString(v.first, "vars", source);
+        if (file.vars.count(name)) throw purchase::SpecErrorAt(source, v.first, "duplicate variable '" + name + "'");
+        if (v.second.IsNull()) file.vars[name] = std::nullopt;
+        else file.vars[name] = ScalarString(v.second, name, source);
+        file.var_where[name] = Where(source, v.first);
+      }
+    }
+  }
+  return file;
+}
 
 ProbeResult ProbeTarget(HttpClient& client, const std::string& base_url, const std::string& control_token) {
   HttpRequest request;

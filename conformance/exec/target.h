@@ -4,8 +4,11 @@
 // Filled once before a run, then read-only and shared between threads.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "exec/http_client.h"
 
@@ -18,6 +21,10 @@ struct Target {
   std::string control_token;
   std::set<std::string> capabilities;  // from GET /_control, plus "second-vendor"
   bool manual_clock = false;           // polls advance the clock instead of sleeping
+  // The value of each fixture role (scenarios/_fixtures.yaml): our fixtures'
+  // default unless --var or --target-file says otherwise; nullopt when the
+  // target has no such thing (a scenario that needs it is skipped).
+  std::map<std::string, std::optional<std::string>> fixtures;
 };
 
 struct ProbeResult {
@@ -27,6 +34,23 @@ struct ProbeResult {
   std::set<std::string> capabilities;
   bool manual_clock = false;
 };
+
+// A target file (`conformance run --target-file FILE`): what the runner needs
+// to know of one implementation, so that a CI job names one file instead of
+// a line of flags. Every member is optional; the command line wins over it.
+struct TargetFile {
+  std::optional<std::string> target, token, token_b, control_token;
+  // Capabilities to assume instead of those GET /_control reports.
+  std::optional<std::set<std::string>> capabilities;
+  // Fixture role -> value; nullopt: the target has no such thing.
+  std::map<std::string, std::optional<std::string>> vars;
+  std::map<std::string, std::string> var_where;  // role -> "file:line:column", for errors
+};
+
+// Parses a target file (YAML). Throws purchase::SpecError
+// ("file:line:column: error: ...") on bad YAML, an unknown key (with a "did
+// you mean"), or a value of the wrong type.
+TargetFile ParseTargetFile(std::string_view text, const std::string& source);
 
 // Asks GET {base_url}/_control what the target supports. Unreachable only when
 // no HTTP answer comes back at all; any answer but a 200 with capabilities

@@ -84,6 +84,8 @@ struct Library {
   bool visible = false;  // a _shared folder exists for this scenario
 };
 
+using FixtureRoles = std::map<std::string, FixtureRole>;
+
 // State of one parse: the file being read, where it was included from, and
 // (when checking a scenario, not a library) the variables defined so far.
 struct Context {
@@ -92,6 +94,7 @@ struct Context {
   std::set<std::string>* defined = nullptr;  // null: skip variable checks
   Scenario* scenario = nullptr;              // null: library parse, no flags
   const Library* library = nullptr;
+  const FixtureRoles* roles = nullptr;  // the fixture roles the scenario sees
   std::vector<std::string> include_stack;
   std::vector<Diagnostic>* errors = nullptr;
 };
@@ -173,6 +176,7 @@ bool CheckTemplate(const Context& ctx, const SourceLocation& where, std::string_
   bool ok = true;
   for (const auto& name : refs.names) {
     if (name == "token_b" && ctx.scenario) ctx.scenario->requires_caps.push_back(kSecondVendorCapability);
+    if (ctx.roles && ctx.roles->count(name) && ctx.scenario) ctx.scenario->fixture_roles.push_back(name);
     if (!ctx.defined || ctx.defined->count(name)) continue;
     std::vector<std::string> known(ctx.defined->begin(), ctx.defined->end());
     const std::string suggestion = SuggestClosest(name, known);
@@ -543,6 +547,13 @@ bool DefineVariable(const Context& ctx, const YAML::Node& key_node, const std::s
     Error(ctx, key_node, "'" + name + "' is a built-in variable and cannot be assigned");
     return false;
   }
+  if (ctx.roles)
+    if (auto role = ctx.roles->find(name); role != ctx.roles->end()) {
+      Error(ctx, key_node,
+            "'" + name + "' is a fixture role (" + role->second.where.ToString() +
+                ") and cannot be assigned; a target sets it with --var or --target-file");
+      return false;
+    }
   return true;
 }
 
@@ -1023,6 +1034,15 @@ bool ParseInclude(Context& ctx, const YAML::Node& node, std::vector<Step>* out) 
       ok = false;
       continue;
     }
+    // A default is a template of the sequence's file, checked (and its
+    // fixture roles noted) where it is used.
+    Context in_sequence = ctx;
+    in_sequence.file = seq.file;
+    in_sequence.included_from.insert(in_sequence.included_from.begin(), Loc(ctx, node));
+    if (!CheckTemplateValue(in_sequence, *default_value)) {
+      ok = false;
+      continue;
+    }
     set.assignments.emplace_back(p, *default_value);
   }
   if (!ok) return false;
@@ -1181,10 +1201,47 @@ bool IsHidden(const fs::path& p) {
 
 bool IsYaml(const fs::path& p) { return p.extension() == ".yaml" || p.extension() == ".yml"; }
 
+// Reads a _fixtures.yaml: `name: {default: VALUE, role: TEXT}` per role.
+void LoadFixtureRolesText(const std::string& file, std::string_view text, FixtureRoles* roles,
+                          std::vector<Diagnostic>* errors) {
+  Context ctx;
+  ctx.file = file;
+  ctx.errors = errors;
+  auto root = ParseYaml(ctx, text);
+  if (!root || root->IsNull()) return;
+  if (!CheckFreeMap(ctx, *root, "a fixtures file")) return;
+  for (const auto& kv : *root) {
+    const std::string name = kv.first.Scalar();
+    if (!IsVariableName(name) || std::find(kBuiltins.begin(), kBuiltins.end(), name) != kBuiltins.end()) {
+      Error(ctx, kv.first, "'" + name + "' cannot name a fixture role (a variable name that is not built in)");
+      continue;
+    }
+    if (!CheckMap(ctx, kv.second, {"default", "role"}, "fixture role '" + name + "'")) continue;
+    FixtureRole role;
+    role.name = name;
+    role.where = Loc(ctx, kv.first);
+    const YAML::Node value = kv.second["default"], description = kv.second["role"];
+    if (!value || !description) {
+      Error(ctx, kv.second, "fixture role '" + name + "' needs 'default' (our fixtures' value) and 'role' (what it is)");
+      continue;
+    }
+    if (!ParseScalarString(ctx, value, "'default'", &role.default_value) ||
+        !ParseScalarString(ctx, description, "'role'", &role.description))
+      continue;
+    if (auto it = roles->find(name); it != roles->end()) {
+      if (it->second.default_value != role.default_value)
+        Error(ctx, kv.first, "fixture role '" + name + "' is already declared at " + it->second.where.ToString() +
+                                 " with another default");
+      continue;
+    }
+    roles->emplace(name, std::move(role));
+  }
+}
+
 const std::vector<std::string> kScenarioKeys = {"description", "tags", "requires", "exclusive", "vars", "steps"};
 
 Scenario ParseScenario(const std::string& file, std::string_view text, const Library& library,
-                       std::vector<Diagnostic>* errors, bool* ok) {
+                       const FixtureRoles& roles, std::vector<Diagnostic>* errors, bool* ok) {
   Scenario s;
   s.file = file;
   s.id = fs::path(file).replace_extension().generic_string();
@@ -1193,7 +1250,9 @@ Scenario ParseScenario(const std::string& file, std::string_view text, const Lib
   ctx.errors = errors;
   ctx.scenario = &s;
   ctx.library = &library;
+  ctx.roles = &roles;
   std::set<std::string> defined(kBuiltins.begin(), kBuiltins.end());
+  for (const auto& [name, role] : roles) defined.insert(name);
   ctx.defined = &defined;
   const size_t errors_before = errors->size();
   auto root = ParseYaml(ctx, text);
@@ -1238,6 +1297,8 @@ Scenario ParseScenario(const std::string& file, std::string_view text, const Lib
   if (required(kRealClockCapability)) drop({"clock"});
   std::sort(s.requires_caps.begin(), s.requires_caps.end());
   s.requires_caps.erase(std::unique(s.requires_caps.begin(), s.requires_caps.end()), s.requires_caps.end());
+  std::sort(s.fixture_roles.begin(), s.fixture_roles.end());
+  s.fixture_roles.erase(std::unique(s.fixture_roles.begin(), s.fixture_roles.end()), s.fixture_roles.end());
   *ok = errors->size() == errors_before;
   return s;
 }
@@ -1255,14 +1316,16 @@ void Deduplicate(std::vector<Diagnostic>* errors) {
 }  // namespace
 
 LoadResult LoadScenarioText(std::string_view yaml_text, const std::string& file,
-                            const std::vector<std::pair<std::string, std::string>>& shared_files) {
+                            const std::vector<std::pair<std::string, std::string>>& shared_files,
+                            const std::optional<std::pair<std::string, std::string>>& fixtures) {
   LoadResult result;
+  if (fixtures) LoadFixtureRolesText(fixtures->first, fixtures->second, &result.fixture_roles, &result.errors);
   Library library;
   library.visible = !shared_files.empty();
   for (const auto& [name, text] : shared_files) LoadSharedText(name, text, &library, &result.errors);
   CheckLibrary(library, &result.errors);
   bool ok = false;
-  Scenario s = ParseScenario(file, yaml_text, library, &result.errors, &ok);
+  Scenario s = ParseScenario(file, yaml_text, library, result.fixture_roles, &result.errors, &ok);
   if (ok && result.errors.empty()) result.scenarios.push_back(std::move(s));
   Deduplicate(&result.errors);
   return result;
@@ -1293,7 +1356,9 @@ LoadResult LoadScenarios(const std::vector<std::string>& paths) {
     }
   }
   std::map<std::string, std::unique_ptr<Library>> libraries;  // _shared folder -> sequences
+  std::map<std::string, std::unique_ptr<FixtureRoles>> role_files;  // _fixtures.yaml -> roles
   const Library empty;
+  const FixtureRoles no_roles;
   std::set<std::string> loaded;
   for (const auto& file : files) {
     if (!loaded.insert(file).second) continue;  // named twice
@@ -1323,13 +1388,36 @@ LoadResult LoadScenarios(const std::vector<std::string>& paths) {
       }
       if (dir.empty() || dir == dir.parent_path()) break;
     }
+    const FixtureRoles* roles = &no_roles;
+    for (fs::path dir = fs::path(file).parent_path();; dir = dir.parent_path()) {
+      const fs::path fixtures = dir / "_fixtures.yaml";
+      std::error_code ec;
+      if (fs::is_regular_file(fixtures, ec)) {
+        const std::string key = fixtures.lexically_normal().generic_string();
+        auto& loaded_roles = role_files[key];
+        if (!loaded_roles) {
+          loaded_roles = std::make_unique<FixtureRoles>();
+          if (auto text = ReadFile(key)) LoadFixtureRolesText(key, *text, loaded_roles.get(), &result.errors);
+          else result.errors.push_back(Diagnostic{SourceLocation{key, 1, 1}, "cannot read file", {}});
+          for (const auto& [name, role] : *loaded_roles) {
+            auto [it, inserted] = result.fixture_roles.emplace(name, role);
+            if (!inserted && it->second.default_value != role.default_value)
+              result.errors.push_back(Diagnostic{role.where, "fixture role '" + name + "' is already declared at " +
+                                                                 it->second.where.ToString() + " with another default", {}});
+          }
+        }
+        roles = loaded_roles.get();
+        break;
+      }
+      if (dir.empty() || dir == dir.parent_path()) break;
+    }
     auto text = ReadFile(file);
     if (!text) {
       result.errors.push_back(Diagnostic{SourceLocation{file, 1, 1}, "cannot read file", {}});
       continue;
     }
     bool ok = false;
-    Scenario s = ParseScenario(file, *text, *library, &result.errors, &ok);
+    Scenario s = ParseScenario(file, *text, *library, *roles, &result.errors, &ok);
     if (ok) result.scenarios.push_back(std::move(s));
   }
   Deduplicate(&result.errors);

@@ -6,12 +6,16 @@
 //
 // Named step sequences live in files under a `_shared/` folder; a scenario
 // sees the sequences of the nearest `_shared/` folder: in its own directory
-// or the closest parent that has one. Files and folders whose names start with
+// or the closest parent that has one. Fixture roles (variables a target may
+// override, each with our fixtures' value as default) live in the nearest
+// `_fixtures.yaml`, found the same way. Files and folders whose names start with
 // '_' or '.' are not scenarios.
 //
 // Pure apart from reading files; safe to call from any thread.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +38,9 @@ struct Diagnostic {
 struct LoadResult {
   std::vector<Scenario> scenarios;
   std::vector<Diagnostic> errors;
+  // Every fixture role declared by the `_fixtures.yaml` files the scenarios
+  // see, by name.
+  std::map<std::string, FixtureRole> fixture_roles;
 };
 
 // Loads every scenario below `paths` (directories are searched recursively
@@ -43,8 +50,10 @@ LoadResult LoadScenarios(const std::vector<std::string>& paths);
 
 // Loads one scenario from text, seeing the shared files given as
 // (file name, text) pairs. The loader's entry point for tests.
+// `fixtures`, when given, is a `_fixtures.yaml` as (file name, text).
 LoadResult LoadScenarioText(std::string_view yaml_text, const std::string& file,
-                            const std::vector<std::pair<std::string, std::string>>& shared_files = {});
+                            const std::vector<std::pair<std::string, std::string>>& shared_files = {},
+                            const std::optional<std::pair<std::string, std::string>>& fixtures = std::nullopt);
 
 // Returns the candidate closest to `word` if it is close enough to be a
 // likely typo, else "".

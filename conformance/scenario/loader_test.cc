@@ -27,6 +27,32 @@ register:
 
 BOOST_AUTO_TEST_SUITE(LoaderTest)
 
+const std::pair<std::string, std::string> kRoles = {
+    "_fixtures.yaml", "asset_basic: {default: asset-basic, role: an asset that completes}\n"};
+
+BOOST_AUTO_TEST_CASE(AScenarioNotesTheFixtureRolesItNamesIncludedSequencesToo) {
+  auto r = LoadScenarioText("steps:\n  - include: register\n    with: {vendor_order_id: v}\n", "s.yaml",
+                            {{"_shared/p.yaml", "register:\n  params: {vendor_order_id: ~, asset_id: \"${asset_basic}\"}\n"
+                                                "  steps:\n    - request: POST /a\n      body: {a: \"${asset_id}\"}\n"}},
+                            kRoles);
+  BOOST_REQUIRE_MESSAGE(r.errors.empty(), Errors(r));
+  BOOST_TEST(r.scenarios.at(0).fixture_roles == std::vector<std::string>{"asset_basic"});
+  BOOST_TEST(r.fixture_roles.at("asset_basic").default_value == "asset-basic");
+}
+
+BOOST_AUTO_TEST_CASE(AFixtureRoleCannotBeAssignedByAScenario) {
+  auto r = LoadScenarioText("vars: {asset_basic: x}\nsteps:\n  - request: GET /a\n", "s.yaml", {}, kRoles);
+  BOOST_TEST(Errors(r) == "s.yaml:1:8: error: 'asset_basic' is a fixture role (_fixtures.yaml:1:1) and cannot be "
+                          "assigned; a target sets it with --var or --target-file\n");
+}
+
+BOOST_AUTO_TEST_CASE(AFixtureRoleNeedsADefaultAndADescription) {
+  auto r = LoadScenarioText("steps:\n  - request: GET /a\n", "s.yaml", {},
+                            std::make_pair(std::string("_fixtures.yaml"), std::string("asset_basic: {default: a}\n")));
+  BOOST_TEST(Errors(r) == "_fixtures.yaml:1:14: error: fixture role 'asset_basic' needs 'default' (our fixtures' "
+                          "value) and 'role' (what it is)\n");
+}
+
 BOOST_AUTO_TEST_CASE(LoaderRejectsDuplicateKeys) {
   auto r = LoadScenarioText("steps:\n  - request: GET /a\n    expect: 200\n    expect: 201\n", "s.yaml");
   BOOST_TEST(Errors(r) == "s.yaml:4:5: error: duplicate key 'expect' in request step (first at line 3)\n");

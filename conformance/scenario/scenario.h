@@ -145,7 +145,28 @@ struct Scenario {
   bool polls = false;
   std::vector<std::pair<std::string, TemplateValue>> vars;
   std::vector<Step> steps;
+  // The fixture roles (see FixtureRole) the scenario's templates name, sorted
+  // and unique: a target that cannot fill one skips the scenario.
+  std::vector<std::string> fixture_roles;
 };
+
+// Something a scenario needs of the target's own data (an asset with a given
+// property, an IP in a region), named by a variable. `default_value` is what
+// our fixtures/ have; a target with its own catalog overrides it
+// (`conformance run --var`, `--target-file`). Declared in `_fixtures.yaml`
+// at the top of the suite.
+struct FixtureRole {
+  std::string name;           // the variable: asset-blocked-de -> asset_blocked_de
+  std::string default_value;  // our fixtures/ value
+  std::string description;    // what the role is, for people and skip reasons
+  SourceLocation where;
+};
+
+// A scenario whose only needs are from the reference server's own promises
+// beyond the contract (its id formats, refusing unknown members, replay byte
+// for byte): `requires: [reference]`. The runner has it only with
+// --strict-reference, which also judges by the reference layer of the spec.
+inline constexpr const char* kReferenceCapability = "reference";
 
 // The capability a scenario needs when it names the second vendor.
 inline constexpr const char* kSecondVendorCapability = "second-vendor";
