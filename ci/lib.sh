@@ -36,13 +36,13 @@ build() {
 }
 
 # start_server [server options...]: starts purchase-server in the background
-# on SERVER_PORT (default 0: a free port), its log to SERVER_LOG (default
-# none); sets SERVER_PID, SERVER_URL and SERVER_BANNER (its "listening on"
+# on SERVER_PORT (default 0: a free port) with the fixtures of SERVER_FIXTURES
+# (default fixtures/), its log to SERVER_LOG (default none); sets SERVER_PID, SERVER_URL and SERVER_BANNER (its "listening on"
 # line). Stop it with stop_server.
 start_server() {
   local out
   out=$(mktemp)
-  "$BUILD_DIR/server/purchase-server" --port "${SERVER_PORT:-0}" --fixtures "$ROOT/fixtures" "$@" >"$out" \
+  "$BUILD_DIR/server/purchase-server" --port "${SERVER_PORT:-0}" --fixtures "${SERVER_FIXTURES:-$ROOT/fixtures}" "$@" >"$out" \
     2>"${SERVER_LOG:-/dev/null}" &
   SERVER_PID=$!
   SERVER_URL=
