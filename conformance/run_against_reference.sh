@@ -1,13 +1,21 @@
 #!/bin/sh
-# Starts the reference server on a free port, runs every scenario against it
-# with both vendors, and stops the server. Usage:
-#   run_against_reference.sh PURCHASE_SERVER CONFORMANCE REPO_ROOT [conformance run options...]
+# Starts the reference server on a free port, runs every scenario against it,
+# and stops the server. Usage:
+#   run_against_reference.sh PURCHASE_SERVER CONFORMANCE REPO_ROOT [server options...] [-- runner options...]
+# Without runner options it runs with both vendors of fixtures/; the server
+# options come after the default --fixtures (a later --fixtures is refused by
+# the server, so pass FIXTURES=DIR in the environment to change it).
 set -eu
 server=$1 runner=$2 root=$3
 shift 3
+server_args=""
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do server_args="$server_args $1"; shift; done
+[ $# -gt 0 ] && shift  # the --
+[ $# -gt 0 ] || set -- --token test-token-vendor-a --token-b test-token-vendor-b
 out=$(mktemp)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$out"' EXIT
-"$server" --port 0 --fixtures "$root/fixtures" >"$out" 2>/dev/null &
+# shellcheck disable=SC2086  # server_args is a list of words
+"$server" --port 0 --fixtures "${FIXTURES:-$root/fixtures}" $server_args >"$out" 2>/dev/null &
 pid=$!
 url=
 for _ in $(seq 1 100); do
@@ -17,4 +25,4 @@ for _ in $(seq 1 100); do
 done
 [ -n "$url" ] || { echo "run_against_reference.sh: the server did not say where it listens" >&2; exit 2; }
 cd "$root"
-"$runner" run --target "$url" --token test-token-vendor-a --token-b test-token-vendor-b "$@" scenarios
+"$runner" run --target "$url" "$@" scenarios
