@@ -339,10 +339,12 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       err << e.what() << "\n";
       return kExitUsage;
     }
+    // The command line wins, then the environment (a CI secret), then the file.
     if (target_file.target && !vm.count("target")) target.base_url = *target_file.target;
-    if (target_file.token && !vm.count("token")) target.token = *target_file.token;
-    if (target_file.token_b && !vm.count("token-b")) target.token_b = *target_file.token_b;
-    if (target_file.control_token && !vm.count("control-token")) target.control_token = *target_file.control_token;
+    if (target_file.token && !vm.count("token") && env.token.empty()) target.token = *target_file.token;
+    if (target_file.token_b && !vm.count("token-b") && env.token_b.empty()) target.token_b = *target_file.token_b;
+    if (target_file.control_token && !vm.count("control-token") && env.control_token.empty())
+      target.control_token = *target_file.control_token;
   }
   const bool strict_reference = vm.count("strict-reference") > 0;
   if (target.base_url.empty()) return usage_error("--target is required (or target: in --target-file)");
