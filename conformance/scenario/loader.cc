@@ -1201,6 +1201,17 @@ bool IsHidden(const fs::path& p) {
 
 bool IsYaml(const fs::path& p) { return p.extension() == ".yaml" || p.extension() == ".yml"; }
 
+// Returns `name` of the given type in the folder of `file` or the closest
+// parent folder that has one (normalized), or nullopt.
+std::optional<std::string> NearestAbove(const std::string& file, const std::string& name, fs::file_type type) {
+  for (fs::path dir = fs::path(file).parent_path();; dir = dir.parent_path()) {
+    std::error_code ec;
+    const fs::path candidate = dir / name;
+    if (fs::status(candidate, ec).type() == type) return candidate.lexically_normal().generic_string();
+    if (dir.empty() || dir == dir.parent_path()) return std::nullopt;
+  }
+}
+
 // Reads a _fixtures.yaml: `name: {default: VALUE, role: TEXT}` per role.
 void LoadFixtureRolesText(const std::string& file, std::string_view text, FixtureRoles* roles,
                           std::vector<Diagnostic>* errors) {
@@ -1363,53 +1374,40 @@ LoadResult LoadScenarios(const std::vector<std::string>& paths) {
   for (const auto& file : files) {
     if (!loaded.insert(file).second) continue;  // named twice
     const Library* library = &empty;
-    for (fs::path dir = fs::path(file).parent_path();; dir = dir.parent_path()) {
-      const fs::path shared = dir / "_shared";
-      std::error_code ec;
-      if (fs::is_directory(shared, ec)) {
-        const std::string key = shared.lexically_normal().generic_string();
-        auto& lib = libraries[key];
-        if (!lib) {
-          lib = std::make_unique<Library>();
-          lib->visible = true;
-          std::vector<std::string> shared_files;
-          for (const auto& entry : fs::directory_iterator(shared, ec))
-            if (entry.is_regular_file() && IsYaml(entry.path()))
-              shared_files.push_back(entry.path().lexically_normal().generic_string());
-          std::sort(shared_files.begin(), shared_files.end());
-          for (const auto& sf : shared_files) {
-            if (auto text = ReadFile(sf)) LoadSharedText(sf, *text, lib.get(), &result.errors);
-            else result.errors.push_back(Diagnostic{SourceLocation{sf, 1, 1}, "cannot read file", {}});
-          }
-          CheckLibrary(*lib, &result.errors);
+    if (auto shared = NearestAbove(file, "_shared", fs::file_type::directory)) {
+      auto& lib = libraries[*shared];
+      if (!lib) {
+        lib = std::make_unique<Library>();
+        lib->visible = true;
+        std::vector<std::string> shared_files;
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(*shared, ec))
+          if (entry.is_regular_file() && IsYaml(entry.path()))
+            shared_files.push_back(entry.path().lexically_normal().generic_string());
+        std::sort(shared_files.begin(), shared_files.end());
+        for (const auto& sf : shared_files) {
+          if (auto text = ReadFile(sf)) LoadSharedText(sf, *text, lib.get(), &result.errors);
+          else result.errors.push_back(Diagnostic{SourceLocation{sf, 1, 1}, "cannot read file", {}});
         }
-        library = lib.get();
-        break;
+        CheckLibrary(*lib, &result.errors);
       }
-      if (dir.empty() || dir == dir.parent_path()) break;
+      library = lib.get();
     }
     const FixtureRoles* roles = &no_roles;
-    for (fs::path dir = fs::path(file).parent_path();; dir = dir.parent_path()) {
-      const fs::path fixtures = dir / "_fixtures.yaml";
-      std::error_code ec;
-      if (fs::is_regular_file(fixtures, ec)) {
-        const std::string key = fixtures.lexically_normal().generic_string();
-        auto& loaded_roles = role_files[key];
-        if (!loaded_roles) {
-          loaded_roles = std::make_unique<FixtureRoles>();
-          if (auto text = ReadFile(key)) LoadFixtureRolesText(key, *text, loaded_roles.get(), &result.errors);
-          else result.errors.push_back(Diagnostic{SourceLocation{key, 1, 1}, "cannot read file", {}});
-          for (const auto& [name, role] : *loaded_roles) {
-            auto [it, inserted] = result.fixture_roles.emplace(name, role);
-            if (!inserted && it->second.default_value != role.default_value)
-              result.errors.push_back(Diagnostic{role.where, "fixture role '" + name + "' is already declared at " +
-                                                                 it->second.where.ToString() + " with another default", {}});
-          }
+    if (auto fixtures = NearestAbove(file, "_fixtures.yaml", fs::file_type::regular)) {
+      auto& loaded_roles = role_files[*fixtures];
+      if (!loaded_roles) {
+        loaded_roles = std::make_unique<FixtureRoles>();
+        if (auto text = ReadFile(*fixtures)) LoadFixtureRolesText(*fixtures, *text, loaded_roles.get(), &result.errors);
+        else result.errors.push_back(Diagnostic{SourceLocation{*fixtures, 1, 1}, "cannot read file", {}});
+        for (const auto& [name, role] : *loaded_roles) {
+          auto [it, inserted] = result.fixture_roles.emplace(name, role);
+          if (!inserted && it->second.default_value != role.default_value)
+            result.errors.push_back(Diagnostic{role.where, "fixture role '" + name + "' is already declared at " +
+                                                               it->second.where.ToString() + " with another default", {}});
         }
-        roles = loaded_roles.get();
-        break;
       }
-      if (dir.empty() || dir == dir.parent_path()) break;
+      roles = loaded_roles.get();
     }
     auto text = ReadFile(file);
     if (!text) {
