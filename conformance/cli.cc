@@ -1,8 +1,11 @@
 #include "cli.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <memory>
@@ -10,6 +13,8 @@
 #include <sstream>
 
 #include <boost/program_options.hpp>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
 
 #include "check/openapi.h"
 #include "check/scenario_paths.h"
@@ -19,6 +24,11 @@
 #include "exec/request_trace.h"
 #include "exec/runner.h"
 #include "exec/target.h"
+#include "explore/emit.h"
+#include "explore/executor.h"
+#include "explore/explore.h"
+#include "explore/generator.h"
+#include "explore/reference_target.h"
 #include "report/console_reporter.h"
 #include "report/file_reporters.h"
 #include "scenario/loader.h"
@@ -37,6 +47,7 @@ const char kUsage[] =
     "       conformance validate [paths...]\n"
     "       conformance list [--tag T] [paths...]\n"
     "       conformance coverage [--markdown FILE] [paths...]\n"
+    "       conformance explore --target URL --token TOKEN [--seed S] [--budget SECONDS] [--emit DIR]\n"
     "       conformance --help | --version\n"
     "\n"
     "Replays YAML scenarios (default: scenarios/) against an implementation of the\n"
@@ -279,27 +290,131 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
   return report.errors.empty() && report.Uncovered().empty() ? kExitPass : kExitFail;
 }
 
+// What `run` and `explore` take to name a target: its URL and credentials,
+// a target file, and fixture roles.
+struct TargetArgs {
+  Target target;
+  std::string file_path;
+  std::vector<std::string> var_args;
+  TargetFile file;
+};
+
+void AddTargetOptions(po::options_description& d, TargetArgs* t) {
+  d.add_options()
+      ("target", po::value(&t->target.base_url)->value_name("URL"), "base URL of the implementation under test (required)")
+      ("token", po::value(&t->target.token)->value_name("T"), "vendor access token (or CONFORMANCE_TOKEN)")
+      ("token-b", po::value(&t->target.token_b)->value_name("T"),
+       "a second vendor's token for isolation scenarios (or CONFORMANCE_TOKEN_B); without it they are skipped")
+      ("control-token", po::value(&t->target.control_token)->value_name("T"),
+       "bearer token of the control API, if the target protects it (or CONFORMANCE_CONTROL_TOKEN)")
+      ("target-file", po::value(&t->file_path)->value_name("FILE"),
+       "read the target's URL, tokens, fixture variables and assumed capabilities from FILE (YAML, see "
+       "conformance/README.md); the command line wins over it")
+      ("var", po::value(&t->var_args)->composing()->value_name("NAME=VALUE"),
+       "set a fixture role (scenarios/_fixtures.yaml) to the target's own value, e.g. asset_basic=sku-1 (repeatable)");
+}
+
+// Reads the target file and checks the URL and token. Returns false after
+// printing why.
+bool ResolveTarget(TargetArgs& t, const po::variables_map& vm, const Environment& env, std::ostream& err,
+                   const std::function<int(const std::string&)>& usage_error) {
+  Target& target = t.target;
+  if (!vm.count("token")) target.token = env.token;
+  if (!vm.count("token-b")) target.token_b = env.token_b;
+  if (!vm.count("control-token")) target.control_token = env.control_token;
+  if (!t.file_path.empty()) {
+    const auto text = ReadFile(t.file_path);
+    if (!text) return usage_error("--target-file: cannot read " + t.file_path), false;
+    try {
+      t.file = ParseTargetFile(*text, t.file_path);
+    } catch (const purchase::SpecError& e) {
+      err << e.what() << "\n";
+      return false;
+    }
+    // The command line wins, then the environment (a CI secret), then the file.
+    if (t.file.target && !vm.count("target")) target.base_url = *t.file.target;
+    if (t.file.token && !vm.count("token") && env.token.empty()) target.token = *t.file.token;
+    if (t.file.token_b && !vm.count("token-b") && env.token_b.empty()) target.token_b = *t.file.token_b;
+    if (t.file.control_token && !vm.count("control-token") && env.control_token.empty())
+      target.control_token = *t.file.control_token;
+  }
+  if (target.base_url.empty()) return usage_error("--target is required (or target: in --target-file)"), false;
+  if (target.base_url.rfind("http://", 0) != 0 && target.base_url.rfind("https://", 0) != 0)
+    return usage_error("--target must be an http:// or https:// URL, got '" + target.base_url + "'"), false;
+  while (!target.base_url.empty() && target.base_url.back() == '/') target.base_url.pop_back();
+  if (target.token.empty()) return usage_error("--token is required (or set CONFORMANCE_TOKEN)"), false;
+  return true;
+}
+
+// Sets target.fixtures: our fixtures' defaults, then the target file, then
+// --var. Returns false after printing why (a name that is no role).
+bool ResolveFixtureRoles(const std::map<std::string, FixtureRole>& roles, TargetArgs& t, std::ostream& err,
+                         const std::function<int(const std::string&)>& usage_error) {
+  std::vector<std::string> role_names;
+  for (const auto& [name, role] : roles) {
+    t.target.fixtures[name] = role.default_value;
+    role_names.push_back(name);
+  }
+  auto unknown_role = [&](const std::string& name) {
+    const std::string suggestion = SuggestClosest(name, role_names);
+    return "'" + name + "' is not a fixture role of these scenarios" +
+           (suggestion.empty() ? std::string(" (see scenarios/_fixtures.yaml)") : "; did you mean '" + suggestion + "'?");
+  };
+  for (const auto& [name, value] : t.file.vars) {
+    if (!roles.count(name)) {
+      err << t.file.var_where[name] << ": error: " << unknown_role(name) << "\n";
+      return false;
+    }
+    t.target.fixtures[name] = value;
+  }
+  for (const auto& arg : t.var_args) {
+    const size_t eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0) return usage_error("--var takes NAME=VALUE, got '" + arg + "'"), false;
+    const std::string name = arg.substr(0, eq);
+    if (!roles.count(name)) return usage_error("--var: " + unknown_role(name)), false;
+    t.target.fixtures[name] = arg.substr(eq + 1);
+  }
+  return true;
+}
+
+// Asks the target what it has (or takes the target file's word for it).
+// Returns false after printing why when the target gives no HTTP answer.
+bool ProbeCapabilities(TargetArgs& t, HttpClient& client, bool strict_reference, std::ostream& err) {
+  Target& target = t.target;
+  const ProbeResult probe = ProbeTarget(client, target.base_url, target.control_token);
+  if (!probe.reachable) {
+    err << "conformance: error: cannot reach " << target.base_url << ": " << probe.error << "\n";
+    return false;
+  }
+  if (!probe.note.empty()) err << "conformance: note: " << probe.note << "\n";
+  if (t.file.capabilities) {
+    // Assumed, not probed: a target that hides GET /_control, or one whose
+    // control API should not be used.
+    target.capabilities = *t.file.capabilities;
+    target.manual_clock = target.capabilities.count("clock") > 0;
+  } else {
+    target.capabilities = probe.capabilities;
+    target.manual_clock = probe.manual_clock;
+  }
+  if (strict_reference) target.capabilities.insert(kReferenceCapability);
+  if (!target.token_b.empty()) target.capabilities.insert(kSecondVendorCapability);
+  if (!target.control_token.empty()) target.capabilities.insert(kControlTokenCapability);
+  return true;
+}
+
 int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const Environment& env) {
   Selection s;
-  Target target = {};
-  target.token = env.token;
-  target.token_b = env.token_b;
-  target.control_token = env.control_token;
+  TargetArgs target_args;
+  Target& target = target_args.target;
   int jobs = 4;
   double timeout = 10;
-  std::vector<std::string> reports, var_args;
-  std::string spec_dir, trace_path, target_file_path;
+  std::vector<std::string> reports;
+  std::string spec_dir, trace_path;
   po::options_description desc(
       "conformance run --target URL --token TOKEN [options] [paths...]\n"
       "Runs every scenario below the paths (default: scenarios/) against the target");
   desc.add_options()
       ("help,h", "show this help")
-      ("target", po::value(&target.base_url)->value_name("URL"), "base URL of the implementation under test (required)")
-      ("token", po::value(&target.token)->value_name("T"), "vendor access token (or CONFORMANCE_TOKEN)")
-      ("token-b", po::value(&target.token_b)->value_name("T"),
-       "a second vendor's token for isolation scenarios (or CONFORMANCE_TOKEN_B); without it they are skipped")
-      ("control-token", po::value(&target.control_token)->value_name("T"),
-       "bearer token of the control API, if the target protects it (or CONFORMANCE_CONTROL_TOKEN)")
       ("jobs,j", po::value(&jobs)->value_name("N")->default_value(4), "scenarios run in parallel (those that need the target alone run afterwards, one at a time)")
       ("report", po::value(&reports)->composing()->value_name("junit=FILE|json=FILE"), "write a report (repeatable)")
       ("trace-requests", po::value(&trace_path)->value_name("FILE"),
@@ -310,14 +425,10 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       ("timeout", po::value(&timeout)->value_name("SECONDS")->default_value(10), "limit for one HTTP exchange")
       ("spec-dir", po::value(&spec_dir)->value_name("DIR"),
        "read openapi.yaml and lifecycle.yaml from DIR instead of the spec built in")
-      ("target-file", po::value(&target_file_path)->value_name("FILE"),
-       "read the target's URL, tokens, fixture variables and assumed capabilities from FILE (YAML, see "
-       "conformance/README.md); the command line wins over it")
-      ("var", po::value(&var_args)->composing()->value_name("NAME=VALUE"),
-       "set a fixture role (scenarios/_fixtures.yaml) to the target's own value, e.g. asset_basic=sku-1 (repeatable)")
       ("strict-reference",
        "also judge the reference server's own promises beyond the contract: the x-reference layer of the spec "
        "and the scenarios that require 'reference' (for our server; another implementation need not keep them)");
+  AddTargetOptions(desc, &target_args);
   AddSelectionOptions(desc, &s);
   po::variables_map vm;
   if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
@@ -329,29 +440,8 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     err << "conformance: error: " << message << "\n(see conformance run --help)\n";
     return kExitUsage;
   };
-  TargetFile target_file;
-  if (!target_file_path.empty()) {
-    const auto text = ReadFile(target_file_path);
-    if (!text) return usage_error("--target-file: cannot read " + target_file_path);
-    try {
-      target_file = ParseTargetFile(*text, target_file_path);
-    } catch (const purchase::SpecError& e) {
-      err << e.what() << "\n";
-      return kExitUsage;
-    }
-    // The command line wins, then the environment (a CI secret), then the file.
-    if (target_file.target && !vm.count("target")) target.base_url = *target_file.target;
-    if (target_file.token && !vm.count("token") && env.token.empty()) target.token = *target_file.token;
-    if (target_file.token_b && !vm.count("token-b") && env.token_b.empty()) target.token_b = *target_file.token_b;
-    if (target_file.control_token && !vm.count("control-token") && env.control_token.empty())
-      target.control_token = *target_file.control_token;
-  }
+  if (!ResolveTarget(target_args, vm, env, err, usage_error)) return kExitUsage;
   const bool strict_reference = vm.count("strict-reference") > 0;
-  if (target.base_url.empty()) return usage_error("--target is required (or target: in --target-file)");
-  if (target.base_url.rfind("http://", 0) != 0 && target.base_url.rfind("https://", 0) != 0)
-    return usage_error("--target must be an http:// or https:// URL, got '" + target.base_url + "'");
-  while (!target.base_url.empty() && target.base_url.back() == '/') target.base_url.pop_back();
-  if (target.token.empty()) return usage_error("--token is required (or set CONFORMANCE_TOKEN)");
   if (jobs < 1 || jobs > 256) return usage_error("--jobs must be 1..256");
   if (!(timeout > 0 && timeout <= 3600)) return usage_error("--timeout must be in (0, 3600] seconds");
 
@@ -366,31 +456,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   if (!LoadSelection(s, spec.openapi.get(), &scenarios, err, &roles)) return kExitUsage;
   if (scenarios.empty()) return usage_error("no scenario matches the paths and tags given");
 
-  // Fixture roles: our fixtures' defaults, then the target file, then --var.
-  std::vector<std::string> role_names;
-  for (const auto& [name, role] : roles) {
-    target.fixtures[name] = role.default_value;
-    role_names.push_back(name);
-  }
-  auto unknown_role = [&](const std::string& name) {
-    const std::string suggestion = SuggestClosest(name, role_names);
-    return "'" + name + "' is not a fixture role of these scenarios" +
-           (suggestion.empty() ? std::string(" (see scenarios/_fixtures.yaml)") : "; did you mean '" + suggestion + "'?");
-  };
-  for (const auto& [name, value] : target_file.vars) {
-    if (!roles.count(name)) {
-      err << target_file.var_where[name] << ": error: " << unknown_role(name) << "\n";
-      return kExitUsage;
-    }
-    target.fixtures[name] = value;
-  }
-  for (const auto& arg : var_args) {
-    const size_t eq = arg.find('=');
-    if (eq == std::string::npos || eq == 0) return usage_error("--var takes NAME=VALUE, got '" + arg + "'");
-    const std::string name = arg.substr(0, eq);
-    if (!roles.count(name)) return usage_error("--var: " + unknown_role(name));
-    target.fixtures[name] = arg.substr(eq + 1);
-  }
+  if (!ResolveFixtureRoles(roles, target_args, err, usage_error)) return kExitUsage;
 
   std::vector<std::unique_ptr<std::ofstream>> files;
   std::vector<std::unique_ptr<RunListener>> reporters;
@@ -426,24 +492,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   };
 
   auto probe_client = make_client();
-  const ProbeResult probe = ProbeTarget(*probe_client, target.base_url, target.control_token);
-  if (!probe.reachable) {
-    err << "conformance: error: cannot reach " << target.base_url << ": " << probe.error << "\n";
-    return kExitUnreachable;
-  }
-  if (!probe.note.empty()) err << "conformance: note: " << probe.note << "\n";
-  if (target_file.capabilities) {
-    // Assumed, not probed: a target that hides GET /_control, or one whose
-    // control API should not be used.
-    target.capabilities = *target_file.capabilities;
-    target.manual_clock = target.capabilities.count("clock") > 0;
-  } else {
-    target.capabilities = probe.capabilities;
-    target.manual_clock = probe.manual_clock;
-  }
-  if (strict_reference) target.capabilities.insert(kReferenceCapability);
-  if (!target.token_b.empty()) target.capabilities.insert(kSecondVendorCapability);
-  if (!target.control_token.empty()) target.capabilities.insert(kControlTokenCapability);
+  if (!ProbeCapabilities(target_args, *probe_client, strict_reference, err)) return kExitUnreachable;
 
   SystemClock clock;
   RunContext context;
@@ -480,6 +529,262 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   return run.Count(Outcome::kFailed) > 0 ? kExitFail : kExitPass;
 }
 
+std::string XmlEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' ? ' ' : c;
+    }
+  }
+  return out;
+}
+
+// The file a finding's scenario is written to, named after what failed.
+std::string FindingFileName(const explore::Finding& f) {
+  std::string aspect;
+  for (char c : f.mismatch.aspect) aspect += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  while (!aspect.empty() && aspect.front() == '-') aspect.erase(0, 1);
+  return std::string("explore-") + explore::KindName(f.mismatch.kind) + "-" + aspect + "-" +
+         std::to_string(f.sequence_seed) + ".yaml";
+}
+
+int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const Environment& env) {
+  TargetArgs target_args;
+  Target& target = target_args.target;
+  explore::ExploreOptions options;
+  explore::GeneratorOptions generator;
+  double timeout = 10, token_ttl = 900, url_ttl = 600;
+  std::string emit_dir, reference_fixtures, roles_file;
+  std::vector<std::string> reports;
+  po::options_description desc(
+      "conformance explore --target URL --token TOKEN [options]\n"
+      "Generates random request sequences, runs each on the target and on the reference core in-process, and\n"
+      "reports every distinct way the target answers otherwise, shrunk to a scenario file. The target needs the\n"
+      "control API's reset and a manual clock (GET /_control). Exit 0: nothing found; 1: a failure found");
+  desc.add_options()("help,h", "show this help");
+  AddTargetOptions(desc, &target_args);
+  desc.add_options()
+      ("seed", po::value(&options.seed)->default_value(1), "the first sequence's seed; sequence i has seed + i (a failure prints its seed: --seed S --sequences 1 replays it)")
+      ("sequences", po::value(&options.sequences)->default_value(0), "how many sequences (0: as many as --budget allows)")
+      ("steps", po::value(&generator.steps)->default_value(25), "commands per sequence")
+      ("budget", po::value(&options.budget_seconds)->default_value(30), "seconds to look for failures (shrinking not counted)")
+      ("shrink-budget", po::value(&options.shrink_budget_seconds)->default_value(10), "seconds to shrink each distinct failure")
+      ("emit", po::value(&emit_dir)->value_name("DIR"), "write each failure as a scenario file into DIR (replay it with conformance run)")
+      ("report", po::value(&reports)->composing()->value_name("junit=FILE|json=FILE"), "write a report (repeatable)")
+      ("reference-fixtures", po::value(&reference_fixtures)->value_name("DIR"),
+       "the catalog the in-process reference loads (default: fixtures/ here, else the source tree's); its roles must "
+       "match the target's")
+      ("fixture-roles", po::value(&roles_file)->value_name("FILE"), "the fixture roles (default: scenarios/_fixtures.yaml)")
+      ("token-ttl", po::value(&token_ttl)->default_value(900), "the target's token lifetime, seconds")
+      ("url-ttl", po::value(&url_ttl)->default_value(600), "the target's signed URL lifetime, seconds")
+      ("timeout", po::value(&timeout)->default_value(10), "limit for one HTTP exchange, seconds")
+      ("strict-reference", "also judge answers by the spec's reference layer (for our server)")
+      ("open-choices", "print what the oracle never compares, and why, then exit");
+  po::variables_map vm;
+  std::vector<std::string> positional;
+  if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << desc << "\n";
+    return kExitPass;
+  }
+  if (vm.count("open-choices")) {
+    out << explore::kOpenChoices << "\n";
+    return kExitPass;
+  }
+  auto usage_error = [&](const std::string& message) {
+    err << "conformance: error: " << message << "\n(see conformance explore --help)\n";
+    return kExitUsage;
+  };
+  if (!positional.empty()) return usage_error("explore takes no paths, got '" + positional.front() + "'");
+  if (!ResolveTarget(target_args, vm, env, err, usage_error)) return kExitUsage;
+  if (generator.steps < 1 || generator.steps > 1000) return usage_error("--steps must be 1..1000");
+  if (options.sequences < 0) return usage_error("--sequences must be >= 0");
+  if (!(options.budget_seconds > 0) || !(options.shrink_budget_seconds >= 0))
+    return usage_error("--budget must be > 0 and --shrink-budget >= 0");
+  if (!(timeout > 0 && timeout <= 3600)) return usage_error("--timeout must be in (0, 3600] seconds");
+  if (!(token_ttl > 0) || !(url_ttl > 0)) return usage_error("--token-ttl and --url-ttl must be > 0");
+  if (roles_file.empty()) roles_file = std::filesystem::exists("scenarios/_fixtures.yaml")
+                                           ? "scenarios/_fixtures.yaml"
+                                           : std::string(CONFORMANCE_SOURCE_DIR_FOR_ROLES) + "/scenarios/_fixtures.yaml";
+  if (reference_fixtures.empty())
+    reference_fixtures = std::filesystem::exists("fixtures/catalog.yaml") ? "fixtures" : CONFORMANCE_SOURCE_FIXTURES;
+  const LoadResult loaded_roles = LoadFixtureRoles(roles_file);
+  for (const auto& d : loaded_roles.errors) err << d.ToString() << "\n";
+  if (!loaded_roles.errors.empty()) return kExitUsage;
+  if (!ResolveFixtureRoles(loaded_roles.fixture_roles, target_args, err, usage_error)) return kExitUsage;
+  const bool strict_reference = vm.count("strict-reference") > 0;
+  LoadedSpec spec;
+  if (!LoadSpec("", &spec, err, strict_reference ? purchase::SpecLayer::kReference : purchase::SpecLayer::kContract))
+    return kExitUsage;
+
+  std::vector<std::pair<std::string, std::unique_ptr<std::ofstream>>> report_files;
+  for (const auto& r : reports) {
+    const size_t eq = r.find('=');
+    const std::string kind = r.substr(0, eq), path = eq == std::string::npos ? "" : r.substr(eq + 1);
+    if ((kind != "junit" && kind != "json") || path.empty())
+      return usage_error("--report takes junit=FILE or json=FILE, got '" + r + "'");
+    report_files.emplace_back(kind, std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc));
+    if (!*report_files.back().second) return usage_error("cannot write " + path);
+  }
+  if (!emit_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(emit_dir, ec);
+    if (ec) return usage_error("--emit: cannot create " + emit_dir + ": " + ec.message());
+  }
+
+  std::unique_ptr<explore::ReferenceTarget> reference;
+  try {
+    explore::ReferenceOptions ro;
+    ro.fixtures_dir = reference_fixtures;
+    ro.token_ttl_seconds = token_ttl;
+    ro.url_ttl_seconds = url_ttl;
+    reference = std::make_unique<explore::ReferenceTarget>(ro);
+  } catch (const purchase::SpecError& e) {
+    err << e.what() << "\n";
+    return kExitUsage;
+  }
+
+  HttpClientOptions http;
+  http.timeout_ms = static_cast<long>(timeout * 1000);
+  http.connect_timeout_ms = std::min<long>(http.timeout_ms, 5000);
+  auto client = env.new_client ? env.new_client(http) : NewCurlHttpClient(http);
+  if (!ProbeCapabilities(target_args, *client, strict_reference, err)) return kExitUnreachable;
+  for (const char* needed : {"reset", "clock"})
+    if (!target.capabilities.count(needed) || !target.manual_clock) {
+      err << "conformance: error: explore needs the target's control API with '" << needed
+          << "' and a manual clock (it resets the target before each sequence and moves its clock); GET /_control "
+             "does not offer it\n";
+      return kExitUsage;
+    }
+
+  explore::Side target_side{"target", client.get(), target.base_url, target.token, target.token_b,
+                            target.control_token, {}};
+  explore::Side reference_side{"reference", reference.get(), explore::ReferenceTarget::kBaseUrl,
+                               reference->VendorToken(0), reference->VendorToken(1), "", {}};
+  for (const auto& [name, role] : loaded_roles.fixture_roles) {
+    reference_side.roles[name] = role.default_value;
+    if (const auto& value = target.fixtures[name]) target_side.roles[name] = *value;
+  }
+  generator.second_vendor = !target.token_b.empty();
+  generator.faults = target.capabilities.count("faults") > 0;
+  generator.history = target.capabilities.count("history") > 0;
+  for (const auto& role : explore::AssetRoles())
+    if (target_side.roles.count(role)) generator.asset_roles.push_back(role);
+  for (const auto& role : explore::IpRoles())
+    if (target_side.roles.count(role)) generator.ip_roles.push_back(role);
+
+  explore::Executor executor(target_side, reference_side, *spec.openapi, spec.lifecycle());
+  const auto start = std::chrono::steady_clock::now();
+  const explore::SecondsClock seconds = [start] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  out << "conformance explore: " << target.base_url << ", seed " << options.seed << ", " << generator.steps
+      << " commands a sequence, budget " << options.budget_seconds << " s\n";
+  const explore::ExploreResult result = explore::Explore(executor, reference_side, generator, options, seconds, out);
+
+  std::vector<std::string> scenario_files;
+  if (!emit_dir.empty() && !result.findings.empty()) {
+    // The roles the files name, beside them, so that the folder replays on its own.
+    std::error_code ec;
+    const auto roles_copy = std::filesystem::path(emit_dir) / "_fixtures.yaml";
+    if (!std::filesystem::equivalent(roles_file, roles_copy, ec))
+      std::filesystem::copy_file(roles_file, roles_copy, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) err << "conformance: warning: cannot copy " << roles_file << " to " << roles_copy.string() << ": " << ec.message() << "\n";
+  }
+  for (const auto& f : result.findings) {
+    std::string file;
+    if (!emit_dir.empty()) {
+      explore::EmitInfo info;
+      info.description = "Found by conformance explore (sequence seed " + std::to_string(f.sequence_seed) + ", " +
+                         std::to_string(f.generated_length) + " commands shrunk to " + std::to_string(f.shrunk.size()) +
+                         "): at the last step, " + f.mismatch.Message() + ".";
+      if (f.flaky) info.tags.push_back("flaky");
+      file = (std::filesystem::path(emit_dir) / FindingFileName(f)).string();
+      std::ofstream(file, std::ios::binary) << explore::EmitScenario(f.run, info);
+    }
+    scenario_files.push_back(file);
+    out << "FAIL " << f.mismatch.Message() << "\n  sequence seed " << f.sequence_seed << " (replay: --seed "
+        << f.sequence_seed << " --sequences 1 --steps " << generator.steps << "), found after "
+        << static_cast<long>(f.seconds_to_find * 1000) << " ms; " << f.generated_length << " commands shrunk to "
+        << f.shrunk.size() << " in " << f.shrink_runs << " runs, " << static_cast<long>(f.shrink_seconds * 1000)
+        << " ms" << (f.flaky ? "; FLAKY: it did not fail every time it was re-run" : "")
+        << (f.occurrences > 1 ? "; seen in " + std::to_string(f.occurrences) + " sequences" : "") << "\n";
+    for (size_t i = 0; i < f.shrunk.size(); ++i)
+      out << "    " << explore::Describe(f.shrunk[i]) << "\n";
+    if (!file.empty()) out << "  scenario: " << file << "\n";
+  }
+  out << "explore: " << result.sequences << " sequences, " << result.commands << " commands in "
+      << static_cast<long>(result.seconds * 1000) << " ms: " << result.findings.size() << " distinct failure"
+      << (result.findings.size() == 1 ? "" : "s") << "\n";
+
+  for (auto& [kind, file] : report_files) {
+    if (kind == "json") {
+      rapidjson::StringBuffer buffer;
+      rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
+      w.StartObject();
+      w.Key("target"); w.String(target.base_url.c_str());
+      w.Key("seed"); w.Uint64(options.seed);
+      w.Key("sequences"); w.Int(result.sequences);
+      w.Key("commands"); w.Int64(result.commands);
+      w.Key("duration_ms"); w.Int64(static_cast<int64_t>(result.seconds * 1000));
+      w.Key("findings");
+      w.StartArray();
+      for (size_t i = 0; i < result.findings.size(); ++i) {
+        const auto& f = result.findings[i];
+        w.StartObject();
+        w.Key("cause"); w.String(f.mismatch.Cause().c_str());
+        w.Key("message"); w.String(f.mismatch.Message().c_str());
+        w.Key("command"); w.String(explore::KindName(f.mismatch.kind));
+        w.Key("aspect"); w.String(f.mismatch.aspect.c_str());
+        w.Key("expected"); w.String(f.mismatch.expected.c_str());
+        w.Key("actual"); w.String(f.mismatch.actual.c_str());
+        w.Key("sequence_seed"); w.Uint64(f.sequence_seed);
+        w.Key("generated_length"); w.Uint64(f.generated_length);
+        w.Key("shrunk_length"); w.Uint64(f.shrunk.size());
+        w.Key("ms_to_find"); w.Int64(static_cast<int64_t>(f.seconds_to_find * 1000));
+        w.Key("shrink_ms"); w.Int64(static_cast<int64_t>(f.shrink_seconds * 1000));
+        w.Key("shrink_runs"); w.Int(f.shrink_runs);
+        w.Key("flaky"); w.Bool(f.flaky);
+        w.Key("occurrences"); w.Int(f.occurrences);
+        w.Key("scenario"); w.String(scenario_files[i].c_str());
+        w.Key("commands");
+        w.StartArray();
+        for (const auto& c : f.shrunk) w.String(explore::Describe(c).c_str());
+        w.EndArray();
+        w.EndObject();
+      }
+      w.EndArray();
+      w.EndObject();
+      *file << buffer.GetString() << "\n";
+    } else {
+      *file << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"explore\" tests=\""
+            << std::max<size_t>(1, result.findings.size()) << "\" failures=\"" << result.findings.size() << "\" time=\""
+            << result.seconds << "\">\n";
+      if (result.findings.empty())
+        *file << "    <testcase classname=\"explore\" name=\"" << result.sequences << " sequences, seed " << options.seed
+              << "\"/>\n";
+      for (size_t i = 0; i < result.findings.size(); ++i) {
+        const auto& f = result.findings[i];
+        *file << "    <testcase classname=\"explore\" name=\"" << XmlEscape(f.mismatch.Cause()) << "\" time=\""
+              << f.seconds_to_find << "\">\n      <failure message=\"" << XmlEscape(f.mismatch.Message()) << "\">"
+              << XmlEscape("sequence seed " + std::to_string(f.sequence_seed) + "; scenario " + scenario_files[i])
+              << "</failure>\n    </testcase>\n";
+      }
+      *file << "  </testsuite>\n</testsuites>\n";
+    }
+    file->flush();
+    if (!*file) {
+      err << "conformance: error: writing a report failed\n";
+      return kExitUsage;
+    }
+  }
+  return result.findings.empty() ? kExitPass : kExitFail;
+}
+
 }  // namespace
 
 int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const Environment& env) {
@@ -501,7 +806,8 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   if (command == "validate") return Validate(rest, out, err);
   if (command == "list") return List(rest, out, err);
   if (command == "coverage") return Coverage(rest, out, err);
-  const std::string suggestion = SuggestClosest(command, {"run", "validate", "list", "coverage"});
+  if (command == "explore") return Explore(rest, out, err, env);
+  const std::string suggestion = SuggestClosest(command, {"run", "validate", "list", "coverage", "explore"});
   err << "conformance: error: unknown command '" << command << "'"
       << (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?") << "\n"
       << kUsage;

@@ -1342,6 +1342,13 @@ LoadResult LoadScenarioText(std::string_view yaml_text, const std::string& file,
   return result;
 }
 
+LoadResult LoadFixtureRoles(const std::string& file) {
+  LoadResult result;
+  if (auto text = ReadFile(file)) LoadFixtureRolesText(file, *text, &result.fixture_roles, &result.errors);
+  else result.errors.push_back(Diagnostic{SourceLocation{file, 1, 1}, "cannot read file", {}});
+  return result;
+}
+
 LoadResult LoadScenarios(const std::vector<std::string>& paths) {
   LoadResult result;
   std::vector<std::string> files;

@@ -55,6 +55,9 @@ LoadResult LoadScenarioText(std::string_view yaml_text, const std::string& file,
                             const std::vector<std::pair<std::string, std::string>>& shared_files = {},
                             const std::optional<std::pair<std::string, std::string>>& fixtures = std::nullopt);
 
+// Loads one _fixtures.yaml: its roles in `fixture_roles`, or errors.
+LoadResult LoadFixtureRoles(const std::string& file);
+
 // Returns the candidate closest to `word` if it is close enough to be a
 // likely typo, else "".
 std::string SuggestClosest(std::string_view word, const std::vector<std::string>& candidates);

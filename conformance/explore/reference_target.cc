@@ -1,0 +1,94 @@
+#include "explore/reference_target.h"
+
+#include <cmath>
+
+#include "core/catalog.h"
+#include "core/clock.h"
+#include "core/error_catalog.h"
+#include "core/lifecycle.h"
+#include "core/purchase_service.h"
+#include "http/http_api.h"
+
+namespace conformance::explore {
+
+struct ReferenceTarget::Impl {
+  purchase::Catalog catalog;
+  purchase::PurchaseService service;
+  purchase::http::HttpApi api;
+
+  static purchase::ServiceOptions ServiceOptionsOf(const ReferenceOptions& o) {
+    purchase::ServiceOptions s;
+    s.seed = o.seed;
+    s.token_ttl = static_cast<purchase::Millis>(std::llround(o.token_ttl_seconds * 1000));
+    s.url_ttl = static_cast<purchase::Millis>(std::llround(o.url_ttl_seconds * 1000));
+    s.defects = o.defects;
+    s.variant = o.variant;
+    return s;
+  }
+  static purchase::http::ApiOptions ApiOptionsOf(const ReferenceOptions& o) {
+    purchase::http::ApiOptions a;
+    a.default_authority = std::string(kBaseUrl).substr(7);
+    a.variant = o.variant;
+    return a;
+  }
+
+  explicit Impl(const ReferenceOptions& o)
+      : catalog(purchase::Catalog::Load(o.fixtures_dir)),
+        service(catalog, purchase::Lifecycle::Builtin(),
+                std::make_unique<purchase::ManualClock>(*purchase::ParseRfc3339("2026-01-01T00:00:00Z")),
+                ServiceOptionsOf(o)),
+        api(service, purchase::ErrorCatalog::Builtin(), ApiOptionsOf(o)) {}
+};
+
+ReferenceTarget::ReferenceTarget(const ReferenceOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+ReferenceTarget::~ReferenceTarget() = default;
+
+std::string ReferenceTarget::VendorToken(size_t i) const {
+  const auto& vendors = impl_->catalog.vendors();
+  return i < vendors.size() ? vendors[i].access_token : std::string();
+}
+
+HttpResponse ReferenceTarget::Send(const HttpRequest& request) {
+  purchase::http::HttpRequest in;
+  in.method = request.method;
+  std::string_view url = request.url;
+  if (const size_t scheme = url.find("://"); scheme != std::string_view::npos) {
+    const size_t path = url.find('/', scheme + 3);
+    url = path == std::string_view::npos ? std::string_view("/") : url.substr(path);
+  }
+  const size_t fragment = url.find('#');
+  if (fragment != std::string_view::npos) url = url.substr(0, fragment);
+  const size_t question = url.find('?');
+  in.path = std::string(url.substr(0, question));
+  if (question != std::string_view::npos) {
+    std::string_view query = url.substr(question + 1);
+    while (!query.empty()) {
+      const size_t amp = query.find('&');
+      const std::string_view part = query.substr(0, amp);
+      const size_t eq = part.find('=');
+      in.query.emplace_back(std::string(part.substr(0, eq)),
+                            eq == std::string_view::npos ? std::string() : std::string(part.substr(eq + 1)));
+      if (amp == std::string_view::npos) break;
+      query.remove_prefix(amp + 1);
+    }
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (EqualsIgnoringCase(name, "Authorization")) in.authorization = value;
+    if (EqualsIgnoringCase(name, "Host")) in.host = value;
+  }
+  in.body = request.body;
+  const purchase::http::HttpReply reply = impl_->api.Handle(in);
+  HttpResponse out;
+  if (reply.drop_connection) {
+    out.error = TransportError::kNoReply;
+    out.error_message = "the reference dropped the connection (fault rule)";
+    return out;
+  }
+  out.status = reply.status;
+  out.headers.emplace_back("Content-Type", std::string(reply.content_type));
+  for (const auto& h : reply.headers) out.headers.push_back(h);
+  out.body = reply.body;
+  return out;
+}
+
+}  // namespace conformance::explore
