@@ -573,6 +573,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       ("steps", po::value(&generator.steps)->default_value(25), "commands per sequence")
       ("budget", po::value(&options.budget_seconds)->default_value(30), "seconds to look for failures (shrinking not counted)")
       ("shrink-budget", po::value(&options.shrink_budget_seconds)->default_value(10), "seconds to shrink each distinct failure")
+      ("max-failures", po::value(&options.max_failures)->default_value(0), "stop after this many distinct failures (0: use the whole budget)")
       ("emit", po::value(&emit_dir)->value_name("DIR"), "write each failure as a scenario file into DIR (replay it with conformance run)")
       ("report", po::value(&reports)->composing()->value_name("junit=FILE|json=FILE"), "write a report (repeatable)")
       ("reference-fixtures", po::value(&reference_fixtures)->value_name("DIR"),

@@ -113,6 +113,7 @@ ExploreResult Explore(Executor& executor, const Side& model, const GeneratorOpti
              << f.shrink_runs << " runs, " << static_cast<long>(f.shrink_seconds * 1000) << " ms"
              << (f.flaky ? " (FLAKY: it did not fail every time)" : "") << "\n";
     result.findings.push_back(std::move(f));
+    if (options.max_failures > 0 && static_cast<int>(result.findings.size()) >= options.max_failures) break;
   }
   result.seconds = clock() - start;
   return result;

@@ -31,6 +31,7 @@ struct ExploreOptions {
   int sequences = 0;           // 0: as many as the budget allows
   double budget_seconds = 30;  // for finding; shrinking has its own
   double shrink_budget_seconds = 10;  // per distinct failure
+  int max_failures = 0;               // stop after this many distinct failures (0: never)
 };
 
 struct Finding {
