@@ -24,6 +24,7 @@
 #include "exec/request_trace.h"
 #include "exec/runner.h"
 #include "exec/target.h"
+#include "explore/concurrent.h"
 #include "explore/emit.h"
 #include "explore/executor.h"
 #include "explore/explore.h"
@@ -560,6 +561,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   double timeout = 10, token_ttl = 900, url_ttl = 600;
   std::string emit_dir, reference_fixtures, roles_file;
   std::vector<std::string> reports;
+  int concurrent = 0;
   po::options_description desc(
       "conformance explore --target URL --token TOKEN [options]\n"
       "Generates random request sequences, runs each on the target and on the reference core in-process, and\n"
@@ -574,6 +576,10 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       ("budget", po::value(&options.budget_seconds)->default_value(30), "seconds to look for failures (shrinking not counted)")
       ("shrink-budget", po::value(&options.shrink_budget_seconds)->default_value(10), "seconds to shrink each distinct failure")
       ("max-failures", po::value(&options.max_failures)->default_value(0), "stop after this many distinct failures (0: use the whole budget)")
+      ("concurrent", po::value(&concurrent)->default_value(0),
+       "then run this many race cases: a sequential prefix, then 2-3 clients of at most 5 requests in parallel, "
+       "judged by whether some order of them explains every answer (linearizability; a search that runs out is "
+       "'unknown', never a pass)")
       ("emit", po::value(&emit_dir)->value_name("DIR"), "write each failure as a scenario file into DIR (replay it with conformance run)")
       ("report", po::value(&reports)->composing()->value_name("junit=FILE|json=FILE"), "write a report (repeatable)")
       ("reference-fixtures", po::value(&reference_fixtures)->value_name("DIR"),
@@ -687,6 +693,30 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       << " commands a sequence, budget " << options.budget_seconds << " s\n";
   const explore::ExploreResult result = explore::Explore(executor, reference_side, generator, options, seconds, out);
 
+  // Races: each case's verdict; only "not linearizable" fails the run.
+  std::vector<std::pair<explore::ConcurrentCase, explore::ConcurrentResult>> races;
+  int verdicts[3] = {0, 0, 0};
+  if (concurrent > 0) {
+    if (!(target.capabilities.count("reset") && target.manual_clock)) return usage_error("--concurrent needs reset and a manual clock");
+    auto new_client = [&env, http]() { return env.new_client ? env.new_client(http) : NewCurlHttpClient(http); };
+    for (int i = 0; i < concurrent; ++i) {
+      explore::ConcurrentCase race = explore::GenerateConcurrentCase(options.seed + static_cast<uint64_t>(i), generator);
+      explore::ConcurrentResult r = explore::RunConcurrentCase(race, executor, new_client, explore::SearchLimits{}, seconds);
+      ++verdicts[static_cast<int>(r.verdict)];
+      if (r.verdict != explore::Verdict::kLinearizable) {
+        out << (r.verdict == explore::Verdict::kUnknown ? "UNKNOWN" : "FAIL") << " race (seed "
+            << options.seed + static_cast<uint64_t>(i) << ", " << race.pattern << "): " << r.explanation << "\n";
+        for (const auto& a : r.answers)
+          out << "    client " << a.client + 1 << ": " << explore::Describe(a.command) << " -> " << a.response.status
+              << " (sent at " << static_cast<long>(a.sent * 1000) << " ms, answered at "
+              << static_cast<long>(a.answered * 1000) << " ms)\n";
+        races.emplace_back(std::move(race), std::move(r));
+      }
+    }
+    out << "explore: " << concurrent << " race case" << (concurrent == 1 ? "" : "s") << ": " << verdicts[0]
+        << " linearizable, " << verdicts[1] << " not linearizable, " << verdicts[2] << " unknown\n";
+  }
+
   std::vector<std::string> scenario_files;
   if (!emit_dir.empty() && !result.findings.empty()) {
     // The roles the files name, beside them, so that the folder replays on its own.
@@ -759,6 +789,24 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         w.EndObject();
       }
       w.EndArray();
+      w.Key("races");
+      w.StartObject();
+      w.Key("cases"); w.Int(concurrent);
+      w.Key("linearizable"); w.Int(verdicts[0]);
+      w.Key("not_linearizable"); w.Int(verdicts[1]);
+      w.Key("unknown"); w.Int(verdicts[2]);
+      w.Key("reported");
+      w.StartArray();
+      for (const auto& [race, r] : races) {
+        w.StartObject();
+        w.Key("pattern"); w.String(race.pattern.c_str());
+        w.Key("verdict"); w.String(explore::VerdictName(r.verdict));
+        w.Key("explanation"); w.String(r.explanation.c_str());
+        w.Key("nodes"); w.Int64(r.nodes);
+        w.EndObject();
+      }
+      w.EndArray();
+      w.EndObject();
       w.EndObject();
       *file << buffer.GetString() << "\n";
     } else {
@@ -783,7 +831,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       return kExitUsage;
     }
   }
-  return result.findings.empty() ? kExitPass : kExitFail;
+  return result.findings.empty() && verdicts[1] == 0 ? kExitPass : kExitFail;
 }
 
 }  // namespace

@@ -325,12 +325,8 @@ std::string ResetSide(const Side& side) {
 Executor::Executor(Side target, Side reference, const OpenApiSpec& spec, const purchase::Lifecycle& lifecycle)
     : target_(std::move(target)), reference_(std::move(reference)), spec_(spec), lifecycle_(lifecycle) {}
 
-namespace {
-
-// Compares one pair of answers. `th`/`rh` are the handles before the answers
-// were absorbed.
-std::optional<Mismatch> Compare(const Command& c, const HttpResponse& ref, const HttpResponse& tgt, const Handles& rh,
-                                const Handles& th) {
+std::optional<Mismatch> CompareAnswers(const Command& c, const HttpResponse& ref, const HttpResponse& tgt,
+                                       const Handles& rh, const Handles& th) {
   Mismatch m;
   m.kind = c.kind;
   auto differ = [&](std::string aspect, std::string expected, std::string actual, std::string pointer = "",
@@ -481,8 +477,6 @@ std::optional<Mismatch> Compare(const Command& c, const HttpResponse& ref, const
   return std::nullopt;
 }
 
-}  // namespace
-
 SequenceRun Executor::Run(const std::vector<Command>& commands) {
   SequenceRun run;
   Handles th, rh;
@@ -512,7 +506,7 @@ SequenceRun Executor::Run(const std::vector<Command>& commands) {
     step.target_request = *tgt_request;
     step.reference = reference_.client->Send(*ref_request);
     step.target = target_.client->Send(*tgt_request);
-    std::optional<Mismatch> mismatch = Compare(c, step.reference, step.target, rh, th);
+    std::optional<Mismatch> mismatch = CompareAnswers(c, step.reference, step.target, rh, th);
     if (!mismatch && step.target.error == TransportError::kNone) {
       // Judged as the scenarios judge: the spec, then the lifecycle.
       ResponseToJudge judge;
@@ -558,6 +552,8 @@ SequenceRun Executor::Run(const std::vector<Command>& commands) {
     if (c.kind == CommandKind::kReset) tracker.Forget();
     run.steps.push_back(std::move(step));
   }
+  run.target_handles = std::move(th);
+  run.reference_handles = std::move(rh);
   return run;
 }
 

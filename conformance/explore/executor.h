@@ -83,7 +83,14 @@ struct StepRecord {
 struct SequenceRun {
   std::vector<StepRecord> steps;  // the last one failed when mismatch is set
   std::optional<Mismatch> mismatch;
+  Handles target_handles, reference_handles;  // after the last step
 };
+
+// Compares one pair of answers to `command` (the oracle): status, error code,
+// the members and headers the contract fixes, handles one to one. `rh`/`th`
+// are each side's handles before the answers. Returns the first difference.
+std::optional<Mismatch> CompareAnswers(const Command& command, const HttpResponse& reference,
+                                       const HttpResponse& target, const Handles& rh, const Handles& th);
 
 class Executor {
  public:
@@ -91,6 +98,9 @@ class Executor {
 
   // Resets both sides, then runs the commands until the first mismatch.
   SequenceRun Run(const std::vector<Command>& commands);
+
+  const Side& target() const { return target_; }
+  const Side& reference() const { return reference_; }
 
  private:
   Side target_, reference_;

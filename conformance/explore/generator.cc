@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include "core/clock.h"
+#include "explore/random.h"
 
 namespace conformance::explore {
 
@@ -24,26 +25,6 @@ const std::vector<std::string>& IpRoles() {
 namespace {
 
 constexpr int64_t kStart = 1767225600000;  // 2026-01-01T00:00:00Z
-
-// SplitMix64: a small generator whose stream is the same on every platform
-// (std:: distributions are not).
-class Random {
- public:
-  explicit Random(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  size_t Below(size_t n) { return n == 0 ? 0 : static_cast<size_t>(Next() % n); }
-  bool Chance(int percent) { return static_cast<int>(Below(100)) < percent; }
-  template <typename T>
-  const T& Of(const std::vector<T>& items) { return items[Below(items.size())]; }
-
- private:
-  uint64_t state_;
-};
 
 struct TokenModel {
   int producer;  // the id of the validate that got it
