@@ -32,6 +32,8 @@
 #include "explore/reference_target.h"
 #include "report/console_reporter.h"
 #include "report/file_reporters.h"
+#include "report/html_reporter.h"
+#include "report/lifecycle_diagram.h"
 #include "scenario/loader.h"
 
 #ifndef CONFORMANCE_VERSION
@@ -49,6 +51,7 @@ const char kUsage[] =
     "       conformance list [--tag T] [paths...]\n"
     "       conformance coverage [--markdown FILE] [paths...]\n"
     "       conformance explore --target URL --token TOKEN [--seed S] [--budget SECONDS] [--emit DIR]\n"
+    "       conformance lifecycle [--format svg|mermaid] [--output FILE]\n"
     "       conformance --help | --version\n"
     "\n"
     "Replays YAML scenarios (default: scenarios/) against an implementation of the\n"
@@ -291,6 +294,36 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
   return report.errors.empty() && report.Uncovered().empty() ? kExitPass : kExitFail;
 }
 
+// The report formats of `run --report KIND=FILE`, one row each.
+struct ReportKind {
+  const char* name;
+  std::function<std::unique_ptr<RunListener>(std::ostream&, const purchase::Lifecycle&)> make;
+};
+
+const std::vector<ReportKind>& ReportKinds() {
+  static const std::vector<ReportKind> kinds = {
+      {"junit", [](std::ostream& o, const purchase::Lifecycle&) { return std::make_unique<JunitReporter>(o); }},
+      {"json", [](std::ostream& o, const purchase::Lifecycle&) { return std::make_unique<JsonReporter>(o); }},
+      {"html", [](std::ostream& o, const purchase::Lifecycle& l) { return std::make_unique<HtmlReporter>(o, l); }},
+  };
+  return kinds;
+}
+
+const ReportKind* FindReportKind(const std::string& name) {
+  for (const auto& k : ReportKinds())
+    if (name == k.name) return &k;
+  return nullptr;
+}
+
+// "junit=FILE, json=FILE or html=FILE".
+std::string ReportKindsText() {
+  std::string out;
+  const auto& kinds = ReportKinds();
+  for (size_t i = 0; i < kinds.size(); ++i)
+    out += std::string(i == 0 ? "" : i + 1 == kinds.size() ? " or " : ", ") + kinds[i].name + "=FILE";
+  return out;
+}
+
 // What `run` and `explore` take to name a target: its URL and credentials,
 // a target file, and fixture roles.
 struct TargetArgs {
@@ -417,7 +450,9 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   desc.add_options()
       ("help,h", "show this help")
       ("jobs,j", po::value(&jobs)->value_name("N")->default_value(4), "scenarios run in parallel (those that need the target alone run afterwards, one at a time)")
-      ("report", po::value(&reports)->composing()->value_name("junit=FILE|json=FILE"), "write a report (repeatable)")
+      ("report", po::value(&reports)->composing()->value_name("KIND=FILE"),
+       "write a report: junit=FILE, json=FILE, or html=FILE (one page to open in a browser, each order drawn on the "
+       "lifecycle); repeatable")
       ("trace-requests", po::value(&trace_path)->value_name("FILE"),
        "write every HTTP request sent (probe, resets and clock, fault and poll requests included), in the order "
        "sent, to FILE as JSON lines: method, url, headers, body. It holds the tokens unredacted")
@@ -464,14 +499,12 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   for (const auto& r : reports) {
     const size_t eq = r.find('=');
     const std::string kind = r.substr(0, eq), path = eq == std::string::npos ? "" : r.substr(eq + 1);
-    if ((kind != "junit" && kind != "json") || path.empty())
-      return usage_error("--report takes junit=FILE or json=FILE, got '" + r + "'");
+    const ReportKind* report = FindReportKind(kind);
+    if (!report || path.empty())
+      return usage_error("--report takes " + ReportKindsText() + ", got '" + r + "'");
     files.push_back(std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc));
     if (!*files.back()) return usage_error("cannot write " + path);
-    if (kind == "junit")
-      reporters.push_back(std::make_unique<JunitReporter>(*files.back()));
-    else
-      reporters.push_back(std::make_unique<JsonReporter>(*files.back()));
+    reporters.push_back(report->make(*files.back(), spec.lifecycle()));
   }
 
   std::ofstream trace_file;
@@ -528,6 +561,51 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     return kExitUsage;
   }
   return run.Count(Outcome::kFailed) > 0 ? kExitFail : kExitPass;
+}
+
+int LifecycleCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string format = "svg", spec_dir, output;
+  po::options_description desc(
+      "conformance lifecycle [--format svg|mermaid] [--output FILE [--check]]: draw spec/lifecycle.yaml");
+  desc.add_options()("help,h", "show this help")(
+      "format", po::value(&format)->default_value("svg"), "svg (a self-contained picture) or mermaid (a stateDiagram)")(
+      "output", po::value(&output)->value_name("FILE"), "write to FILE instead of standard output")(
+      "check", "with --output: write nothing, fail (exit 1) if FILE differs from what would be written")(
+      "spec-dir", po::value(&spec_dir)->value_name("DIR"), "draw DIR/lifecycle.yaml instead of the spec built in");
+  po::variables_map vm;
+  std::vector<std::string> positional;
+  if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << desc << "\n";
+    return kExitPass;
+  }
+  if (!positional.empty() || (format != "svg" && format != "mermaid")) {
+    err << "conformance: error: lifecycle takes --format svg or mermaid and no paths\n(see conformance lifecycle --help)\n";
+    return kExitUsage;
+  }
+  LoadedSpec spec;
+  if (!LoadSpec(spec_dir, &spec, err)) return kExitUsage;
+  const std::string text = format == "svg" ? LifecycleSvg(spec.lifecycle(), "the order lifecycle (spec/lifecycle.yaml)")
+                                           : LifecycleMermaid(spec.lifecycle());
+  if (output.empty()) {
+    out << text;
+    return kExitPass;
+  }
+  if (vm.count("check")) {
+    if (ReadFile(output) != text) {
+      err << "conformance: error: " << output << " is out of date; regenerate it with `conformance lifecycle --format "
+          << format << " --output " << output << "`\n";
+      return kExitFail;
+    }
+    return kExitPass;
+  }
+  std::ofstream file(output, std::ios::binary | std::ios::trunc);
+  file << text;
+  if (!file.flush()) {
+    err << "conformance: error: cannot write " << output << "\n";
+    return kExitUsage;
+  }
+  return kExitPass;
 }
 
 std::string XmlEscape(const std::string& text) {
@@ -856,7 +934,9 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   if (command == "list") return List(rest, out, err);
   if (command == "coverage") return Coverage(rest, out, err);
   if (command == "explore") return Explore(rest, out, err, env);
-  const std::string suggestion = SuggestClosest(command, {"run", "validate", "list", "coverage", "explore"});
+  if (command == "lifecycle") return LifecycleCommand(rest, out, err);
+  const std::string suggestion =
+      SuggestClosest(command, {"run", "validate", "list", "coverage", "explore", "lifecycle"});
   err << "conformance: error: unknown command '" << command << "'"
       << (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?") << "\n"
       << kUsage;

@@ -215,7 +215,7 @@ BOOST_AUTO_TEST_CASE(UsageErrorsExitTwo) {
   FakeHttpClient c;
   const auto report = RunMain(bad_report, &c);
   BOOST_TEST(report.code == kExitUsage);
-  BOOST_TEST(report.err.find("--report takes junit=FILE or json=FILE") != std::string::npos, report.err);
+  BOOST_TEST(report.err.find("--report takes junit=FILE, json=FILE or html=FILE") != std::string::npos, report.err);
   BOOST_TEST(RunMain({"run", "--bogus"}).code == kExitUsage);
   auto typo = RunMain({"rnu"});
   BOOST_TEST(typo.code == kExitUsage);

@@ -34,6 +34,7 @@ bool LifecycleTracker::Reachable(const std::string& from, const std::string& to)
 std::optional<std::string> LifecycleTracker::Observe(const std::string& order_id, const std::string& state,
                                                      bool created, const std::string& where) {
   std::vector<Seen>& seen = orders_[order_id];
+  if (seen.empty()) first_seen_.push_back(order_id);
   // Only the last state before this one is judged: polling one order makes a
   // long history, and copying it on every observation was quadratic.
   const bool first = seen.empty();
@@ -54,6 +55,7 @@ std::optional<std::string> LifecycleTracker::Observe(const std::string& order_id
   if (created)
     return prefix() + "a response created an order that was already seen; observed: " + HistoryText(seen);
   if (last == state) return std::nullopt;
+  if (lifecycle_.IsTerminal(last) || !Reachable(last, state)) illegal_.emplace(order_id, std::make_pair(last, state));
   if (lifecycle_.IsTerminal(last))
     return prefix() + last + " is terminal in spec/lifecycle.yaml but changed to " + state + "; observed: " +
            HistoryText(seen);
@@ -61,6 +63,29 @@ std::optional<std::string> LifecycleTracker::Observe(const std::string& order_id
     return prefix() + "spec/lifecycle.yaml allows no way from " + last + " to " + state + "; observed: " +
            HistoryText(seen);
   return std::nullopt;
+}
+
+void LifecycleTracker::Forget() {
+  auto traces = Traces();
+  forgotten_ = std::move(traces);
+  orders_.clear();
+  first_seen_.clear();
+  illegal_.clear();
+}
+
+std::vector<OrderTrace> LifecycleTracker::Traces() const {
+  std::vector<OrderTrace> out = forgotten_;
+  for (const auto& id : first_seen_) {
+    OrderTrace t;
+    t.order_id = id;
+    for (const auto& s : orders_.at(id)) {
+      t.states.push_back(s.state);
+      t.where.push_back(s.where);
+    }
+    if (auto it = illegal_.find(id); it != illegal_.end()) t.illegal = it->second;
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 std::vector<std::string> LifecycleTracker::ObserveBody(const rapidjson::Value& body, bool created,

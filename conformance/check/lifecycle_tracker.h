@@ -15,6 +15,8 @@
 
 #include <rapidjson/document.h>
 
+#include "check/order_trace.h"
+
 namespace purchase {
 class Lifecycle;
 }
@@ -35,8 +37,12 @@ class LifecycleTracker {
   // "status", or a reported "history") and judges it. Returns failures.
   std::vector<std::string> ObserveBody(const rapidjson::Value& body, bool created, const std::string& where);
 
-  // Forgets every order (the target was reset and may reuse ids).
-  void Forget() { orders_.clear(); }
+  // Forgets every order (the target was reset and may reuse ids); their
+  // traces are kept for Traces().
+  void Forget();
+
+  // Every order seen, in the order first seen (those before a Forget too).
+  std::vector<OrderTrace> Traces() const;
 
  private:
   struct Seen {
@@ -49,6 +55,9 @@ class LifecycleTracker {
 
   const purchase::Lifecycle& lifecycle_;
   std::map<std::string, std::vector<Seen>> orders_;
+  std::vector<std::string> first_seen_;  // order ids, in the order first seen
+  std::map<std::string, std::pair<std::string, std::string>> illegal_;  // order id -> the first forbidden change
+  std::vector<OrderTrace> forgotten_;
 };
 
 }  // namespace conformance

@@ -138,6 +138,7 @@ class ScenarioExecution {
       }
     }
     result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.clock->Now() - start).count();
+    result.orders = tracker_.Traces();
     return result;
   }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "check/header_list.h"
+#include "check/order_trace.h"
 #include "scenario/scenario.h"
 
 namespace conformance {
@@ -54,6 +55,7 @@ struct ScenarioResult {
   size_t step_count = 0;  // steps in the scenario, run or not
   std::vector<StepResult> steps;  // steps run, the failed one last
   int64_t duration_ms = 0;
+  std::vector<OrderTrace> orders;  // every order the scenario saw, in the order first seen
 };
 
 struct RunResult {

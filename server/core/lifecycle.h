@@ -57,6 +57,8 @@ class Lifecycle {
   const std::string& entry_cause() const { return entry_cause_; }
   const std::vector<std::string>& states() const { return states_; }
   const std::vector<LifecycleTransition>& transitions() const { return transitions_; }
+  // (state, cause) pairs accepted without a change.
+  const std::vector<std::pair<std::string, std::string>>& idempotent() const { return idempotent_; }
 
  private:
   // The transition from `from` to `to`, or null if the lifecycle has none.
