@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (vm.count("list-defects")) {
-    for (const auto& d : AllDefects()) std::cout << d.name << "\t" << d.description << "\n";
+    for (const auto& d : AllDefects()) std::cout << d.name << "\t" << d.description << "\t" << d.kind << "\n";
     return 0;
   }
   if (port < 0 || port > 65535) return Fail("--port must be 0..65535");

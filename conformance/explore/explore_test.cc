@@ -127,6 +127,17 @@ BOOST_AUTO_TEST_CASE(ALateSettlementIsFound) {
   BOOST_TEST(!bench.Explore(300, 1).findings.empty());
 }
 
+BOOST_AUTO_TEST_CASE(EveryDeliberateDefectIsFoundOldAndSubtle) {
+  // In-process, so bounded by sequences, not seconds: ci/defect_sweep
+  // --explore measures the same against purchase-server on a socket.
+  for (const auto& defect : purchase::AllDefects()) {
+    Bench bench(With(defect.defect));
+    const ExploreResult r = bench.Explore(3000, 1);
+    BOOST_TEST(!r.findings.empty(), defect.name << " (" << defect.kind << ") was not found in " << r.sequences
+                                                << " sequences");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(TheEmittedScenarioLoadsAndExpectsWhatTheModelAnswered) {
   Bench bench(With(purchase::Defect::kTokenReusable));
   const ExploreResult r = bench.Explore(200, 1);

@@ -4,9 +4,12 @@ namespace purchase {
 
 const std::vector<DefectInfo>& AllDefects() {
   static const std::vector<DefectInfo> all = {
-#define PURCHASE_DEFECT_INFO(name, text, description) {Defect::k##name, text, description},
+#define PURCHASE_DEFECT_INFO(name, text, description) {Defect::k##name, text, description, "scenario"},
       PURCHASE_DEFECTS(PURCHASE_DEFECT_INFO)
 #undef PURCHASE_DEFECT_INFO
+#define PURCHASE_SUBTLE_DEFECT_INFO(name, text, description) {Defect::k##name, text, description, "subtle"},
+      PURCHASE_SUBTLE_DEFECTS(PURCHASE_SUBTLE_DEFECT_INFO)
+#undef PURCHASE_SUBTLE_DEFECT_INFO
   };
   return all;
 }

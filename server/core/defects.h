@@ -41,9 +41,32 @@ namespace purchase {
   X(ClockGoesBack, "clock-goes-back", "clock/set accepts an instant earlier than now")                                    \
   X(ItemIdIgnored, "item-id-ignored", "cancel with an item_id that is not the order's still cancels it")
 
+// Subtler ones, each breaking one rule in a way the hand-written scenarios
+// may not notice (edges of time, check order, what reset restores, what a
+// fault rule or a cancel does): `conformance explore` must find every one.
+#define PURCHASE_SUBTLE_DEFECTS(X)                                                                              \
+  X(RetryAfterFloor, "retry-after-floor", "Retry-After rounds the time left down instead of up")                  \
+  X(RetryAfterUnclamped, "retry-after-unclamped", "Retry-After is not clamped to 10 seconds")                     \
+  X(ExpiredBeforeUsed, "expired-before-used", "a used token past its expiry answers TOKEN_EXPIRED, not TOKEN_ALREADY_USED") \
+  X(ForeignTokenSaysUsed, "foreign-token-says-used", "another vendor's used token answers TOKEN_ALREADY_USED, not TOKEN_INVALID") \
+  X(ClockSetNowRefused, "clock-set-now-refused", "moving the clock to the instant it is at is 422 CLOCK_BACKWARDS") \
+  X(MinQuantityExclusive, "min-quantity-exclusive", "a quantity equal to the asset's minimum is refused")         \
+  X(ResetKeepsClock, "reset-keeps-clock", "reset leaves the manual clock where it was")                           \
+  X(ResetKeepsTokens, "reset-keeps-tokens", "tokens issued before a reset still register orders after it")        \
+  X(SecondCancelMovesTime, "second-cancel-moves-time", "canceling a canceled order moves its updated_at and canceled_at") \
+  X(SettledAtClockInstant, "settled-at-clock-instant", "a settlement records the instant the clock moved to, not the due instant") \
+  X(UrlExpiryOffByOne, "url-expiry-off-by-one", "a signed URL still opens at the exact instant of its expiry")      \
+  X(UrlExpiryRoundedUp, "url-expiry-rounded-up", "a URL's expiry is rounded up to the next second, not down")      \
+  X(ViewUrlSurvivesCancel, "view-url-survives-cancel", "a cancel revokes download URLs but not view URLs")         \
+  X(RuleDelayIgnored, "rule-delay-ignored", "a fulfillment rule's fulfillment_delay_seconds is ignored")           \
+  X(RuleCancelAfterIgnored, "rule-cancel-after-ignored", "a fulfillment rule's cancel_after_seconds never cancels") \
+  X(RuleOutcomeIgnored, "rule-outcome-ignored", "a fulfillment rule's fail/complete is ignored for the asset's own outcome") \
+  X(TokenTtlShort, "token-ttl-short", "a token stops working one second before the exp_date it was given")
+
 enum class Defect {
 #define PURCHASE_DEFECT_ENUM(name, text, description) k##name,
   PURCHASE_DEFECTS(PURCHASE_DEFECT_ENUM)
+  PURCHASE_SUBTLE_DEFECTS(PURCHASE_DEFECT_ENUM)
 #undef PURCHASE_DEFECT_ENUM
   kCount
 };
@@ -52,6 +75,9 @@ struct DefectInfo {
   Defect defect;
   std::string_view name;
   std::string_view description;
+  // "scenario": the scenario suite must catch it (ci/defect_sweep);
+  // "subtle": only `conformance explore` must (ci/defect_sweep --explore).
+  std::string_view kind;
 };
 
 // Every defect with its command-line name and what it breaks.

@@ -136,7 +136,8 @@ size_t PurchaseService::SettleDueLocked(Millis now) {
                           order.history_size == 2);
     if (!pending || order.due_at != entry.due) continue;  // canceled before it was due
     Move(order, order.fails_when_due ? OrderState::kFailed : OrderState::kCompleted,
-         order.fails_when_due ? Cause::kFulfillmentFailed : Cause::kFulfillmentSucceeded, entry.due + lateness);
+         order.fails_when_due ? Cause::kFulfillmentFailed : Cause::kFulfillmentSucceeded,
+         options_.defects.Has(Defect::kSettledAtClockInstant) ? now : entry.due + lateness);
     ++settled;
     if (order.status == OrderState::kCompleted && order.cancel_after_s != 0) {
       due_.push_back({entry.due + lateness + Millis{order.cancel_after_s} * 1000, entry.seq});
@@ -205,7 +206,10 @@ Result<TokenGrant> PurchaseService::Validate(VendorRef vendor, const ValidateReq
                        "asset '" + asset.id + "' is sold only in its allowed regions; customer_ip " + request.customer_ip +
                            " is in region " + shown);
   }
-  if (request.quantity < asset.min_quantity && !options_.defects.Has(Defect::kNoMinQuantity))
+  if ((request.quantity < asset.min_quantity ||
+       (options_.defects.Has(Defect::kMinQuantityExclusive) && asset.min_quantity > 1 &&
+        request.quantity == asset.min_quantity)) &&
+      !options_.defects.Has(Defect::kNoMinQuantity))
     return MakeError(ErrorCode::kMinQuantityNotMet, "asset '" + asset.id + "' needs a quantity of at least " +
                                                         std::to_string(asset.min_quantity));
   const uint32_t seq = static_cast<uint32_t>(tokens_.size());
@@ -243,12 +247,17 @@ Result<OrderView> PurchaseService::Register(VendorRef vendor, const RegisterRequ
   const char* kNotYours = "token was not issued to this vendor by this server";
   if (!token_seq || *token_seq >= tokens_.size()) return MakeError(ErrorCode::kTokenInvalid, kNotYours);
   TokenRecord& token = tokens_[*token_seq];
+  if (token.vendor != vendor && token.used && d.Has(Defect::kForeignTokenSaysUsed))
+    return MakeError(ErrorCode::kTokenAlreadyUsed, "token has already registered an order");
   if (token.vendor != vendor && !d.Has(Defect::kTokenCrossVendor)) return MakeError(ErrorCode::kTokenInvalid, kNotYours);
+  const Millis expiry = token.expires_at + (d.Has(Defect::kTokenExpiryOffByOne) ? 1 : 0) -
+                        (d.Has(Defect::kTokenTtlShort) ? 1000 : 0);
+  const bool expired = now >= expiry && !d.Has(Defect::kExpiredTokenAccepted);
+  if (expired && d.Has(Defect::kExpiredBeforeUsed))
+    return MakeError(ErrorCode::kTokenExpired, "token expired at " + FormatRfc3339(token.expires_at));
   if (token.used && !d.Has(Defect::kTokenReusable))
     return MakeError(ErrorCode::kTokenAlreadyUsed, "token has already registered an order");
-  const Millis expiry = token.expires_at + (d.Has(Defect::kTokenExpiryOffByOne) ? 1 : 0);
-  if (now >= expiry && !d.Has(Defect::kExpiredTokenAccepted))
-    return MakeError(ErrorCode::kTokenExpired, "token expired at " + FormatRfc3339(token.expires_at));
+  if (expired) return MakeError(ErrorCode::kTokenExpired, "token expired at " + FormatRfc3339(token.expires_at));
   if (!d.Has(Defect::kTokenBindingIgnored) &&
       (!asset_index || token.asset != *asset_index || token.quantity != request.quantity)) {
     if (d.Has(Defect::kMismatchSpendsToken)) token.used = true;
@@ -266,9 +275,10 @@ Result<OrderView> PurchaseService::Register(VendorRef vendor, const RegisterRequ
   std::string reason = a.failure_reason;
   uint32_t cancel_after_s = 0;
   if (auto fault = faults_.TakeFulfillmentFault(facts)) {
-    if (fault->cancel_after) cancel_after_s = static_cast<uint32_t>(std::max<Millis>(1, *fault->cancel_after / 1000));
-    if (fault->fulfillment_delay) delay = *fault->fulfillment_delay;
-    if (fault->fulfillment_fails) fails = *fault->fulfillment_fails;
+    if (fault->cancel_after && !d.Has(Defect::kRuleCancelAfterIgnored))
+      cancel_after_s = static_cast<uint32_t>(std::max<Millis>(1, *fault->cancel_after / 1000));
+    if (fault->fulfillment_delay && !d.Has(Defect::kRuleDelayIgnored)) delay = *fault->fulfillment_delay;
+    if (fault->fulfillment_fails && !d.Has(Defect::kRuleOutcomeIgnored)) fails = *fault->fulfillment_fails;
     if (fault->reason) reason = *fault->reason;
     if (fails && reason.empty()) reason = "Fulfillment failed";
   }
@@ -304,7 +314,8 @@ Result<UrlGrant> PurchaseService::IssueUrl(VendorRef vendor, std::string_view or
     return MakeError(ErrorCode::kOrderNotCompleted, "order '" + std::string(order_id) + "' is " +
                                                         std::string(OrderStateName(order->status)) + ", not COMPLETED");
   // Whole seconds in the URL; rounding down keeps "valid while now < expiry" true.
-  const int64_t expires_s = (now + options_.url_ttl) / 1000;
+  const int64_t expires_s =
+      (now + options_.url_ttl + (options_.defects.Has(Defect::kUrlExpiryRoundedUp) ? 999 : 0)) / 1000;
   return UrlGrant{signer_.Sign(kind, order_id, expires_s), expires_s * 1000};
 }
 
@@ -315,11 +326,12 @@ Result<AssetDelivery> PurchaseService::Fetch(const SignedUrlParts& url) {
   const Defects& d = options_.defects;
   if (!d.Has(Defect::kTamperedUrlAccepted) && !signer_.Verify(url))
     return MakeError(ErrorCode::kUrlSignatureInvalid, "the URL's signature does not match it");
-  if (now >= url.expires_s * 1000 && !d.Has(Defect::kUrlNeverExpires))
+  if (now >= url.expires_s * 1000 + (d.Has(Defect::kUrlExpiryOffByOne) ? 1 : 0) && !d.Has(Defect::kUrlNeverExpires))
     return MakeError(ErrorCode::kUrlExpired, "the URL expired at " + FormatRfc3339(url.expires_s * 1000));
   OrderRecord* order = FindOrder(0, url.order_id, /*any_vendor=*/true);
   if (!order) return MakeError(ErrorCode::kOrderNotFound, "no order '" + url.order_id + "'");
-  if (order->status == OrderState::kCanceled && !d.Has(Defect::kCancelKeepsUrls))
+  if (order->status == OrderState::kCanceled && !d.Has(Defect::kCancelKeepsUrls) &&
+      !(d.Has(Defect::kViewUrlSurvivesCancel) && url.kind == UrlKind::kView))
     return MakeError(ErrorCode::kOrderCanceled, "order '" + url.order_id + "' was canceled; its URLs are revoked");
   if (order->status != OrderState::kCompleted && order->status != OrderState::kCanceled &&
       !d.Has(Defect::kUrlBeforeCompletion))
@@ -346,6 +358,7 @@ Result<OrderView> PurchaseService::Cancel(VendorRef vendor, std::string_view ord
   if (lifecycle_.IsIdempotent(state, cause)) {
     if (options_.defects.Has(Defect::kCancelNotIdempotent))
       return MakeError(ErrorCode::kOrderCanceled, "order '" + std::string(order_id) + "' is already canceled");
+    if (options_.defects.Has(Defect::kSecondCancelMovesTime)) order->history[order->history_size - 1].at = now;
     return View(seq);
   }
   if (!lifecycle_.Allows(state, OrderStateName(OrderState::kCanceled), cause))
@@ -356,19 +369,22 @@ Result<OrderView> PurchaseService::Cancel(VendorRef vendor, std::string_view ord
 
 int64_t PurchaseService::RetryAfterSeconds(const OrderView& order) const {
   const double wall_ms_left = static_cast<double>(order.due_at - clock_->Now()) / clock_->Rate();
-  return std::clamp<int64_t>(static_cast<int64_t>(std::ceil(wall_ms_left / 1000)), 1, 10);
+  const double seconds = options_.defects.Has(Defect::kRetryAfterFloor) ? std::floor(wall_ms_left / 1000)
+                                                                        : std::ceil(wall_ms_left / 1000);
+  return std::clamp<int64_t>(static_cast<int64_t>(seconds), 1,
+                             options_.defects.Has(Defect::kRetryAfterUnclamped) ? INT64_MAX : 10);
 }
 
 void PurchaseService::Reset() {
   std::lock_guard lock(mu_);
   // Swap with empties so the memory goes back, not just the sizes.
   std::deque<OrderRecord>().swap(orders_);
-  std::deque<TokenRecord>().swap(tokens_);
+  if (!options_.defects.Has(Defect::kResetKeepsTokens)) std::deque<TokenRecord>().swap(tokens_);
   std::deque<DueEntry>().swap(due_);
   ClearDuplicates();
   reasons_.assign(1, "");
   faults_.Reset();
-  if (manual_clock_) manual_clock_->Set(manual_clock_->start());
+  if (manual_clock_ && !options_.defects.Has(Defect::kResetKeepsClock)) manual_clock_->Set(manual_clock_->start());
 #ifdef __GLIBC__
   // The deques' blocks and the duplicate index's nodes are small heap chunks,
   // and glibc keeps freed small chunks on its lists: without a trim, 84 MB of
@@ -387,7 +403,8 @@ ClockReading PurchaseService::Now() {
 Result<ClockReading> PurchaseService::MoveClockLocked(Millis to) {
   if (!manual_clock_) return MakeError(ErrorCode::kClockNotManual, "the server runs on the real clock (--clock real)");
   const Millis now = manual_clock_->Now();
-  if (to < now && !options_.defects.Has(Defect::kClockGoesBack))
+  if ((to < now || (to == now && options_.defects.Has(Defect::kClockSetNowRefused))) &&
+      !options_.defects.Has(Defect::kClockGoesBack))
     return MakeError(ErrorCode::kClockBackwards, "time never goes back: the clock is at " + FormatRfc3339(now) +
                                                      ", asked for " + FormatRfc3339(to));
   const size_t settled = SettleDueLocked(to);
