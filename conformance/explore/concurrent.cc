@@ -197,7 +197,7 @@ ConcurrentResult Linearize(const std::vector<Command>& prefix, const Handles& ta
                            std::vector<TimedAnswer> answers, const Side& reference, const SearchLimits& limits,
                            const std::function<double()>& clock) {
   ConcurrentResult result;
-  Search search{prefix, target_handles_after_prefix, answers, reference, limits, clock, clock(), {}};
+  Search search{prefix, target_handles_after_prefix, answers, reference, limits, clock, clock(), {}, 0, false, {}, {}};
   const size_t n = answers.size();
   search.before.assign(n, std::vector<bool>(n, false));
   for (size_t a = 0; a < n; ++a)
