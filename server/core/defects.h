@@ -49,8 +49,8 @@ namespace purchase {
   X(RetryAfterUnclamped, "retry-after-unclamped", "Retry-After is not clamped to 10 seconds")                     \
   X(ExpiredBeforeUsed, "expired-before-used", "a used token past its expiry answers TOKEN_EXPIRED, not TOKEN_ALREADY_USED") \
   X(ForeignTokenSaysUsed, "foreign-token-says-used", "another vendor's used token answers TOKEN_ALREADY_USED, not TOKEN_INVALID") \
-  X(ClockSetNowRefused, "clock-set-now-refused", "moving the clock to the instant it is at is 422 CLOCK_BACKWARDS") \
-  X(MinQuantityExclusive, "min-quantity-exclusive", "a quantity equal to the asset's minimum is refused")         \
+  X(ClockSetNowRefused, "clock-set-now-refused", "clock/set to the instant the clock is at is 422 CLOCK_BACKWARDS") \
+  X(MinQuantityExclusive, "min-quantity-exclusive", "a quantity equal to an asset's minimum (when above 1) is refused") \
   X(ResetKeepsClock, "reset-keeps-clock", "reset leaves the manual clock where it was")                           \
   X(ResetKeepsTokens, "reset-keeps-tokens", "tokens issued before a reset still register orders after it")        \
   X(SecondCancelMovesTime, "second-cancel-moves-time", "canceling a canceled order moves its updated_at and canceled_at") \
@@ -61,7 +61,12 @@ namespace purchase {
   X(RuleDelayIgnored, "rule-delay-ignored", "a fulfillment rule's fulfillment_delay_seconds is ignored")           \
   X(RuleCancelAfterIgnored, "rule-cancel-after-ignored", "a fulfillment rule's cancel_after_seconds never cancels") \
   X(RuleOutcomeIgnored, "rule-outcome-ignored", "a fulfillment rule's fail/complete is ignored for the asset's own outcome") \
-  X(TokenTtlShort, "token-ttl-short", "a token stops working one second before the exp_date it was given")
+  X(TokenTtlShort, "token-ttl-short", "a token stops working one second before the exp_date it was given")      \
+  X(FaultTimesOffByOne, "fault-times-off-by-one", "a fault rule with times N fires N+1 times (its remaining shows 0 for the last)") \
+  X(ExhaustedRuleVanishes, "exhausted-rule-vanishes", "an exhausted fault rule leaves the list instead of staying with remaining 0") \
+  X(RuleSpentOnRefusedRegister, "rule-spent-on-refused-register", "a fulfillment rule is counted by a register that is refused") \
+  X(DuplicateAcrossVendors, "duplicate-across-vendors", "DUPLICATE_PURCHASE is keyed without the vendor")            \
+  X(DuplicateIgnoresAsset, "duplicate-ignores-asset", "DUPLICATE_PURCHASE is keyed without the asset_id")
 
 enum class Defect {
 #define PURCHASE_DEFECT_ENUM(name, text, description) k##name,

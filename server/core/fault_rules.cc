@@ -48,10 +48,18 @@ std::optional<FaultEffect> FaultBook::TakeFulfillmentFault(const RequestFacts& f
 }
 
 std::optional<FaultEffect> FaultBook::Take(const RequestFacts& facts, bool fulfillment) {
-  for (auto& rule : rules_) {
+  for (auto it = rules_.begin(); it != rules_.end(); ++it) {
+    FaultRule& rule = *it;
     if (rule.effect.IsFulfillment() != fulfillment || !Matches(rule.match, facts)) continue;
-    if (rule.remaining && *rule.remaining <= 0) continue;
-    if (rule.remaining) --*rule.remaining;
+    if (rule.remaining) {
+      // fault-times-off-by-one: one more firing, below zero (shown as 0).
+      if (*rule.remaining <= 0 && (*rule.remaining < 0 || !defects_.Has(Defect::kFaultTimesOffByOne))) continue;
+      if (--*rule.remaining == 0 && defects_.Has(Defect::kExhaustedRuleVanishes)) {
+        FaultEffect effect = std::move(rule.effect);
+        rules_.erase(it);
+        return effect;
+      }
+    }
     return rule.effect;
   }
   return std::nullopt;

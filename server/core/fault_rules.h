@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "clock.h"
+#include "defects.h"
 #include "id_generator.h"
 
 namespace purchase {
@@ -60,8 +61,9 @@ struct RequestFacts {
 
 class FaultBook {
  public:
-  // `ids` names the rules (and must outlive the book).
-  explicit FaultBook(const IdGenerator& ids) : ids_(ids) {}
+  // `ids` names the rules (and must outlive the book); `defects` may break how
+  // rules count (fault-times-off-by-one, exhausted-rule-vanishes).
+  explicit FaultBook(const IdGenerator& ids, Defects defects = {}) : ids_(ids), defects_(defects) {}
 
   // Stores a rule (validated by the caller: http/request_decoding.cc); returns it with its id.
   FaultRule Add(FaultRule rule);
@@ -78,6 +80,7 @@ class FaultBook {
  private:
   std::optional<FaultEffect> Take(const RequestFacts& facts, bool fulfillment);
   const IdGenerator& ids_;
+  const Defects defects_;
   std::vector<FaultRule> rules_;
   uint64_t next_id_ = 1;
 };

@@ -70,7 +70,7 @@ PurchaseService::PurchaseService(const Catalog& catalog, const Lifecycle& lifecy
       ids_(options.seed, options.variant),
       signer_(ids_.UrlKey()),
       reasons_{""},
-      faults_(ids_) {
+      faults_(ids_, options.defects) {
   static_assert(sizeof(size_t) == 8, "DuplicateShard takes the top bits of a 64-bit hash");
   ClearDuplicates();
   // The core implements the machine that spec/lifecycle.yaml describes; refuse
@@ -127,7 +127,8 @@ size_t PurchaseService::SettleDueLocked(Millis now) {
     OrderRecord& order = orders_[entry.seq];
     if (order.status == OrderState::kCompleted && order.cancel_after_s != 0 &&
         entry.due == order.history[1].at + Millis{order.cancel_after_s} * 1000) {
-      Move(order, OrderState::kCanceled, Cause::kVendorCancel, entry.due);
+      Move(order, OrderState::kCanceled, Cause::kVendorCancel,
+           options_.defects.Has(Defect::kSettledAtClockInstant) ? now : entry.due);
       ++settled;
       continue;
     }
@@ -135,12 +136,15 @@ size_t PurchaseService::SettleDueLocked(Millis now) {
                          (options_.defects.Has(Defect::kCanceledCompletes) && order.status == OrderState::kCanceled &&
                           order.history_size == 2);
     if (!pending || order.due_at != entry.due) continue;  // canceled before it was due
+    // settled-at-clock-instant stamps the clock's instant instead; a
+    // cancel_after then counts from the instant recorded, as it would in an
+    // implementation that made that mistake.
+    const Millis settled_at = options_.defects.Has(Defect::kSettledAtClockInstant) ? now : entry.due + lateness;
     Move(order, order.fails_when_due ? OrderState::kFailed : OrderState::kCompleted,
-         order.fails_when_due ? Cause::kFulfillmentFailed : Cause::kFulfillmentSucceeded,
-         options_.defects.Has(Defect::kSettledAtClockInstant) ? now : entry.due + lateness);
+         order.fails_when_due ? Cause::kFulfillmentFailed : Cause::kFulfillmentSucceeded, settled_at);
     ++settled;
     if (order.status == OrderState::kCompleted && order.cancel_after_s != 0) {
-      due_.push_back({entry.due + lateness + Millis{order.cancel_after_s} * 1000, entry.seq});
+      due_.push_back({settled_at + Millis{order.cancel_after_s} * 1000, entry.seq});
       std::push_heap(due_.begin(), due_.end(), std::greater<>{});
     }
   }
@@ -227,17 +231,41 @@ Result<OrderView> PurchaseService::Register(VendorRef vendor, const RegisterRequ
 
   // The duplicate check comes first: a client retrying a register whose reply
   // it lost learns which order exists, instead of a token error.
-  auto duplicate_check = [&]() -> std::optional<Error> {
-    if (!asset_index || d.Has(Defect::kDuplicateCreatesOrder)) return std::nullopt;
-    const DuplicateKey key{vendor, *asset_index, request.vendor_order_id};
+  auto find_duplicate = [&](VendorRef v, uint16_t a) -> std::optional<uint32_t> {
+    const DuplicateKey key{v, a, request.vendor_order_id};
     DuplicateSet& shard = DuplicateShard(DuplicateHash{&orders_}(key));
     auto it = shard.find(key);
     if (it == shard.end()) return std::nullopt;
+    return *it;
+  };
+  auto duplicate_check = [&]() -> std::optional<Error> {
+    if (d.Has(Defect::kDuplicateCreatesOrder)) return std::nullopt;
+    std::optional<uint32_t> found;
+    if (d.Has(Defect::kDuplicateAcrossVendors) || d.Has(Defect::kDuplicateIgnoresAsset)) {
+      // The key without the vendor or the asset: any order of the others matches.
+      const bool any_vendor = d.Has(Defect::kDuplicateAcrossVendors), any_asset = d.Has(Defect::kDuplicateIgnoresAsset);
+      if (!asset_index && !any_asset) return std::nullopt;
+      for (size_t v = 0; v < catalog_.vendors().size(); ++v) {
+        if (!any_vendor && v != vendor) continue;
+        for (size_t a = 0; a < catalog_.assets().size(); ++a) {
+          if (!any_asset && a != *asset_index) continue;
+          if (auto seq = find_duplicate(static_cast<VendorRef>(v), static_cast<uint16_t>(a)); seq && (!found || *seq < *found))
+            found = seq;
+        }
+      }
+    } else {
+      if (!asset_index) return std::nullopt;
+      found = find_duplicate(vendor, *asset_index);
+    }
+    if (!found) return std::nullopt;
     Error e = MakeError(ErrorCode::kDuplicatePurchase, "vendor order '" + request.vendor_order_id +
                                                            "' for asset '" + request.asset_id + "' is already registered");
-    e.order_id = ids_.OrderId(*it);
+    e.order_id = ids_.OrderId(*found);
     return e;
   };
+  // rule-spent-on-refused-register: the fulfillment rule is taken before any check.
+  std::optional<FaultEffect> early_fault;
+  if (d.Has(Defect::kRuleSpentOnRefusedRegister)) early_fault = faults_.TakeFulfillmentFault(facts);
   if (!d.Has(Defect::kDuplicateAs422))
     if (auto dup = duplicate_check()) return *dup;
 
@@ -274,7 +302,8 @@ Result<OrderView> PurchaseService::Register(VendorRef vendor, const RegisterRequ
   bool fails = a.fulfillment_fails;
   std::string reason = a.failure_reason;
   uint32_t cancel_after_s = 0;
-  if (auto fault = faults_.TakeFulfillmentFault(facts)) {
+  if (auto fault = d.Has(Defect::kRuleSpentOnRefusedRegister) ? std::move(early_fault)
+                                                               : faults_.TakeFulfillmentFault(facts)) {
     if (fault->cancel_after && !d.Has(Defect::kRuleCancelAfterIgnored))
       cancel_after_s = static_cast<uint32_t>(std::max<Millis>(1, *fault->cancel_after / 1000));
     if (fault->fulfillment_delay && !d.Has(Defect::kRuleDelayIgnored)) delay = *fault->fulfillment_delay;
@@ -400,10 +429,10 @@ ClockReading PurchaseService::Now() {
   return {now, SettleDueLocked(now)};
 }
 
-Result<ClockReading> PurchaseService::MoveClockLocked(Millis to) {
+Result<ClockReading> PurchaseService::MoveClockLocked(Millis to, bool set) {
   if (!manual_clock_) return MakeError(ErrorCode::kClockNotManual, "the server runs on the real clock (--clock real)");
   const Millis now = manual_clock_->Now();
-  if ((to < now || (to == now && options_.defects.Has(Defect::kClockSetNowRefused))) &&
+  if ((to < now || (set && to == now && options_.defects.Has(Defect::kClockSetNowRefused))) &&
       !options_.defects.Has(Defect::kClockGoesBack))
     return MakeError(ErrorCode::kClockBackwards, "time never goes back: the clock is at " + FormatRfc3339(now) +
                                                      ", asked for " + FormatRfc3339(to));
@@ -414,12 +443,12 @@ Result<ClockReading> PurchaseService::MoveClockLocked(Millis to) {
 
 Result<ClockReading> PurchaseService::Advance(Millis by) {
   std::lock_guard lock(mu_);
-  return MoveClockLocked(clock_->Now() + by);
+  return MoveClockLocked(clock_->Now() + by, /*set=*/false);
 }
 
 Result<ClockReading> PurchaseService::SetTime(Millis to) {
   std::lock_guard lock(mu_);
-  return MoveClockLocked(to);
+  return MoveClockLocked(to, /*set=*/true);
 }
 
 FaultRule PurchaseService::AddFault(FaultRule rule) {
@@ -429,12 +458,18 @@ FaultRule PurchaseService::AddFault(FaultRule rule) {
 
 std::vector<FaultRule> PurchaseService::Faults() {
   std::lock_guard lock(mu_);
-  return faults_.rules();
+  std::vector<FaultRule> rules = faults_.rules();
+  if (options_.defects.Has(Defect::kFaultTimesOffByOne))
+    for (FaultRule& r : rules)
+      if (r.remaining && *r.remaining < 0) r.remaining = 0;
+  return rules;
 }
 
 std::optional<FaultRule> PurchaseService::RemoveFault(const std::string& id) {
   std::lock_guard lock(mu_);
-  return faults_.Remove(id);
+  std::optional<FaultRule> removed = faults_.Remove(id);
+  if (removed && removed->remaining && *removed->remaining < 0) removed->remaining = 0;  // fault-times-off-by-one
+  return removed;
 }
 
 size_t PurchaseService::ClearFaults() {

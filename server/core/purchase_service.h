@@ -217,7 +217,8 @@ class PurchaseService {
   size_t SettleDueLocked(Millis now);
   void Move(OrderRecord& order, OrderState to, Cause cause, Millis at);
   uint32_t InternReason(const std::string& reason);
-  Result<ClockReading> MoveClockLocked(Millis to);
+  // `set`: asked by clock/set (clock-set-now-refused refuses only that).
+  Result<ClockReading> MoveClockLocked(Millis to, bool set);
 
   const Catalog& catalog_;
   const Lifecycle& lifecycle_;
