@@ -700,6 +700,29 @@ bool ParseExpectAndCapture(Context& ctx, const YAML::Node& node, Step* step) {
   return ok;
 }
 
+// A text template, or {repeat: TEXT, times: N}: a large value (past a size limit, for a body or
+// a header) without writing it out.
+bool ParseTextOrRepeat(Context& ctx, const YAML::Node& node, const std::string& what, std::string* out) {
+  std::string text;
+  if (!node.IsMap()) {
+    if (!ParseScalarString(ctx, node, what, &text) || !CheckTemplate(ctx, Loc(ctx, node), text)) return false;
+    *out = std::move(text);
+    return true;
+  }
+  long long times = 0;
+  if (CheckMap(ctx, node, {"repeat", "times"}, what) && node["repeat"] && node["times"] &&
+      ParseScalarString(ctx, node["repeat"], "'repeat'", &text) && CheckTemplate(ctx, Loc(ctx, node), text) &&
+      ParseInt(ctx, node["times"], "'times'", 0, 8 << 20, &times)) {
+    std::string repeated;
+    repeated.reserve(text.size() * static_cast<size_t>(times));
+    for (long long i = 0; i < times; ++i) repeated += text;
+    *out = std::move(repeated);
+    return true;
+  }
+  if (!node["repeat"] || !node["times"]) Error(ctx, node, what + " as a map is {repeat: TEXT, times: N}");
+  return false;
+}
+
 bool ParseRequestStep(Context& ctx, const YAML::Node& node, Step* step) {
   if (!CheckMap(ctx, node, kRequestStepKeys, "request step")) return false;
   bool ok = true;
@@ -747,8 +770,7 @@ bool ParseRequestStep(Context& ctx, const YAML::Node& node, Step* step) {
     if (CheckFreeMap(ctx, headers, "headers")) {
       for (const auto& kv : headers) {
         std::string value;
-        if (!ParseScalarString(ctx, kv.second, "a header value", &value) ||
-            !CheckTemplate(ctx, Loc(ctx, kv.second), value)) {
+        if (!ParseTextOrRepeat(ctx, kv.second, "a header value", &value)) {
           ok = false;
           continue;
         }
@@ -769,25 +791,10 @@ bool ParseRequestStep(Context& ctx, const YAML::Node& node, Step* step) {
       ok = false;
   } else if (const YAML::Node raw = node["raw_body"]) {
     std::string text;
-    if (raw.IsMap()) {
-      // {repeat: TEXT, times: N}: a large body (e.g. past a size limit) without writing it out.
-      long long times = 0;
-      if (CheckMap(ctx, raw, {"repeat", "times"}, "raw_body") && raw["repeat"] && raw["times"] &&
-          ParseScalarString(ctx, raw["repeat"], "'repeat'", &text) && CheckTemplate(ctx, Loc(ctx, raw), text) &&
-          ParseInt(ctx, raw["times"], "'times'", 0, 8 << 20, &times)) {
-        std::string repeated;
-        repeated.reserve(text.size() * static_cast<size_t>(times));
-        for (long long i = 0; i < times; ++i) repeated += text;
-        r.raw_body = std::move(repeated);
-      } else {
-        if (!raw["repeat"] || !raw["times"]) Error(ctx, raw, "raw_body as a map is {repeat: TEXT, times: N}");
-        ok = false;
-      }
-    } else if (ParseScalarString(ctx, raw, "'raw_body'", &text) && CheckTemplate(ctx, Loc(ctx, raw), text)) {
-      r.raw_body = text;
-    } else {
+    if (ParseTextOrRepeat(ctx, raw, "'raw_body'", &text))
+      r.raw_body = std::move(text);
+    else
       ok = false;
-    }
   }
   if (const YAML::Node auth = node["auth"]) {
     static const std::vector<std::string> kModes = {"vendor", "vendor_b", "control", "none"};

@@ -53,6 +53,18 @@ BOOST_AUTO_TEST_CASE(AFixtureRoleNeedsADefaultAndADescription) {
                           "value) and 'role' (what it is)\n");
 }
 
+BOOST_AUTO_TEST_CASE(AHeaderValueMayBeRepeatedTextLikeARawBody) {
+  auto r = LoadScenarioText("steps:\n  - request: GET /a\n    headers: {X-Pad: {repeat: ab, times: 3}}\n"
+                            "    raw_body: {repeat: x, times: 2}\n",
+                            "s.yaml");
+  BOOST_REQUIRE_MESSAGE(r.errors.empty(), Errors(r));
+  const auto& request = r.scenarios.at(0).steps.at(0).request;
+  BOOST_TEST(request.headers.at(0).second == "ababab");
+  BOOST_TEST(*request.raw_body == "xx");
+  auto bad = LoadScenarioText("steps:\n  - request: GET /a\n    headers: {X-Pad: {repeat: ab}}\n", "s.yaml");
+  BOOST_TEST(Errors(bad) == "s.yaml:3:22: error: a header value as a map is {repeat: TEXT, times: N}\n");
+}
+
 BOOST_AUTO_TEST_CASE(LoaderRejectsDuplicateKeys) {
   auto r = LoadScenarioText("steps:\n  - request: GET /a\n    expect: 200\n    expect: 201\n", "s.yaml");
   BOOST_TEST(Errors(r) == "s.yaml:4:5: error: duplicate key 'expect' in request step (first at line 3)\n");

@@ -6,6 +6,14 @@
 // thread instead of sleeping on an I/O thread (which would stall every
 // connection on it). Routing is HttpApi's, not Pistache's router, which has a
 // data race with several threads in 0.0.5.
+// It takes over Pistache's Http::Handler::onInput, so that every answer is a
+// JSON one of spec/: a head over its limits (http/request_head.h) is 431
+// REQUEST_HEADER_FIELDS_TOO_LARGE, a request that cannot be framed (a bad
+// Content-Length, what Pistache's parser refuses or cannot finish) 400
+// MALFORMED_REQUEST, both closing the connection; a body over
+// max_request_bytes is answered by HttpApi from the head alone (413, after
+// its route and fault checks) without being read, then the connection is
+// closed; and a request followed at once by a half-close still gets its reply.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +29,11 @@ struct ServerOptions {
   uint16_t port = 8080;  // 0: pick a free port
   int threads = 1;
   bool log_requests = true;
-  // Pistache's own limit on request line + headers + body; past it Pistache
-  // answers 413 itself. HttpApi's JSON 413 (max_body_bytes) comes well before.
+  // The largest body read into memory, at least HttpApi's max_body_bytes: a
+  // request whose Content-Length is larger (or whose chunked body grows
+  // larger) is answered from its head, as HttpApi answers any body over
+  // max_body_bytes (413 after the route and fault checks), its body left
+  // unread and the connection closed after the reply.
   size_t max_request_bytes = 1024 * 1024;
 };
 
