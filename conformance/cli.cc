@@ -34,6 +34,7 @@
 #include "report/file_reporters.h"
 #include "report/html_reporter.h"
 #include "report/lifecycle_diagram.h"
+#include "profiles/profile_registry.h"
 #include "scenario/loader.h"
 
 #ifndef CONFORMANCE_VERSION
@@ -51,12 +52,14 @@ const char kUsage[] =
     "       conformance list [--tag T] [paths...]\n"
     "       conformance coverage [--markdown FILE] [paths...]\n"
     "       conformance explore --target URL --token TOKEN [--seed S] [--budget SECONDS] [--emit DIR]\n"
-    "       conformance lifecycle [--format svg|mermaid] [--output FILE]\n"
+    "       conformance lifecycle [--api NAME] [--format svg|mermaid] [--output FILE]\n"
+    "       conformance spec --api NAME\n"
     "       conformance --help | --version\n"
     "\n"
     "Replays YAML scenarios (default: scenarios/) against an implementation of the\n"
     "Purchase API and judges every response against spec/openapi.yaml and every\n"
-    "order status change against spec/lifecycle.yaml.\n"
+    "order status change against spec/lifecycle.yaml. Other purchase APIs (--api,\n"
+    "or a scenario folder with an _api.yaml) are judged by spec/<api>/.\n"
     "\n"
     "Exit codes: 0 all passed (skips allowed), 1 a scenario failed, 2 usage,\n"
     "scenario-file or spec error, 3 the target cannot be reached.\n";
@@ -137,11 +140,59 @@ struct LoadedSpec {
   }
 };
 
-// Loads the spec built in, or DIR/openapi.yaml and DIR/lifecycle.yaml, at
-// `layer`. Returns false after printing why.
+// The API to judge by: --api, else the `api:` of the _api.yaml above the
+// scenario paths (all of them must agree), else the HL Connector. Returns
+// false after printing why.
+bool ResolveApi(const std::string& flag, const std::vector<std::string>& paths, std::string* api, std::ostream& err) {
+  std::vector<Diagnostic> errors;
+  std::optional<std::string> found;
+  std::string first_path;
+  for (const auto& path : paths.empty() ? std::vector<std::string>{"scenarios"} : paths) {
+    const auto here = ReadScenarioApi(path, &errors);
+    const std::string name = here ? here->name : "hl-connector";
+    if (found && *found != name) {
+      err << "conformance: error: " << first_path << " is a suite of --api " << *found << " but " << path
+          << " is one of --api " << name << "; run them one API at a time\n";
+      return false;
+    }
+    found = name;
+    first_path = path;
+  }
+  for (const auto& d : errors) err << d.ToString() << "\n";
+  if (!errors.empty()) return false;
+  if (!flag.empty() && found && *found != flag && !(paths.empty() && *found == "hl-connector")) {
+    err << "conformance: error: --api " << flag << " but " << first_path << " is a suite of --api " << *found << "\n";
+    return false;
+  }
+  *api = flag.empty() ? *found : flag;
+  if (*api != "hl-connector" && !purchase::profiles::FindProfile(*api)) {
+    std::string names = "hl-connector";
+    for (const auto& p : purchase::profiles::Profiles()) names += ", " + p.name;
+    err << "conformance: error: no API is called '" << *api << "' (known: " << names << ")\n";
+    return false;
+  }
+  return true;
+}
+
+std::string ApiOptionHelp() {
+  std::string names = "hl-connector";
+  for (const auto& p : purchase::profiles::Profiles()) names += ", " + p.name;
+  return "the API whose spec judges (" + names +
+         "); default: the api: of the _api.yaml above the scenario paths, else hl-connector";
+}
+
+// Loads the spec of `api` built in, or DIR/openapi.yaml and DIR/lifecycle.yaml,
+// at `layer`. Returns false after printing why.
 bool LoadSpec(const std::string& spec_dir, LoadedSpec* spec, std::ostream& err,
-              purchase::SpecLayer layer = purchase::SpecLayer::kContract) {
+              purchase::SpecLayer layer = purchase::SpecLayer::kContract, const std::string& api = "hl-connector") {
   try {
+    if (spec_dir.empty() && api != "hl-connector") {
+      const purchase::profiles::ProfileEntry* profile = purchase::profiles::FindProfile(api);
+      spec->openapi = OpenApiSpec::Parse(purchase::profiles::MergedOpenApi(*profile),
+                                         profile->spec_dir + "/openapi.yaml (with spec/control.yaml)", layer);
+      spec->lifecycle_from_dir = purchase::Lifecycle::Parse(profile->lifecycle, profile->spec_dir + "/lifecycle.yaml");
+      return true;
+    }
     if (spec_dir.empty()) {
       spec->openapi = OpenApiSpec::Parse(spec_files::kOpenapiYaml, "spec/openapi.yaml", layer);
       return true;
@@ -171,11 +222,12 @@ std::string NewRunId() {
 
 int Validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Selection s;
-  std::string spec_dir;
+  std::string spec_dir, api_flag, api;
   po::options_description desc("conformance validate [paths...]: check scenario files without running them");
   desc.add_options()("help,h", "show this help")(
       "spec-dir", po::value(&spec_dir)->value_name("DIR"),
-      "check request paths against DIR/openapi.yaml instead of the spec built in");
+      "check request paths against DIR/openapi.yaml instead of the spec built in")(
+      "api", po::value(&api_flag)->value_name("NAME"), ApiOptionHelp().c_str());
   AddSelectionOptions(desc, &s);
   po::variables_map vm;
   if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
@@ -184,7 +236,8 @@ int Validate(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return kExitPass;
   }
   LoadedSpec spec;
-  if (!LoadSpec(spec_dir, &spec, err)) return kExitUsage;
+  if (!ResolveApi(api_flag, s.paths, &api, err) || !LoadSpec(spec_dir, &spec, err, purchase::SpecLayer::kContract, api))
+    return kExitUsage;
   std::vector<Scenario> scenarios;
   if (!LoadSelection(s, spec.openapi.get(), &scenarios, err)) return kExitUsage;
   out << scenarios.size() << " scenario" << (scenarios.size() == 1 ? "" : "s") << " OK\n";
@@ -233,7 +286,7 @@ int List(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
 
 int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Selection s;
-  std::string spec_dir, markdown;
+  std::string spec_dir, markdown, api_flag, api;
   po::options_description desc(
       "conformance coverage [paths...]: which scenarios check each rule of the spec (static analysis; nothing is sent)\n"
       "Exit 0 when every rule is checked or listed in <path>/_unreachable.yaml, 1 when one is not");
@@ -241,7 +294,8 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
       "markdown", po::value(&markdown)->value_name("FILE"), "also write the table as Markdown to FILE")(
       "check", "with --markdown: write nothing, fail (exit 1) if FILE differs from what would be written")(
       "spec-dir", po::value(&spec_dir)->value_name("DIR"),
-      "read openapi.yaml and lifecycle.yaml from DIR instead of the spec built in");
+      "read openapi.yaml and lifecycle.yaml from DIR instead of the spec built in")(
+      "api", po::value(&api_flag)->value_name("NAME"), ApiOptionHelp().c_str());
   AddSelectionOptions(desc, &s);
   po::variables_map vm;
   if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
@@ -250,7 +304,8 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return kExitPass;
   }
   LoadedSpec spec;
-  if (!LoadSpec(spec_dir, &spec, err)) return kExitUsage;
+  if (!ResolveApi(api_flag, s.paths, &api, err) || !LoadSpec(spec_dir, &spec, err, purchase::SpecLayer::kContract, api))
+    return kExitUsage;
   std::vector<Scenario> scenarios;
   if (!LoadSelection(s, spec.openapi.get(), &scenarios, err)) return kExitUsage;
   std::vector<UnreachableRule> unreachable;
@@ -443,7 +498,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   int jobs = 4;
   double timeout = 10;
   std::vector<std::string> reports;
-  std::string spec_dir, trace_path;
+  std::string spec_dir, trace_path, api_flag, api;
   po::options_description desc(
       "conformance run --target URL --token TOKEN [options] [paths...]\n"
       "Runs every scenario below the paths (default: scenarios/) against the target");
@@ -461,6 +516,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       ("timeout", po::value(&timeout)->value_name("SECONDS")->default_value(10), "limit for one HTTP exchange")
       ("spec-dir", po::value(&spec_dir)->value_name("DIR"),
        "read openapi.yaml and lifecycle.yaml from DIR instead of the spec built in")
+      ("api", po::value(&api_flag)->value_name("NAME"), ApiOptionHelp().c_str())
       ("strict-reference",
        "also judge the reference server's own promises beyond the contract: the x-reference layer of the spec "
        "and the scenarios that require 'reference' (for our server; another implementation need not keep them)");
@@ -481,9 +537,11 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   if (jobs < 1 || jobs > 256) return usage_error("--jobs must be 1..256");
   if (!(timeout > 0 && timeout <= 3600)) return usage_error("--timeout must be in (0, 3600] seconds");
 
+  if (api_flag.empty() && target_args.file.spec) api_flag = *target_args.file.spec;
   LoadedSpec spec;
-  if (!LoadSpec(spec_dir, &spec, err,
-                strict_reference ? purchase::SpecLayer::kReference : purchase::SpecLayer::kContract))
+  if (!ResolveApi(api_flag, s.paths, &api, err) ||
+      !LoadSpec(spec_dir, &spec, err,
+                strict_reference ? purchase::SpecLayer::kReference : purchase::SpecLayer::kContract, api))
     return kExitUsage;
 
   // Everything is checked before anything is sent.
@@ -564,14 +622,15 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 }
 
 int LifecycleCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  std::string format = "svg", spec_dir, output;
+  std::string format = "svg", spec_dir, output, api = "hl-connector";
   po::options_description desc(
       "conformance lifecycle [--format svg|mermaid] [--output FILE [--check]]: draw spec/lifecycle.yaml");
   desc.add_options()("help,h", "show this help")(
       "format", po::value(&format)->default_value("svg"), "svg (a self-contained picture) or mermaid (a stateDiagram)")(
       "output", po::value(&output)->value_name("FILE"), "write to FILE instead of standard output")(
       "check", "with --output: write nothing, fail (exit 1) if FILE differs from what would be written")(
-      "spec-dir", po::value(&spec_dir)->value_name("DIR"), "draw DIR/lifecycle.yaml instead of the spec built in");
+      "spec-dir", po::value(&spec_dir)->value_name("DIR"), "draw DIR/lifecycle.yaml instead of the spec built in")(
+      "api", po::value(&api)->value_name("NAME"), "draw this API's lifecycle (spec/<api>/lifecycle.yaml)");
   po::variables_map vm;
   std::vector<std::string> positional;
   if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
@@ -584,9 +643,12 @@ int LifecycleCommand(const std::vector<std::string>& args, std::ostream& out, st
     return kExitUsage;
   }
   LoadedSpec spec;
-  if (!LoadSpec(spec_dir, &spec, err)) return kExitUsage;
-  const std::string text = format == "svg" ? LifecycleSvg(spec.lifecycle(), "the order lifecycle (spec/lifecycle.yaml)")
-                                           : LifecycleMermaid(spec.lifecycle());
+  if (!ResolveApi(api, {}, &api, err) || !LoadSpec(spec_dir, &spec, err, purchase::SpecLayer::kContract, api))
+    return kExitUsage;
+  const purchase::profiles::ProfileEntry* profile = purchase::profiles::FindProfile(api);
+  const std::string title = profile ? "the " + api + " lifecycle (" + profile->spec_dir + "/lifecycle.yaml)"
+                                    : "the order lifecycle (spec/lifecycle.yaml)";
+  const std::string text = format == "svg" ? LifecycleSvg(spec.lifecycle(), title) : LifecycleMermaid(spec.lifecycle());
   if (output.empty()) {
     out << text;
     return kExitPass;
@@ -912,6 +974,37 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   return result.findings.empty() && verdicts[1] == 0 ? kExitPass : kExitFail;
 }
 
+// Prints the spec an API is judged by: for a profile, its openapi.yaml with
+// spec/control.yaml merged in (what the lint reads).
+int SpecCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string api;
+  po::options_description desc("conformance spec --api NAME: print the OpenAPI document the runner judges NAME by");
+  desc.add_options()("help,h", "show this help")("api", po::value(&api)->value_name("NAME"), ApiOptionHelp().c_str());
+  po::variables_map vm;
+  std::vector<std::string> positional;
+  if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << desc << "\n";
+    return kExitPass;
+  }
+  if (api.empty() || api == "hl-connector") {
+    out << spec_files::kOpenapiYaml;
+    return kExitPass;
+  }
+  const purchase::profiles::ProfileEntry* profile = purchase::profiles::FindProfile(api);
+  if (!profile) {
+    err << "conformance: error: no API is called '" << api << "' (see conformance spec --help)\n";
+    return kExitUsage;
+  }
+  try {
+    out << purchase::profiles::MergedOpenApi(*profile);
+  } catch (const purchase::SpecError& e) {
+    err << e.what() << "\n";
+    return kExitUsage;
+  }
+  return kExitPass;
+}
+
 }  // namespace
 
 int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const Environment& env) {
@@ -935,8 +1028,9 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   if (command == "coverage") return Coverage(rest, out, err);
   if (command == "explore") return Explore(rest, out, err, env);
   if (command == "lifecycle") return LifecycleCommand(rest, out, err);
+  if (command == "spec") return SpecCommand(rest, out, err);
   const std::string suggestion =
-      SuggestClosest(command, {"run", "validate", "list", "coverage", "explore", "lifecycle"});
+      SuggestClosest(command, {"run", "validate", "list", "coverage", "explore", "lifecycle", "spec"});
   err << "conformance: error: unknown command '" << command << "'"
       << (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?") << "\n"
       << kUsage;

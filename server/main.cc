@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include <boost/program_options.hpp>
 
@@ -27,6 +28,7 @@
 #include "http/drills.h"
 #include "http/http_api.h"
 #include "http/pistache_server.h"
+#include "profiles/profile_registry.h"
 
 #ifndef PURCHASE_SOURCE_FIXTURES
 #define PURCHASE_SOURCE_FIXTURES "fixtures"
@@ -77,9 +79,86 @@ std::string DefaultFixtures() {
   return PURCHASE_SOURCE_FIXTURES;
 }
 
+// A profile's fixture folder: fixtures/<api> here, or the source tree's.
+std::string DefaultProfileFixtures(const profiles::ProfileEntry& entry) {
+  if (std::filesystem::exists(entry.default_fixtures)) return entry.default_fixtures;
+  return std::string(PURCHASE_SOURCE_FIXTURES) + "/" + std::filesystem::path(entry.default_fixtures).filename().string();
+}
+
+std::string ApiNames() {
+  std::string names = "hl-connector";
+  for (const auto& p : profiles::Profiles()) names += "|" + p.name;
+  return names;
+}
+
 int Fail(const std::string& message) {
   std::cerr << "purchase-server: " << message << "\n";
   return 2;
+}
+
+// Blocks SIGINT and SIGTERM before any server thread starts, so that only
+// sigwait() receives them (Pistache's documented shutdown pattern).
+sigset_t BlockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+// Serves one profile over the generic engine until SIGINT or SIGTERM.
+int ServeProfile(const profiles::ProfileEntry& entry, const po::variables_map& vm, const std::string& fixtures,
+                 std::unique_ptr<Clock> clock, uint64_t seed, const std::vector<std::string>& defect_names,
+                 const std::string& host, int port, int threads, size_t max_body, const std::string& clock_mode) {
+  try {
+    const Lifecycle lifecycle = Lifecycle::Parse(entry.lifecycle, entry.spec_dir + "/lifecycle.yaml");
+    const profiles::ErrorReplies errors = profiles::ErrorReplies::Parse(entry.errors, entry.spec_dir + "/errors.yaml");
+    engine::EngineDefects engine_defects;
+    std::set<std::string> own_defects;
+    for (const auto& name : defect_names) {
+      if (profiles::SetEngineDefect(name, &engine_defects)) continue;
+      bool known = false;
+      for (const auto& d : entry.defects) known = known || d.name == name;
+      if (!known) return Fail("unknown defect '" + name + "' of --api " + entry.name + " (see --list-defects)");
+      own_defects.insert(name);
+    }
+    std::unique_ptr<profiles::Profile> surface = entry.make(fixtures, own_defects);
+    engine::EngineOptions engine_options = entry.engine;
+    engine_options.seed = seed;
+    profiles::HostOptions host_options;
+    host_options.control_enabled = !vm.count("no-control");
+    host_options.max_body_bytes = max_body;
+    host_options.version = PURCHASE_VERSION;
+    host_options.defects = defect_names;
+    profiles::ProfileHost api(*surface, lifecycle, errors, std::move(clock), engine_options, host_options,
+                              engine_defects);
+    sigset_t signals = BlockStopSignals();
+    http::ServerOptions server_options;
+    server_options.host = host;
+    server_options.port = static_cast<uint16_t>(port);
+    server_options.threads = threads;
+    server_options.log_requests = !vm.count("quiet");
+    server_options.max_request_bytes = std::max<size_t>(1024 * 1024, max_body + 16 * 1024);
+    http::PistacheServer server(api, server_options);
+    uint16_t bound = 0;
+    try {
+      bound = server.Start();
+    } catch (const std::exception& e) {
+      return Fail("cannot listen on " + host + ":" + std::to_string(port) + ": " + e.what());
+    }
+    std::printf("listening on http://%s:%u (api %s, clock %s, seed %llu, fixtures %s%s)\n", host.c_str(), bound,
+                entry.name.c_str(), clock_mode.c_str(), static_cast<unsigned long long>(seed), fixtures.c_str(),
+                defect_names.empty() ? "" : ", DEFECTS ON");
+    std::fflush(stdout);
+    int sig = 0;
+    sigwait(&signals, &sig);
+    server.Stop();
+    std::fprintf(stderr, "purchase-server: stopped on signal %d\n", sig);
+    return 0;
+  } catch (const std::exception& e) {  // SpecError included: a fixture or spec file that does not load
+    return Fail(e.what());
+  }
 }
 
 }  // namespace
@@ -98,7 +177,7 @@ int main(int argc, char** argv) {
 #endif
   po::options_description desc(
       "purchase-server: the deterministic reference server of the HL Connector Purchase API\n\nOptions");
-  std::string host, fixtures, clock_mode, start_time, control_token, variant_name;
+  std::string host, fixtures, clock_mode, start_time, control_token, variant_name, api = "hl-connector";
   int port = 8080, threads = 1;
   uint64_t seed = 1;
   double time_scale = 1.0, token_ttl = 900, url_ttl = 600;
@@ -108,9 +187,11 @@ int main(int argc, char** argv) {
   desc.add_options()
       ("help,h", "show this help and exit")
       ("version", "print the version and exit")
+      ("api", po::value(&api)->default_value("hl-connector"),
+       ("which purchase API to serve: " + ApiNames() + " (spec/<api>/, fixtures/<api>/; README.md, Profiles)").c_str())
       ("host", po::value(&host)->default_value("127.0.0.1"), "address to bind (loopback unless told otherwise)")
       ("port", po::value(&port)->default_value(8080), "port to bind; 0 picks a free one (printed on stdout)")
-      ("fixtures", po::value(&fixtures)->default_value(DefaultFixtures()), "fixture folder (catalog.yaml and asset files)")
+      ("fixtures", po::value(&fixtures), "fixture folder (default: fixtures/, or fixtures/<api>/ for a profile)")
       ("seed", po::value(&seed)->default_value(1), "seed of the id, token and URL-signing generators")
       ("threads", po::value(&threads)->default_value(1), "HTTP I/O threads")
       ("clock", po::value(&clock_mode)->default_value("manual"), "manual (time moves only through /_control/clock) or real")
@@ -147,10 +228,21 @@ int main(int argc, char** argv) {
     std::cout << "purchase-server " << PURCHASE_VERSION << "\n";
     return 0;
   }
+  const profiles::ProfileEntry* profile = nullptr;
+  if (api != "hl-connector") {
+    profile = profiles::FindProfile(api);
+    if (!profile) return Fail("--api must be " + ApiNames() + ", not '" + api + "'");
+  }
   if (vm.count("list-defects")) {
+    if (profile) {
+      for (const auto& d : profile->defects) std::cout << d.name << "\t" << d.what << "\tscenario\n";
+      for (const auto& d : profiles::EngineDefectList()) std::cout << d.name << "\t" << d.what << "\tscenario\n";
+      return 0;
+    }
     for (const auto& d : AllDefects()) std::cout << d.name << "\t" << d.description << "\t" << d.kind << "\n";
     return 0;
   }
+  if (fixtures.empty()) fixtures = profile ? DefaultProfileFixtures(*profile) : DefaultFixtures();
   if (port < 0 || port > 65535) return Fail("--port must be 0..65535");
   if (threads < 1 || threads > 64) return Fail("--threads must be 1..64");
   if (clock_mode != "manual" && clock_mode != "real") return Fail("--clock must be 'manual' or 'real', not '" + clock_mode + "'");
@@ -167,7 +259,12 @@ int main(int argc, char** argv) {
   service_options.url_ttl = static_cast<Millis>(url_ttl * 1000);
   if (!defect_names.empty() && !vm.count("allow-defects"))
     return Fail("--defect breaks the contract on purpose and is refused without --allow-defects");
-  for (const auto& name : defect_names) {
+  if (profile) {
+    for (const char* hl_only : {"variant", "drill", "control-token", "audit-report", "token-ttl", "url-ttl"})
+      if (!vm[hl_only].defaulted() && vm.count(hl_only))
+        return Fail(std::string("--") + hl_only + " is an option of the hl-connector API only");
+  }
+  for (const auto& name : profile ? std::vector<std::string>{} : defect_names) {
     auto d = ParseDefect(name);
     if (!d) return Fail("unknown defect '" + name + "' (see --list-defects)");
     service_options.defects.Enable(*d);
@@ -184,6 +281,8 @@ int main(int argc, char** argv) {
   else
     clock = std::make_unique<RealClock>(start.value_or(WallClockNow()), time_scale);
 
+  if (profile) return ServeProfile(*profile, vm, fixtures, std::move(clock), seed, defect_names, host, port, threads,
+                                   max_body, clock_mode);
   try {
     const Lifecycle& lifecycle = Lifecycle::Builtin();
     const ErrorCatalog& errors = ErrorCatalog::Builtin();
@@ -208,13 +307,7 @@ int main(int argc, char** argv) {
     api_options.drills = &drills;
     api_options.variant = *variant;
 
-    // Block the stop signals before any server thread starts, so that only
-    // sigwait() below receives them (Pistache's documented shutdown pattern).
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    sigset_t signals = BlockStopSignals();
 
     http::ServerOptions server_options;
     server_options.host = host;

@@ -4,6 +4,8 @@
 #include <deque>
 #include <set>
 
+#include <rapidjson/pointer.h>
+
 #include "core/clock.h"  // purchase::ParseRfc3339
 #include "core/lifecycle.h"
 
@@ -48,8 +50,11 @@ std::optional<std::string> LifecycleTracker::Observe(const std::string& order_id
     return prefix() + "status '" + state + "' is not a state of spec/lifecycle.yaml (" + states + ")";
   }
   if (first) {
-    if (created && state != lifecycle_.initial_state())
-      return prefix() + "a new order must be " + lifecycle_.initial_state() + " (spec/lifecycle.yaml entry), got " + state;
+    if (created && !lifecycle_.IsEntryState(state)) {
+      std::string entered;
+      for (const auto& e : lifecycle_.entries()) entered += (entered.empty() ? "" : " or ") + e.to;
+      return prefix() + "a new order must be " + entered + " (spec/lifecycle.yaml entry), got " + state;
+    }
     return std::nullopt;
   }
   if (created)
@@ -88,19 +93,45 @@ std::vector<OrderTrace> LifecycleTracker::Traces() const {
   return out;
 }
 
+namespace {
+
+// The text of a scalar at `pointer` in `value` (a string, or a number such as
+// a numeric status code), or nothing.
+std::optional<std::string> ScalarAt(const rapidjson::Value& value, const std::string& pointer) {
+  const rapidjson::Value* found = rapidjson::Pointer(pointer.c_str()).Get(value);
+  if (!found) return std::nullopt;
+  if (found->IsString()) return std::string(found->GetString(), found->GetStringLength());
+  if (found->IsInt64()) return std::to_string(found->GetInt64());
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::vector<std::string> LifecycleTracker::ObserveBody(const rapidjson::Value& body, bool created,
                                                        const std::string& where) {
   std::vector<std::string> failures;
   if (!body.IsObject()) return failures;
+  // The lifecycle says where replies carry orders (its `observe` list).
+  for (const auto& point : lifecycle_.observe()) {
+    auto observe_one = [&](const rapidjson::Value& holder, bool creates) {
+      const auto id = ScalarAt(holder, point.id);
+      const auto state = ScalarAt(holder, point.state);
+      if (!id || !state) return;
+      if (auto f = Observe(*id, lifecycle_.StateOfCode(*state), creates, where)) failures.push_back(*f);
+    };
+    if (point.each.empty()) {
+      observe_one(body, created);
+      continue;
+    }
+    const rapidjson::Value* list = rapidjson::Pointer(point.each.c_str()).Get(body);
+    if (list && list->IsArray())
+      for (const auto& element : list->GetArray()) observe_one(element, false);
+  }
+  // The control API's reported history (the same shape on every API).
   auto id = body.FindMember("order_id");
-  if (id == body.MemberEnd() || !id->value.IsString()) return failures;
-  const std::string order_id = id->value.GetString();
-  auto status = body.FindMember("status");
-  if (status != body.MemberEnd() && status->value.IsString())
-    if (auto f = Observe(order_id, status->value.GetString(), created, where)) failures.push_back(*f);
   auto history = body.FindMember("history");
-  if (history != body.MemberEnd() && history->value.IsArray()) {
-    auto more = CheckReportedHistory(order_id, body);
+  if (id != body.MemberEnd() && id->value.IsString() && history != body.MemberEnd() && history->value.IsArray()) {
+    auto more = CheckReportedHistory(id->value.GetString(), body);
     failures.insert(failures.end(), more.begin(), more.end());
   }
   return failures;
@@ -127,10 +158,13 @@ std::vector<std::string> LifecycleTracker::CheckReportedHistory(const std::strin
     const std::string cause = entry.HasMember("cause") && entry["cause"].IsString() ? entry["cause"].GetString() : "";
     states_in_history.insert(to);
     if (index == 1) {
-      if (has_from || to != lifecycle_.initial_state() || cause != lifecycle_.entry_cause())
-        failures.push_back(prefix() + "must start with null -> " + lifecycle_.initial_state() + " (cause " +
-                           lifecycle_.entry_cause() + "), starts with " + (has_from ? from : "null") + " -> " + to +
-                           " (cause " + cause + ")");
+      if (has_from || lifecycle_.EntryState(cause) != to) {
+        std::string entries;
+        for (const auto& e : lifecycle_.entries())
+          entries += (entries.empty() ? "" : " or ") + ("null -> " + e.to + " (cause " + e.cause + ")");
+        failures.push_back(prefix() + "must start with " + entries + ", starts with " + (has_from ? from : "null") +
+                           " -> " + to + " (cause " + cause + ")");
+      }
     } else {
       if (from != prev_to)
         failures.push_back(prefix() + at_entry + " starts from " + (has_from ? from : "null") +

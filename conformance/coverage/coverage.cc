@@ -35,9 +35,10 @@ std::string ResponseRuleId(const std::string& method, const std::string& path, c
 std::string TransitionId(const std::string& from, const std::string& to, const std::string& cause) {
   return "lifecycle " + from + " -> " + to + " (" + cause + ")";
 }
-std::string EntryId(const purchase::Lifecycle& l) {
-  return "lifecycle entry -> " + l.initial_state() + " (" + l.entry_cause() + ")";
+std::string EntryId(const std::string& to, const std::string& cause) {
+  return "lifecycle entry -> " + to + " (" + cause + ")";
 }
+std::string EntryId(const purchase::Lifecycle& l) { return EntryId(l.initial_state(), l.entry_cause()); }
 std::string IdempotentId(const std::string& state, const std::string& cause) {
   return "lifecycle " + state + " -> " + state + " (" + cause + ", idempotent)";
 }
@@ -58,7 +59,7 @@ class ScenarioAnalysis {
                    const std::map<std::string, OpenApiSpec::Operation>& operations,
                    std::function<void(const std::string& rule)> cover, std::vector<std::string>* unattributed)
       : scenario_(scenario), spec_(spec), lifecycle_(lifecycle), operations_(operations), cover_(std::move(cover)),
-        unattributed_(unattributed) {}
+        unattributed_(unattributed), generic_(spec.FindOperation("POST", "/purchase/register").empty()) {}
 
   void Run() {
     for (const auto& [name, value] : scenario_.vars) Assign(name, value);
@@ -212,6 +213,10 @@ class ScenarioAnalysis {
     // Lifecycle.
     if (tpl == "/_control/clock/advance" || tpl == "/_control/clock/set" || step.poll)
       for (auto& o : orders_) o.drivers.insert(Driver::kTime);
+    if (generic_) {
+      GenericLifecycle(step, tpl, single ? status : 0);
+      return;
+    }
     int order = OrderOf(step);
     std::string observed;
     if (tpl == "/purchase/register" && r.method == "POST" && single) {
@@ -297,6 +302,75 @@ class ScenarioAnalysis {
     o.drivers.clear();
   }
 
+  // Another API than the HL Connector: what the lifecycle's `observe` points
+  // say. An order is born where a 2xx step captures its id at an observe
+  // point; a step is about it when a template names that variable; its state
+  // is the value the step expects at the point's state pointer (read through
+  // the states' codes); any request about it, or the clock moving, may drive
+  // it, so an unchanged state after one is an attempt at every change the
+  // lifecycle forbids there (and at its idempotent causes).
+  void GenericLifecycle(const Step& step, const std::string& tpl, int status) {
+    const RequestSpec& r = step.request;
+    int order = -1;
+    auto names_var = [&](const std::string& text) {
+      for (const auto& [var, index] : order_vars_)
+        if (text.find("${" + var + "}") != std::string::npos) return index;
+      return -1;
+    };
+    order = names_var(r.target);
+    for (const auto& [k, v] : r.query)
+      if (order < 0) order = names_var(v);
+    if (order < 0 && r.body)
+      for (const auto& [k, v] : r.body->members)
+        if (order < 0) order = names_var(v.text);
+    const bool creates = status / 100 == 2 && order < 0 && r.method != "GET";
+    std::string observed;
+    for (const auto& point : lifecycle_.observe()) {
+      if (!point.each.empty()) continue;
+      for (const auto& p : step.expect.body)
+        if (p.pointer == point.state && p.matcher.equals &&
+            (p.matcher.equals->kind == TemplateValue::Kind::kString ||
+             p.matcher.equals->kind == TemplateValue::Kind::kNumber))
+          observed = lifecycle_.StateOfCode(Resolve(p.matcher.equals->text));
+      if (status / 100 != 2) continue;
+      for (const Capture& c : step.captures)
+        if (c.source == Capture::Source::kBody && c.key == point.id) {
+          if (creates || order < 0) {
+            orders_.push_back(Order{});
+            order = static_cast<int>(orders_.size()) - 1;
+            if (observed.empty() && lifecycle_.entries().size() == 1) observed = lifecycle_.initial_state();
+            for (const auto& e : lifecycle_.entries())
+              if (e.to == observed) cover_(EntryId(e.to, e.cause));
+          }
+          order_vars_[c.variable] = order;
+        }
+    }
+    if (tpl == "/_control/orders/{order_id}/history" && status == 200)
+      for (const auto& p : step.expect.body)
+        if (p.pointer == "/status" && p.matcher.equals) observed = Resolve(p.matcher.equals->text);
+    if (order >= 0 && r.method != "GET" && tpl.rfind("/_control", 0) != 0) orders_[order].drivers.insert(Driver::kCancel);
+    if (order >= 0 && !observed.empty() && lifecycle_.IsKnown(observed)) {
+      Order& o = orders_[order];
+      if (!o.state.empty() && o.state != observed) {
+        if (auto cause = lifecycle_.CauseOf(o.state, observed)) cover_(TransitionId(o.state, observed, *cause));
+      } else if (o.state == observed && !o.drivers.empty()) {
+        for (const auto& t : lifecycle_.transitions())
+          if (lifecycle_.IsIdempotent(observed, t.cause) && o.drivers.count(Driver::kCancel))
+            cover_(IdempotentId(observed, t.cause));
+        for (const auto& [state, cause] : lifecycle_.idempotent())
+          if (state == observed && o.drivers.count(Driver::kCancel)) cover_(IdempotentId(state, cause));
+        for (const auto& target : lifecycle_.states())
+          if (target != observed && !lifecycle_.Allows(observed, target)) cover_(ForbiddenId(observed, target));
+      }
+      o.state = observed;
+      o.drivers.clear();
+    }
+    if (step.resets_target) {
+      orders_.clear();
+      order_vars_.clear();
+    }
+  }
+
   const Scenario& scenario_;
   const OpenApiSpec& spec_;
   const purchase::Lifecycle& lifecycle_;
@@ -310,6 +384,7 @@ class ScenarioAnalysis {
   std::map<std::string, int> by_key_;             // vendor_order_id \n asset_id -> order
   std::map<std::string, std::string> url_paths_;  // variable -> literal path its URL has
   std::map<std::string, int> url_orders_;         // variable -> order of its URL
+  const bool generic_;                            // not the HL Connector's spec
 };
 
 }  // namespace
@@ -348,11 +423,12 @@ CoverageReport AnalyzeCoverage(const std::vector<Scenario>& scenarios, const Ope
     }
   }
   const auto T = CoverageRule::Kind::kTransition;
-  add(T, EntryId(lifecycle), "lifecycle");
+  for (const auto& e : lifecycle.entries()) add(T, EntryId(e.to, e.cause), "lifecycle");
   for (const auto& t : lifecycle.transitions()) add(T, TransitionId(t.from, t.to, t.cause), "lifecycle");
   for (const auto& s : lifecycle.states())
     for (const auto& t : lifecycle.transitions())
       if (lifecycle.IsIdempotent(s, t.cause)) add(T, IdempotentId(s, t.cause), "lifecycle");
+  for (const auto& [s, cause] : lifecycle.idempotent()) add(T, IdempotentId(s, cause), "lifecycle");
   for (const auto& from : lifecycle.states())
     for (const auto& to : lifecycle.states())
       if (from != to && !lifecycle.Allows(from, to)) add(T, ForbiddenId(from, to), "lifecycle");

@@ -26,12 +26,12 @@ std::string ScalarString(const YAML::Node& node, const std::string& key, const s
 }  // namespace
 
 TargetFile ParseTargetFile(std::string_view text, const std::string& source) {
-  static const std::vector<std::string> kKeys = {"target", "token", "token_b", "control_token", "capabilities", "vars"};
+  static const std::vector<std::string> kKeys = {"target", "spec", "token", "token_b", "control_token", "capabilities", "vars"};
   const YAML::Node root = purchase::LoadYamlDocument(text, source);
   TargetFile file;
   if (root.IsNull()) return file;
   if (!root.IsMap())
-    throw purchase::SpecErrorAt(source, root, "a target file is a map (" + std::string("target, token, token_b, "
+    throw purchase::SpecErrorAt(source, root, "a target file is a map (" + std::string("target, spec, token, token_b, "
                                               "control_token, capabilities, vars)"));
   std::set<std::string> seen;
   for (const auto& kv : root) {
@@ -40,13 +40,14 @@ TargetFile ParseTargetFile(std::string_view text, const std::string& source) {
       const std::string suggestion = SuggestClosest(key, kKeys);
       throw purchase::SpecErrorAt(source, kv.first,
                                   "unknown key '" + key + "' in the target file" +
-                                      (suggestion.empty() ? " (expected one of: target, token, token_b, "
+                                      (suggestion.empty() ? " (expected one of: target, spec, token, token_b, "
                                                             "control_token, capabilities, vars)"
                                                           : "; did you mean '" + suggestion + "'?"));
     }
     if (!seen.insert(key).second) throw purchase::SpecErrorAt(source, kv.first, "duplicate key '" + key + "'");
     const YAML::Node& value = kv.second;
     if (key == "target") file.target = ScalarString(value, key, source);
+    else if (key == "spec") file.spec = ScalarString(value, key, source);
     else if (key == "token") file.token = ScalarString(value, key, source);
     else if (key == "token_b") file.token_b = ScalarString(value, key, source);
     else if (key == "control_token") file.control_token = ScalarString(value, key, source);

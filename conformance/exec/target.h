@@ -40,6 +40,8 @@ struct ProbeResult {
 // a line of flags. Every member is optional; the command line wins over it.
 struct TargetFile {
   std::optional<std::string> target, token, token_b, control_token;
+  // The API whose spec judges the target (`conformance run --api`).
+  std::optional<std::string> spec;
   // Capabilities to assume instead of those GET /_control reports.
   std::optional<std::set<std::string>> capabilities;
   // Fixture role -> value; nullopt: the target has no such thing.

@@ -1356,6 +1356,45 @@ LoadResult LoadFixtureRoles(const std::string& file) {
   return result;
 }
 
+std::optional<ScenarioApi> ReadScenarioApi(const std::string& path, std::vector<Diagnostic>* errors) {
+  std::error_code ec;
+  const std::string probe = fs::is_directory(path, ec) ? (fs::path(path) / "x").string() : path;
+  const auto file = NearestAbove(probe, "_api.yaml", fs::file_type::regular);
+  if (!file) return std::nullopt;
+  Context ctx;
+  ctx.file = *file;
+  ctx.errors = errors;
+  const auto text = ReadFile(*file);
+  if (!text) {
+    errors->push_back(Diagnostic{SourceLocation{*file, 1, 1}, "cannot read file", {}});
+    return std::nullopt;
+  }
+  auto root = ParseYaml(ctx, *text);
+  if (!root) return std::nullopt;
+  if (!CheckMap(ctx, *root, {"api", "shared"}, "an _api.yaml")) return std::nullopt;
+  ScenarioApi api;
+  api.where = Loc(ctx, *root);
+  if (!(*root)["api"] || !ParseScalarString(ctx, (*root)["api"], "'api' (the --api name of the suite)", &api.name))
+    return std::nullopt;
+  if (const YAML::Node shared = (*root)["shared"]) {
+    if (!shared.IsSequence()) {
+      Error(ctx, shared, "'shared' must be a list of folders (relative to the _api.yaml)");
+      return std::nullopt;
+    }
+    for (const auto& dir : shared) {
+      std::string rel;
+      if (!ParseScalarString(ctx, dir, "a shared folder", &rel)) return std::nullopt;
+      const fs::path full = (fs::path(*file).parent_path() / rel).lexically_normal();
+      if (!fs::is_directory(full, ec)) {
+        Error(ctx, dir, "no such folder: " + full.generic_string());
+        return std::nullopt;
+      }
+      api.shared.push_back(full.generic_string());
+    }
+  }
+  return api;
+}
+
 LoadResult LoadScenarios(const std::vector<std::string>& paths) {
   LoadResult result;
   std::vector<std::string> files;
@@ -1372,10 +1411,30 @@ LoadResult LoadScenarios(const std::vector<std::string>& paths) {
           if (it->is_directory()) it.disable_recursion_pending();
           continue;
         }
+        // A folder with an _api.yaml is another API's suite, judged by
+        // another spec: it runs when named, never as part of its parent.
+        if (it->is_directory() && fs::exists(it->path() / "_api.yaml", ec)) {
+          it.disable_recursion_pending();
+          continue;
+        }
         if (it->is_regular_file() && IsYaml(it->path())) found.push_back(it->path().lexically_normal().generic_string());
       }
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
+      // An API's suite may take in suites it shares with other APIs (the
+      // engine's control API): `shared: [../_engine_control]` in its _api.yaml.
+      if (auto api = ReadScenarioApi(path, &result.errors); api && !api->shared.empty()) {
+        for (const auto& dir : api->shared) {
+          std::vector<std::string> more;
+          for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+               it.increment(ec))
+            if (it->is_regular_file() && IsYaml(it->path()) && !IsHidden(it->path()))
+              more.push_back(it->path().lexically_normal().generic_string());
+          if (ec) result.errors.push_back(Diagnostic{api->where, "cannot read the shared suite " + dir, {}});
+          std::sort(more.begin(), more.end());
+          files.insert(files.end(), more.begin(), more.end());
+        }
+      }
     } else {
       result.errors.push_back(Diagnostic{SourceLocation{path, 1, 1}, "no such file or directory", {}});
     }

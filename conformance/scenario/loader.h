@@ -43,9 +43,21 @@ struct LoadResult {
   std::map<std::string, FixtureRole> fixture_roles;
 };
 
+// The API a scenario path belongs to: the nearest _api.yaml at or above it
+// (`api: NAME`, and `shared:` folders of suites it takes in), or nothing (the
+// HL Connector's suite). Problems with the file go to `errors`.
+struct ScenarioApi {
+  std::string name;
+  std::vector<std::string> shared;  // normalized folder paths
+  SourceLocation where;
+};
+std::optional<ScenarioApi> ReadScenarioApi(const std::string& path, std::vector<Diagnostic>* errors);
+
 // Loads every scenario below `paths` (directories are searched recursively
 // for *.yaml and *.yml in name order; a file named directly is loaded
-// whatever its name). A path that does not exist is an error.
+// whatever its name). A folder holding an _api.yaml below a path is another
+// API's suite and is left out; a path that is such a folder also loads its
+// `shared:` suites. A path that does not exist is an error.
 LoadResult LoadScenarios(const std::vector<std::string>& paths);
 
 // Loads one scenario from text, seeing the shared files given as

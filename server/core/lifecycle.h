@@ -31,6 +31,16 @@ struct LifecycleTransition {
   std::string cause;
 };
 
+// Where a reply carries an order and its state, as JSON pointers: `id` and
+// `state` inside each element of the array at `each`, or in the body itself
+// when `each` is empty. The runner observes orders through these; a
+// lifecycle that names none observes {"order_id", "status"}.
+struct LifecycleObservePoint {
+  std::string each;
+  std::string id;
+  std::string state;
+};
+
 class Lifecycle {
  public:
   // Parses the YAML text of spec/lifecycle.yaml. `source` names the file in
@@ -50,6 +60,17 @@ class Lifecycle {
   // True if the table has the transition from -> to with this cause. The
   // service checks every move with it, so it allocates nothing.
   bool Allows(std::string_view from, std::string_view to, std::string_view cause) const;
+  // The state a cause leads to from `from`, if the table has such a transition
+  // (a cause leads to one state at most from any state; Parse checks it).
+  std::optional<std::string> TargetOf(std::string_view from, std::string_view cause) const;
+  // The state an order created with this entry cause starts in, if any.
+  std::optional<std::string> EntryState(std::string_view cause) const;
+  // True if some entry creates orders in `state`.
+  bool IsEntryState(std::string_view state) const;
+  // A state from how replies spell it (a state's `code:`, e.g. a number), or
+  // the spelling itself when no state has that code; and back.
+  std::string StateOfCode(std::string_view spelled) const;
+  std::string CodeOf(std::string_view state) const;
   // True if a request with this cause is accepted in `state` without a change.
   bool IsIdempotent(std::string_view state, std::string_view cause) const;
 
@@ -57,6 +78,9 @@ class Lifecycle {
   const std::string& entry_cause() const { return entry_cause_; }
   const std::vector<std::string>& states() const { return states_; }
   const std::vector<LifecycleTransition>& transitions() const { return transitions_; }
+  // Every way in ({"", to, cause}); the first goes into the initial state.
+  const std::vector<LifecycleTransition>& entries() const { return entries_; }
+  const std::vector<LifecycleObservePoint>& observe() const { return observe_; }
   // (state, cause) pairs accepted without a change.
   const std::vector<std::pair<std::string, std::string>>& idempotent() const { return idempotent_; }
 
@@ -66,6 +90,9 @@ class Lifecycle {
   std::vector<std::string> states_;
   std::vector<bool> terminal_;
   std::vector<LifecycleTransition> transitions_;
+  std::vector<LifecycleTransition> entries_;
+  std::vector<std::pair<std::string, std::string>> codes_;  // state, how replies spell it
+  std::vector<LifecycleObservePoint> observe_;
   std::vector<std::pair<std::string, std::string>> idempotent_;  // state, cause
   std::string initial_;
   std::string entry_cause_;

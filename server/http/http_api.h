@@ -19,37 +19,10 @@
 #include "http/drills.h"
 #include "core/purchase_service.h"
 #include "core/variant.h"
+#include "http/http_message.h"
 #include "http/request_decoding.h"
 
 namespace purchase::http {
-
-struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // without the query
-  RawQuery query;
-  std::optional<std::string> authorization;
-  std::optional<std::string> host;
-  std::string body;
-  // host:port of the socket the request arrived on, set by the server adapter:
-  // the authority of handed-out URLs when Host is missing or unusable (empty
-  // outside a server: ApiOptions::default_authority then).
-  std::string_view local_authority;
-};
-
-struct HttpReply {
-  int status = 200;
-  // Static text or the catalog's (which outlives every reply): a std::string
-  // here cost a heap allocation per reply, this type being too long to fit
-  // in place.
-  std::string_view content_type = "application/json; charset=utf-8";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-  int64_t delay_ms = 0;          // answer this much later (fault rule)
-  bool drop_connection = false;  // close without answering (fault rule)
-  // For the audit, not sent: the error code and the order status the reply carries.
-  std::string_view error_code;
-  std::string_view order_status;
-};
 
 struct ApiOptions {
   bool control_enabled = true;
@@ -70,13 +43,13 @@ struct ApiOptions {
   Variant variant = Variant::kReference;
 };
 
-class HttpApi {
+class HttpApi final : public RequestHandler {
  public:
   HttpApi(PurchaseService& service, const ErrorCatalog& errors, ApiOptions options);
 
   // Answers one request. Never throws: an unexpected exception becomes a
   // 500 INTERNAL_ERROR reply with a JSON body.
-  HttpReply Handle(const HttpRequest& request);
+  HttpReply Handle(const HttpRequest& request) override;
 
  private:
   HttpReply Dispatch(const HttpRequest& request);

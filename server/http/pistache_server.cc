@@ -140,7 +140,7 @@ struct WireError {
 };
 
 struct Shared {
-  HttpApi* api;
+  RequestHandler* api;
   bool log_requests;
   size_t max_body_read;  // ServerOptions::max_request_bytes
   // host:port actually bound, for requests without a Host header (HTTP/1.0);
@@ -458,7 +458,7 @@ struct PistacheServer::Impl {
   std::unique_ptr<Http::Endpoint> endpoint;
 };
 
-PistacheServer::PistacheServer(HttpApi& api, ServerOptions options) : impl_(std::make_unique<Impl>()) {
+PistacheServer::PistacheServer(RequestHandler& api, ServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->shared = std::make_shared<Shared>();
   impl_->shared->api = &api;

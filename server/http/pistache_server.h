@@ -39,7 +39,7 @@ struct ServerOptions {
 
 class PistacheServer {
  public:
-  PistacheServer(HttpApi& api, ServerOptions options);
+  PistacheServer(RequestHandler& api, ServerOptions options);
   ~PistacheServer();
   // Binds and serves `api` on background threads until Stop(); returns the
   // bound port (the one picked when options.port is 0). Throws

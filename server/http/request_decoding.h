@@ -9,6 +9,8 @@
 // skipped as if absent, and everything else is checked exactly the same.
 #pragma once
 
+#include "http/http_message.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,7 +29,7 @@ namespace purchase::http {
 enum class UnknownMembers { kRefuse, kIgnore };
 
 // Raw query parameters as the HTTP library split them (not yet decoded).
-using RawQuery = std::vector<std::pair<std::string, std::string>>;
+// RawQuery: http/http_message.h
 
 // Decodes %XX escapes; nullopt if an escape is malformed or decodes to a NUL
 // byte or invalid UTF-8.

@@ -1,0 +1,53 @@
+// The plain request and reply values every API surface of the server speaks,
+// and the one interface the socket adapter (pistache_server.h) serves: the
+// HL Connector's HttpApi and the profiles' ProfileHost both implement it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace purchase::http {
+
+using RawQuery = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query
+  RawQuery query;
+  std::optional<std::string> authorization;
+  std::optional<std::string> host;
+  std::string body;
+  // host:port of the socket the request arrived on, set by the server adapter:
+  // the authority of handed-out URLs when Host is missing or unusable (empty
+  // outside a server: ApiOptions::default_authority then).
+  std::string_view local_authority;
+};
+
+struct HttpReply {
+  int status = 200;
+  // Static text or the catalog's (which outlives every reply): a std::string
+  // here cost a heap allocation per reply, this type being too long to fit
+  // in place.
+  std::string_view content_type = "application/json; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  int64_t delay_ms = 0;          // answer this much later (fault rule)
+  bool drop_connection = false;  // close without answering (fault rule)
+  // For the audit, not sent: the error code and the order status the reply carries.
+  std::string_view error_code;
+  std::string_view order_status;
+};
+
+// Answers requests; called from every HTTP thread at once, so an
+// implementation guards its own state. Handle never throws.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  virtual HttpReply Handle(const HttpRequest& request) = 0;
+};
+
+}  // namespace purchase::http

@@ -1,0 +1,68 @@
+#include "profiles/error_replies.h"
+
+#include <stdexcept>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <yaml-cpp/yaml.h>
+
+#include "core/lifecycle.h"  // SpecError
+#include "core/yaml_document.h"
+
+namespace purchase::profiles {
+
+ErrorReplies ErrorReplies::Parse(std::string_view yaml_text, std::string_view source) {
+  const YAML::Node root = LoadYamlDocument(yaml_text, source);
+  const YAML::Node errors = root["errors"];
+  if (!errors || !errors.IsMap()) throw SpecErrorAt(source, root, "'errors' must be a map of error codes");
+  ErrorReplies out;
+  for (const auto& entry : errors) {
+    const std::string code = entry.first.Scalar();
+    const YAML::Node status = entry.second["status"];
+    int value = -1;
+    try {
+      if (status && status.IsScalar()) value = std::stoi(status.Scalar());
+    } catch (const std::exception&) {
+    }
+    if (value != 0 && (value < 400 || value > 599))
+      throw SpecErrorAt(source, status ? status : entry.second,
+                        "error " + code + ": 'status' must be an HTTP error status (or 0: the rule's own)");
+    if (!out.statuses_.emplace(code, value).second)
+      throw SpecErrorAt(source, entry.first, "error " + code + " is listed twice");
+  }
+  return out;
+}
+
+http::HttpReply ErrorReplies::Reply(std::string_view code, std::string_view message, int status) const {
+  auto it = statuses_.find(std::string(code));
+  if (it == statuses_.end()) throw std::logic_error("error code " + std::string(code) + " is not in errors.yaml");
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("error");
+  w.StartObject();
+  w.Key("code");
+  w.String(code.data(), static_cast<rapidjson::SizeType>(code.size()));
+  w.Key("message");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.EndObject();
+  w.EndObject();
+  http::HttpReply reply = JsonReply(it->second != 0 ? it->second : status, buffer.GetString());
+  return reply;
+}
+
+http::HttpReply JsonReply(int status, std::string body) {
+  http::HttpReply reply;
+  reply.status = status;
+  reply.body = std::move(body);
+  return reply;
+}
+
+std::string JsonString(std::string_view text) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  return buffer.GetString();
+}
+
+}  // namespace purchase::profiles

@@ -1,0 +1,421 @@
+#include "profiles/profile_host.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "http/request_decoding.h"  // PercentDecode
+
+namespace purchase::profiles {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void WriteString(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+
+void WriteTime(Writer& w, Millis t) {
+  const Rfc3339Text text = FormatRfc3339Text(t);
+  w.String(text.data, static_cast<rapidjson::SizeType>(text.size));
+}
+
+std::string ClockJson(const Clock& clock, std::optional<size_t> settled) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  w.Key("now");
+  WriteTime(w, clock.Now());
+  w.Key("mode");
+  w.String(clock.IsManual() ? "manual" : "real");
+  if (settled) {
+    w.Key("settled");
+    w.Uint64(*settled);
+  }
+  w.EndObject();
+  return b.GetString();
+}
+
+void WriteRule(Writer& w, const engine::EngineFaultRule& r) {
+  w.StartObject();
+  w.Key("id");
+  WriteString(w, r.id);
+  w.Key("match");
+  w.StartObject();
+  if (r.method) {
+    w.Key("method");
+    WriteString(w, *r.method);
+  }
+  if (r.path) {
+    w.Key("path");
+    WriteString(w, *r.path);
+  }
+  w.EndObject();
+  w.Key("effect");
+  w.StartObject();
+  if (r.status) {
+    w.Key("status");
+    w.Int(*r.status);
+  }
+  if (r.retry_after) {
+    w.Key("retry_after");
+    w.Int64(*r.retry_after);
+  }
+  if (r.delay_ms) {
+    w.Key("delay_ms");
+    w.Int64(*r.delay_ms);
+  }
+  if (r.drop_connection) {
+    w.Key("drop_connection");
+    w.Bool(true);
+  }
+  if (r.outcome) {
+    w.Key("outcome");
+    WriteString(w, *r.outcome);
+  }
+  if (r.outcome_after) {
+    w.Key("outcome_after_seconds");
+    w.Double(static_cast<double>(*r.outcome_after) / 1000.0);
+  }
+  w.EndObject();
+  w.Key("remaining");
+  if (r.remaining)
+    w.Int64(*r.remaining);
+  else
+    w.Null();
+  w.EndObject();
+}
+
+std::string RuleJson(const engine::EngineFaultRule& r) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  WriteRule(w, r);
+  return b.GetString();
+}
+
+// The body of a control request as a JSON object, or the reply refusing it.
+struct JsonBody {
+  rapidjson::Document doc;
+  std::optional<http::HttpReply> refusal;
+};
+
+JsonBody ParseObject(const std::string& body, const ErrorReplies& errors) {
+  JsonBody out;
+  out.doc.Parse(body.c_str(), body.size());
+  if (out.doc.HasParseError())
+    out.refusal = errors.Reply("MALFORMED_JSON", std::string("the body is not JSON: ") +
+                                                     rapidjson::GetParseError_En(out.doc.GetParseError()));
+  else if (!out.doc.IsObject())
+    out.refusal = errors.Reply("REQUEST_VALIDATION_FAILED", "the body must be a JSON object");
+  return out;
+}
+
+// Checks that `object` has no member outside `allowed`; names the first.
+std::optional<std::string> UnknownMember(const rapidjson::Value& object, std::initializer_list<std::string_view> allowed) {
+  for (const auto& m : object.GetObject()) {
+    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    bool known = false;
+    for (auto a : allowed) known = known || a == name;
+    if (!known) return std::string(name);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> Call::Query(std::string_view name) const {
+  for (const auto& [key, value] : request.query)
+    if (key == name) return value;
+  return std::nullopt;
+}
+
+ProfileHost::ProfileHost(Profile& profile, const Lifecycle& lifecycle, const ErrorReplies& errors,
+                         std::unique_ptr<Clock> clock, engine::EngineOptions engine_options, HostOptions options,
+                         engine::EngineDefects defects)
+    : profile_(profile),
+      lifecycle_(lifecycle),
+      errors_(errors),
+      clock_(std::move(clock)),
+      options_(std::move(options)),
+      engine_(std::make_unique<engine::OrderEngine>(lifecycle, *clock_, std::move(engine_options), defects)) {
+  handlers_ = profile_.Routes();
+  for (const auto& r : handlers_) routes_.Add(r.method, r.pattern);
+  for (const char* code : {"NOT_FOUND", "METHOD_NOT_ALLOWED", "PAYLOAD_TOO_LARGE", "MALFORMED_JSON",
+                           "REQUEST_VALIDATION_FAILED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE", "RATE_LIMITED",
+                           "INJECTED_FAULT", "CLOCK_NOT_MANUAL", "CLOCK_BACKWARDS", "FAULT_NOT_FOUND",
+                           "ORDER_NOT_FOUND"})
+    if (!errors_.Knows(code))
+      throw std::invalid_argument("the errors.yaml of profile " + std::string(profile_.name()) + " lacks " + code +
+                                  ", which the host answers");
+}
+
+ProfileHost::~ProfileHost() = default;
+
+http::HttpReply ProfileHost::Handle(const http::HttpRequest& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  try {
+    engine_->SettleDue();
+    return Dispatch(request);
+  } catch (const std::exception& e) {
+    return errors_.Reply("INTERNAL_ERROR", std::string("unexpected error: ") + e.what());
+  }
+}
+
+http::HttpReply ProfileHost::Dispatch(const http::HttpRequest& request) {
+  if (request.path == "/_control" || request.path.rfind("/_control/", 0) == 0) {
+    if (!options_.control_enabled) return errors_.Reply("NOT_FOUND", "no endpoint has this path");
+    return Control(request);
+  }
+  const RouteMatch match = routes_.Match(request.method, request.path);
+  if (match.kind == RouteMatch::Kind::kNoSuchPath) return errors_.Reply("NOT_FOUND", "no endpoint has this path");
+  if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
+    http::HttpReply reply = errors_.Reply("METHOD_NOT_ALLOWED", request.method + " is not allowed here");
+    reply.headers.emplace_back("Allow", match.allow);
+    return reply;
+  }
+  const std::optional<engine::RequestFault> fault = faults_.TakeRequestFault(request.method, request.path);
+  if (fault && fault->status) {
+    const int status = *fault->status;
+    const char* code = status == 503 ? "SERVICE_UNAVAILABLE"
+                       : status == 500 ? "INTERNAL_ERROR"
+                       : status == 429 ? "RATE_LIMITED"
+                                       : "INJECTED_FAULT";
+    http::HttpReply reply = errors_.Reply(code, "injected by a fault rule", status);
+    if (errors_.statuses().at(code) != 0 && errors_.statuses().at(code) != status)
+      reply = errors_.Reply("INJECTED_FAULT", "injected by a fault rule", status);
+    if (fault->retry_after) reply.headers.emplace_back("Retry-After", std::to_string(*fault->retry_after));
+    reply.delay_ms = fault->delay_ms;
+    reply.drop_connection = fault->drop_connection;
+    return reply;
+  }
+  // A rule without a status answers as usual, late or not at all.
+  http::HttpReply reply = Route(request, match);
+  if (fault) {
+    reply.delay_ms = fault->delay_ms;
+    reply.drop_connection = fault->drop_connection;
+  }
+  return reply;
+}
+
+http::HttpReply ProfileHost::Route(const http::HttpRequest& request, const RouteMatch& match) {
+  if (request.body.size() > options_.max_body_bytes)
+    return errors_.Reply("PAYLOAD_TOO_LARGE", "the body is over " + std::to_string(options_.max_body_bytes) + " bytes");
+  const std::string& pattern = routes_.PatternOf(match.index);
+  Caller caller = profile_.Authenticate(request, pattern, errors_);
+  if (!caller.who) return caller.refusal;
+  Call call{request, match.params, *caller.who, *engine_, errors_, faults_};
+  return handlers_[match.index].handle(call);
+}
+
+http::HttpReply ProfileHost::Control(const http::HttpRequest& request) {
+  const std::string& m = request.method;
+  const std::string& p = request.path;
+  auto not_allowed = [&](const char* allow) {
+    http::HttpReply reply = errors_.Reply("METHOD_NOT_ALLOWED", m + " is not allowed here");
+    reply.headers.emplace_back("Allow", allow);
+    return reply;
+  };
+  if (request.body.size() > options_.max_body_bytes)
+    return errors_.Reply("PAYLOAD_TOO_LARGE", "the body is over " + std::to_string(options_.max_body_bytes) + " bytes");
+  auto* manual = dynamic_cast<ManualClock*>(clock_.get());
+
+  if (p == "/_control") {
+    if (m != "GET") return not_allowed("GET");
+    rapidjson::StringBuffer b;
+    Writer w(b);
+    w.StartObject();
+    w.Key("capabilities");
+    w.StartArray();
+    w.String("reset");
+    if (manual) w.String("clock");
+    w.String("faults");
+    w.String("history");
+    w.EndArray();
+    w.Key("clock");
+    w.String(manual ? "manual" : "real");
+    w.Key("version");
+    WriteString(w, options_.version);
+    w.Key("api");
+    WriteString(w, profile_.name());
+    w.Key("defects");
+    w.StartArray();
+    for (const auto& d : options_.defects) WriteString(w, d);
+    w.EndArray();
+    w.EndObject();
+    return JsonReply(200, b.GetString());
+  }
+  if (p == "/_control/reset") {
+    if (m != "POST") return not_allowed("POST");
+    engine_->Reset();
+    faults_.Reset();
+    profile_.Reset();
+    if (manual) manual->Set(manual->start());
+    return JsonReply(200, ClockJson(*clock_, std::nullopt));
+  }
+  if (p == "/_control/clock") {
+    if (m != "GET") return not_allowed("GET");
+    return JsonReply(200, ClockJson(*clock_, std::nullopt));
+  }
+  if (p == "/_control/clock/advance" || p == "/_control/clock/set") {
+    if (m != "POST") return not_allowed("POST");
+    JsonBody body = ParseObject(request.body, errors_);
+    if (body.refusal) return *body.refusal;
+    const bool advance = p == "/_control/clock/advance";
+    if (auto unknown = UnknownMember(body.doc, {advance ? "seconds" : "now"}))
+      return errors_.Reply("REQUEST_VALIDATION_FAILED", "unknown member '" + *unknown + "'");
+    Millis to = 0;
+    if (advance) {
+      if (!body.doc.HasMember("seconds") || !body.doc["seconds"].IsNumber())
+        return errors_.Reply("REQUEST_VALIDATION_FAILED", "'seconds' must be a number");
+      const double seconds = body.doc["seconds"].GetDouble();
+      if (!(seconds >= 0) || seconds > 316224000)
+        return errors_.Reply("REQUEST_VALIDATION_FAILED", "'seconds' must be 0..316224000");
+      if (!manual) return errors_.Reply("CLOCK_NOT_MANUAL", "the clock is real; start the server with --clock manual");
+      to = manual->Now() + static_cast<Millis>(std::llround(seconds * 1000));
+    } else {
+      if (!body.doc.HasMember("now") || !body.doc["now"].IsString())
+        return errors_.Reply("REQUEST_VALIDATION_FAILED", "'now' must be an RFC 3339 instant");
+      const auto at = ParseRfc3339(body.doc["now"].GetString());
+      if (!at) return errors_.Reply("REQUEST_VALIDATION_FAILED", "'now' must be an RFC 3339 instant");
+      if (!manual) return errors_.Reply("CLOCK_NOT_MANUAL", "the clock is real; start the server with --clock manual");
+      if (*at < manual->Now()) return errors_.Reply("CLOCK_BACKWARDS", "the clock never moves back");
+      to = *at;
+    }
+    manual->Set(to);
+    const size_t settled = engine_->SettleDue();
+    return JsonReply(200, ClockJson(*clock_, settled));
+  }
+  if (p == "/_control/faults") {
+    if (m == "GET") {
+      rapidjson::StringBuffer b;
+      Writer w(b);
+      w.StartObject();
+      w.Key("faults");
+      w.StartArray();
+      for (const auto& r : faults_.rules()) WriteRule(w, r);
+      w.EndArray();
+      w.EndObject();
+      return JsonReply(200, b.GetString());
+    }
+    if (m == "DELETE") return JsonReply(200, "{\"deleted\":" + std::to_string(faults_.Clear()) + "}");
+    if (m != "POST") return not_allowed("GET, POST, DELETE");
+    JsonBody body = ParseObject(request.body, errors_);
+    if (body.refusal) return *body.refusal;
+    return AddFault(body.doc);
+  }
+  if (p.rfind("/_control/faults/", 0) == 0) {
+    if (m != "DELETE") return not_allowed("DELETE");
+    const std::string id = p.substr(sizeof("/_control/faults/") - 1);
+    for (const auto& r : faults_.rules())
+      if (r.id == id) {
+        const std::string json = RuleJson(r);
+        faults_.Remove(id);
+        return JsonReply(200, json);
+      }
+    return errors_.Reply("FAULT_NOT_FOUND", "no fault rule has id '" + id + "'");
+  }
+  const std::string orders = "/_control/orders/", history = "/history";
+  if (p.rfind(orders, 0) == 0 && p.size() > orders.size() + history.size() &&
+      p.compare(p.size() - history.size(), history.size(), history) == 0) {
+    if (m != "GET") return not_allowed("GET");
+    const std::string id = p.substr(orders.size(), p.size() - orders.size() - history.size());
+    engine::EngineOrder* order = engine_->Find(id);
+    if (!order) return errors_.Reply("ORDER_NOT_FOUND", "no order has id '" + id + "'");
+    rapidjson::StringBuffer b;
+    Writer w(b);
+    w.StartObject();
+    w.Key("order_id");
+    WriteString(w, order->id);
+    w.Key("status");
+    WriteString(w, order->state);
+    w.Key("history");
+    w.StartArray();
+    for (const auto& h : order->history) {
+      w.StartObject();
+      w.Key("from");
+      if (h.from.empty())
+        w.Null();
+      else
+        WriteString(w, h.from);
+      w.Key("to");
+      WriteString(w, h.to);
+      w.Key("at");
+      WriteTime(w, h.at);
+      w.Key("cause");
+      WriteString(w, h.cause);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return JsonReply(200, b.GetString());
+  }
+  return errors_.Reply("NOT_FOUND", "no endpoint has this path");
+}
+
+http::HttpReply ProfileHost::AddFault(const rapidjson::Value& body) {
+  auto invalid = [&](const std::string& message) { return errors_.Reply("REQUEST_VALIDATION_FAILED", message); };
+  if (auto unknown = UnknownMember(body, {"match", "effect", "times"}))
+    return invalid("unknown member '" + *unknown + "' (a rule is {match, effect, times})");
+  engine::EngineFaultRule rule;
+  if (body.HasMember("match")) {
+    const rapidjson::Value& match = body["match"];
+    if (!match.IsObject()) return invalid("'match' must be an object");
+    if (auto unknown = UnknownMember(match, {"method", "path"})) return invalid("unknown member 'match." + *unknown + "'");
+    for (const char* key : {"method", "path"})
+      if (match.HasMember(key)) {
+        if (!match[key].IsString() || match[key].GetStringLength() == 0 || match[key].GetStringLength() > 2048)
+          return invalid(std::string("'match.") + key + "' must be a non-empty string");
+        (std::string_view(key) == "method" ? rule.method : rule.path) = match[key].GetString();
+      }
+  }
+  if (!body.HasMember("effect") || !body["effect"].IsObject()) return invalid("'effect' must be an object");
+  const rapidjson::Value& effect = body["effect"];
+  if (auto unknown = UnknownMember(effect, {"status", "retry_after", "delay_ms", "drop_connection", "outcome",
+                                            "outcome_after_seconds"}))
+    return invalid("unknown member 'effect." + *unknown + "'");
+  auto integer = [&](const char* key, int64_t lo, int64_t hi, std::optional<int64_t>* out) -> bool {
+    if (!effect.HasMember(key)) return true;
+    if (!effect[key].IsInt64() || effect[key].GetInt64() < lo || effect[key].GetInt64() > hi) return false;
+    *out = effect[key].GetInt64();
+    return true;
+  };
+  std::optional<int64_t> status;
+  if (!integer("status", 400, 599, &status)) return invalid("'effect.status' must be an integer 400..599");
+  if (status) rule.status = static_cast<int>(*status);
+  if (!integer("retry_after", 0, 86400, &rule.retry_after)) return invalid("'effect.retry_after' must be 0..86400");
+  if (!integer("delay_ms", 0, 30000, &rule.delay_ms)) return invalid("'effect.delay_ms' must be 0..30000");
+  if (effect.HasMember("drop_connection")) {
+    if (!effect["drop_connection"].IsBool()) return invalid("'effect.drop_connection' must be true or false");
+    rule.drop_connection = effect["drop_connection"].GetBool();
+  }
+  if (effect.HasMember("outcome")) {
+    if (!effect["outcome"].IsString()) return invalid("'effect.outcome' must be a cause of the lifecycle");
+    const std::string cause = effect["outcome"].GetString();
+    bool known = false;
+    for (const auto& t : lifecycle_.transitions()) known = known || t.cause == cause;
+    if (!known) return invalid("'effect.outcome' '" + cause + "' is no cause of the lifecycle");
+    rule.outcome = cause;
+  }
+  if (effect.HasMember("outcome_after_seconds")) {
+    const rapidjson::Value& v = effect["outcome_after_seconds"];
+    if (!v.IsNumber() || !(v.GetDouble() >= 0) || v.GetDouble() > 316224000)
+      return invalid("'effect.outcome_after_seconds' must be 0..316224000");
+    rule.outcome_after = static_cast<Millis>(std::llround(v.GetDouble() * 1000));
+  }
+  const bool request_rule = rule.status || rule.retry_after || rule.delay_ms || rule.drop_connection;
+  if (request_rule == rule.IsFulfillment())
+    return invalid(request_rule ? "a rule either answers requests (status, retry_after, delay_ms, drop_connection) "
+                                  "or changes outcomes (outcome, outcome_after_seconds), not both"
+                                : "'effect' must name at least one effect");
+  if (rule.retry_after && !rule.status) return invalid("'effect.retry_after' needs 'effect.status'");
+  if (body.HasMember("times")) {
+    if (!body["times"].IsInt64() || body["times"].GetInt64() < 1 || body["times"].GetInt64() > 1000000)
+      return invalid("'times' must be an integer 1..1000000");
+    rule.remaining = body["times"].GetInt64();
+  }
+  return JsonReply(201, RuleJson(faults_.Add(std::move(rule))));
+}
+
+}  // namespace purchase::profiles

@@ -1,0 +1,123 @@
+// ProfileHost: one purchase API (a profile) served over the generic engine.
+//
+// A profile is a thin surface: its routes (a table, not a switch), how a
+// caller authenticates, and one handler per operation that decodes the
+// request, asks the OrderEngine and encodes the reply. Everything else is the
+// host's and the same for every profile: routing (404 NOT_FOUND, 405
+// METHOD_NOT_ALLOWED with Allow), request fault rules, the body limit (413),
+// due-time settling before every answer, and the control API of
+// spec/control.yaml (reset, clock, faults, history), whose vocabulary is the
+// HL Connector's (spec/README.md, "The control API").
+//
+// Check order, every profile: route -> fault -> 413 -> the profile's
+// authentication -> the handler. One mutex serializes requests: answers are
+// a function of the request sequence alone (and the seed), never of threads.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "core/clock.h"
+#include "core/lifecycle.h"
+#include "engine/engine_faults.h"
+#include "engine/order_engine.h"
+#include "http/http_message.h"
+#include "profiles/error_replies.h"
+#include "profiles/route_table.h"
+
+namespace purchase::profiles {
+
+// What a route handler is given.
+struct Call {
+  const http::HttpRequest& request;
+  PathParams params;        // the route pattern's {names}
+  std::string caller;       // who Authenticate said is calling
+  engine::OrderEngine& engine;
+  const ErrorReplies& errors;
+  engine::EngineFaults& faults;
+
+  // The fulfillment fault rule matching this request, counted as fired: call
+  // it only once the request creates an order (a refused request spends no
+  // rule), and apply it to that order instead of the usual cause and delay.
+  std::optional<engine::OutcomeOverride> TakeOutcome() const {
+    return faults.TakeOutcome(request.method, request.path);
+  }
+
+  // The first value of a query parameter, if present (percent-decoded).
+  std::optional<std::string> Query(std::string_view name) const;
+};
+
+using RouteHandler = std::function<http::HttpReply(Call&)>;
+
+struct ProfileRoute {
+  std::string method;
+  std::string pattern;  // "/api/catalog/v2/purchases/{purchase_id}"
+  RouteHandler handle;
+};
+
+// The caller, or the reply that refuses it (401, 403...).
+struct Caller {
+  std::optional<std::string> who;
+  http::HttpReply refusal;
+};
+
+class Profile {
+ public:
+  virtual ~Profile() = default;
+  // The name of `--api`: "imaging-catalog", "sheetmusicdirect", "tabs".
+  virtual std::string_view name() const = 0;
+  virtual std::vector<ProfileRoute> Routes() = 0;
+  // Authenticates a request that was routed to `route_pattern`.
+  virtual Caller Authenticate(const http::HttpRequest& request, std::string_view route_pattern,
+                              const ErrorReplies& errors) const = 0;
+  // Called by POST /_control/reset after the engine forgot its orders.
+  virtual void Reset() {}
+};
+
+struct HostOptions {
+  bool control_enabled = true;
+  size_t max_body_bytes = 64 * 1024;
+  std::string version = "0.1.0";
+  std::vector<std::string> defects;  // names switched on, reported by GET /_control
+};
+
+class ProfileHost final : public http::RequestHandler {
+ public:
+  // `lifecycle` and `errors` are the profile's (spec/<api>/); all must
+  // outlive the host.
+  ProfileHost(Profile& profile, const Lifecycle& lifecycle, const ErrorReplies& errors, std::unique_ptr<Clock> clock,
+              engine::EngineOptions engine_options, HostOptions options, engine::EngineDefects defects = {});
+  ~ProfileHost() override;
+
+  http::HttpReply Handle(const http::HttpRequest& request) override;
+
+  // For tests: the engine, under no lock (use only when no request runs).
+  engine::OrderEngine& engine_for_tests() { return *engine_; }
+
+ private:
+  http::HttpReply Dispatch(const http::HttpRequest& request);
+  http::HttpReply Route(const http::HttpRequest& request, const RouteMatch& match);
+  http::HttpReply Control(const http::HttpRequest& request);
+  http::HttpReply AddFault(const rapidjson::Value& body);
+
+  Profile& profile_;
+  const Lifecycle& lifecycle_;
+  const ErrorReplies& errors_;
+  std::unique_ptr<Clock> clock_;
+  const HostOptions options_;
+  std::unique_ptr<engine::OrderEngine> engine_;
+  engine::EngineFaults faults_;
+  RouteTable routes_;
+  std::vector<ProfileRoute> handlers_;  // by RouteTable index
+  std::mutex mu_;
+};
+
+}  // namespace purchase::profiles
