@@ -122,6 +122,38 @@ BOOST_AUTO_TEST_CASE(AReportedHistoryMustContainEveryObservedState) {
   BOOST_TEST(failures[0] == "order o: reported history never shows COMPLETED, which was observed at step 2");
 }
 
+BOOST_AUTO_TEST_CASE(ChangingATransitionInTheLifecycleChangesWhatTheTrackerAccepts) {
+  // Two documents that differ in one transition, observed through the same
+  // observe points, numeric state codes and a second entry.
+  const std::string base = R"(
+states:
+  pending: {initial: true, code: 1}
+  completed: {code: 8}
+  abandoned: {terminal: true, code: 64}
+entry: [{to: pending, cause: buy}, {to: completed, cause: buy_paid}]
+transitions:
+  - {from: pending, to: completed, cause: pay}
+  - {from: pending, to: abandoned, cause: abandon}
+  - {from: completed, to: abandoned, cause: refund}
+observe: [{each: /orders, id: /Id, state: /OrderStatus}, {id: /id, state: /status}]
+)";
+  std::string changed = base;
+  changed.replace(changed.find("  - {from: completed, to: abandoned, cause: refund}\n"),
+                  std::string("  - {from: completed, to: abandoned, cause: refund}\n").size(), "");
+  const auto before = purchase::Lifecycle::Parse(base, "lc.yaml");
+  const auto after = purchase::Lifecycle::Parse(changed, "lc.yaml");
+  for (const auto* lifecycle : {&before, &after}) {
+    LifecycleTracker t(*lifecycle);
+    BOOST_TEST(t.ObserveBody(Json(R"({"id":"a","status":"completed"})"), true, "create").empty());
+    const auto failures = t.ObserveBody(Json(R"({"orders":[{"Id":"a","OrderStatus":64}]})"), false, "list");
+    BOOST_TEST(failures.empty() == (lifecycle == &before), (failures.empty() ? "" : failures[0]));
+  }
+  LifecycleTracker t(after);
+  const auto wrong_entry = t.ObserveBody(Json(R"({"id":"b","status":"abandoned"})"), true, "create");
+  BOOST_REQUIRE(wrong_entry.size() == 1u);
+  BOOST_TEST(wrong_entry[0] == "order b: a new order must be pending or completed (spec/lifecycle.yaml entry), got abandoned");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
