@@ -212,7 +212,8 @@ int main(int argc, char** argv) {
       ("audit-report", po::value(&audit_report), "write the client audit as Markdown to this file at shutdown")
       ("defect", po::value(&defect_names)->composing(), "TEST ONLY: break one rule on purpose (repeatable; needs --allow-defects)")
       ("allow-defects", "permit --defect")
-      ("list-defects", "list the deliberate defects and exit");
+      ("list-defects", "list the deliberate defects and exit (of --api's API)")
+      ("list-apis", "list the APIs --api serves, one per line (name, then what it is), and exit");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -226,6 +227,11 @@ int main(int argc, char** argv) {
   }
   if (vm.count("version")) {
     std::cout << "purchase-server " << PURCHASE_VERSION << "\n";
+    return 0;
+  }
+  if (vm.count("list-apis")) {
+    std::cout << "hl-connector\tthe HL Connector Purchase API (spec/, fixtures/, scenarios/)\n";
+    for (const auto& p : profiles::Profiles()) std::cout << p.name << "\t" << p.summary << "\n";
     return 0;
   }
   const profiles::ProfileEntry* profile = nullptr;
