@@ -308,7 +308,8 @@ class ScenarioAnalysis {
   // is the value the step expects at the point's state pointer (read through
   // the states' codes); any request about it, or the clock moving, may drive
   // it, so an unchanged state after one is an attempt at every change the
-  // lifecycle forbids there (and at its idempotent causes).
+  // lifecycle forbids there (and at its idempotent causes). Coarser than the
+  // HL Connector's analysis, which knows which request drives which cause.
   void GenericLifecycle(const Step& step, const std::string& tpl, int status) {
     const RequestSpec& r = step.request;
     int order = -1;
@@ -354,11 +355,10 @@ class ScenarioAnalysis {
       if (!o.state.empty() && o.state != observed) {
         if (auto cause = lifecycle_.CauseOf(o.state, observed)) cover_(TransitionId(o.state, observed, *cause));
       } else if (o.state == observed && !o.drivers.empty()) {
-        for (const auto& t : lifecycle_.transitions())
-          if (lifecycle_.IsIdempotent(observed, t.cause) && o.drivers.count(Driver::kCancel))
-            cover_(IdempotentId(observed, t.cause));
+        // A request about the order or the clock moving may bring an
+        // idempotent cause (a repeated cancel, a declined payment settling).
         for (const auto& [state, cause] : lifecycle_.idempotent())
-          if (state == observed && o.drivers.count(Driver::kCancel)) cover_(IdempotentId(state, cause));
+          if (state == observed) cover_(IdempotentId(state, cause));
         for (const auto& target : lifecycle_.states())
           if (target != observed && !lifecycle_.Allows(observed, target)) cover_(ForbiddenId(observed, target));
       }
