@@ -6,61 +6,9 @@
 #include <sstream>
 
 #include "core/yaml_document.h"
+#include "profiles/fixture_yaml.h"
 
 namespace purchase::profiles::imaging_catalog {
-namespace {
-
-// A required scalar member of `node`, or a SpecError at `node`.
-std::string RequireText(std::string_view source, const YAML::Node& node, const char* key) {
-  const YAML::Node value = node[key];
-  if (!value) throw SpecErrorAt(source, node, std::string("missing '") + key + "'");
-  if (!value.IsScalar() || value.Scalar().empty())
-    throw SpecErrorAt(source, value, std::string("'") + key + "' must be a non-empty string");
-  return value.Scalar();
-}
-
-// Seconds (a number >= 0, millisecond resolution) as Millis.
-Millis RequireSeconds(std::string_view source, const YAML::Node& node, const char* key) {
-  const YAML::Node value = node[key];
-  if (!value) throw SpecErrorAt(source, node, std::string("missing '") + key + "'");
-  double seconds = -1;
-  try {
-    seconds = value.as<double>();
-  } catch (const YAML::Exception&) {
-    throw SpecErrorAt(source, value, std::string("'") + key + "' must be a number of seconds");
-  }
-  if (!(seconds >= 0) || seconds > 31536000)
-    throw SpecErrorAt(source, value, std::string("'") + key + "' must be between 0 and 31536000 seconds");
-  return static_cast<Millis>(std::llround(seconds * 1000));
-}
-
-YAML::Node RequireList(std::string_view source, const YAML::Node& node, const char* key) {
-  const YAML::Node value = node[key];
-  if (!value) throw SpecErrorAt(source, node, std::string("missing '") + key + "'");
-  if (!value.IsSequence() || value.size() == 0)
-    throw SpecErrorAt(source, value, std::string("'") + key + "' must be a non-empty list");
-  return value;
-}
-
-void RequireMap(std::string_view source, const YAML::Node& node, const char* what) {
-  if (!node.IsMap()) throw SpecErrorAt(source, node, std::string(what) + " must be a map");
-}
-
-void RefuseUnknownKeys(std::string_view source, const YAML::Node& node, std::set<std::string> known) {
-  for (const auto& member : node)
-    if (!known.count(member.first.Scalar()))
-      throw SpecErrorAt(source, member.first, "unknown key '" + member.first.Scalar() + "'");
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw SpecError(path + ":1:1: error: cannot read the fixture file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
 
 bool CallerAccount::HasContract(std::string_view contract) const {
   for (const auto& c : contracts)
@@ -145,7 +93,7 @@ Fixtures ParseFixtures(std::string_view callers_yaml, std::string_view callers_s
 Fixtures LoadFixtures(const std::string& dir) {
   const std::string callers = dir + "/callers.yaml";
   const std::string frames = dir + "/frames.yaml";
-  return ParseFixtures(ReadFile(callers), callers, ReadFile(frames), frames);
+  return ParseFixtures(ReadFixtureFile(callers), callers, ReadFixtureFile(frames), frames);
 }
 
 }  // namespace purchase::profiles::imaging_catalog

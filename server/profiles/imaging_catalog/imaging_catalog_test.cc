@@ -364,7 +364,7 @@ BOOST_AUTO_TEST_CASE(ImagingFixtureErrorNamesTheFileAndLine) {
   BOOST_TEST(message("frames:\n  - id: f\n    outcome: fail\n    products: [{type: GEO, ready_after_seconds: 1}]\n") ==
              "frames.yaml:2:5: error: missing 'fail_after_seconds'");
   BOOST_TEST(message("frames:\n  - id: f\n    outcome: close\n    products: [{type: GEO, ready_after_seconds: -1}]\n") ==
-             "frames.yaml:4:49: error: 'ready_after_seconds' must be between 0 and 31536000 seconds");
+             "frames.yaml:4:49: error: 'ready_after_seconds' must be a number of seconds, 0 to 31536000");
   BOOST_TEST(message("frames:\n  - id: f\n    outcome: close\n    colour: red\n    products: [{type: A, ready_after_seconds: 1}]\n") ==
              "frames.yaml:4:5: error: unknown key 'colour'");
   BOOST_CHECK_THROW(LoadFixtures("/nonexistent"), SpecError);

@@ -6,31 +6,10 @@
 #include <sstream>
 
 #include "core/yaml_document.h"
+#include "profiles/fixture_yaml.h"
 
 namespace purchase::profiles::sheetmusicdirect {
 namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw SpecError(path + ":1:1: error: cannot read the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string RequireText(std::string_view source, const YAML::Node& map, const char* key) {
-  const YAML::Node node = map[key];
-  if (!node) throw SpecErrorAt(source, map, std::string("missing '") + key + "'");
-  if (!node.IsScalar() || node.Scalar().empty())
-    throw SpecErrorAt(source, node, std::string("'") + key + "' must be a non-empty string");
-  return node.Scalar();
-}
-
-void RejectUnknownKeys(std::string_view source, const YAML::Node& map, const std::set<std::string>& known) {
-  for (const auto& entry : map)
-    if (!known.count(entry.first.Scalar()))
-      throw SpecErrorAt(source, entry.first, "unknown key '" + entry.first.Scalar() + "'");
-}
 
 std::vector<Retailer> ParseRetailers(std::string_view text, std::string_view source) {
   const YAML::Node root = LoadYamlDocument(text, source);
@@ -41,7 +20,7 @@ std::vector<Retailer> ParseRetailers(std::string_view text, std::string_view sou
   std::vector<Retailer> retailers;
   for (const YAML::Node& r : list) {
     if (!r.IsMap()) throw SpecErrorAt(source, r, "a retailer must be a map {id, name, key}");
-    RejectUnknownKeys(source, r, {"id", "name", "key", "description"});
+    RefuseUnknownKeys(source, r, {"id", "name", "key", "description"});
     Retailer retailer{RequireText(source, r, "id"), RequireText(source, r, "name"), RequireText(source, r, "key")};
     for (const Retailer& other : retailers) {
       if (other.id == retailer.id) throw SpecErrorAt(source, r["id"], "retailer id '" + retailer.id + "' is listed twice");
@@ -61,7 +40,7 @@ std::map<int64_t, Product> ParseCatalog(std::string_view text, std::string_view 
   std::map<int64_t, Product> products;
   for (const YAML::Node& p : list) {
     if (!p.IsMap()) throw SpecErrorAt(source, p, "a product must be a map {id, catalogue_reference, title, outcome, delay_seconds}");
-    RejectUnknownKeys(source, p, {"id", "catalogue_reference", "title", "outcome", "delay_seconds", "description"});
+    RefuseUnknownKeys(source, p, {"id", "catalogue_reference", "title", "outcome", "delay_seconds", "description"});
     Product product;
     const std::string id = RequireText(source, p, "id");
     if (id.size() > 9 || id.find_first_not_of("0123456789") != std::string::npos || id[0] == '0')
@@ -119,7 +98,7 @@ Fixtures ParseFixtures(std::string_view retailers_yaml, std::string_view retaile
 Fixtures LoadFixtures(const std::string& dir, const Lifecycle& lifecycle) {
   const std::string retailers = dir + "/retailers.yaml";
   const std::string catalog = dir + "/catalog.yaml";
-  return ParseFixtures(ReadFile(retailers), retailers, ReadFile(catalog), catalog, lifecycle);
+  return ParseFixtures(ReadFixtureFile(retailers), retailers, ReadFixtureFile(catalog), catalog, lifecycle);
 }
 
 }  // namespace purchase::profiles::sheetmusicdirect

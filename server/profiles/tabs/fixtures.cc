@@ -7,75 +7,9 @@
 #include <sstream>
 
 #include "core/yaml_document.h"
+#include "profiles/fixture_yaml.h"
 
 namespace purchase::profiles::tabs {
-namespace {
-
-void RequireMap(std::string_view source, const YAML::Node& node, const std::string& what) {
-  if (!node.IsMap()) throw SpecErrorAt(source, node, what + " must be a map");
-}
-
-void RefuseUnknownKeys(std::string_view source, const YAML::Node& node, const std::set<std::string>& known) {
-  for (const auto& member : node)
-    if (!known.count(member.first.Scalar()))
-      throw SpecErrorAt(source, member.first, "unknown key '" + member.first.Scalar() + "'");
-}
-
-// A required non-empty scalar member of `node`, or a SpecError at `node`.
-std::string RequireText(std::string_view source, const YAML::Node& node, const char* key) {
-  const YAML::Node value = node[key];
-  if (!value) throw SpecErrorAt(source, node, std::string("missing '") + key + "'");
-  if (!value.IsScalar() || value.Scalar().empty())
-    throw SpecErrorAt(source, value, std::string("'") + key + "' must be a non-empty string");
-  return value.Scalar();
-}
-
-bool RequireBool(std::string_view source, const YAML::Node& node, const char* key) {
-  const YAML::Node value = node[key];
-  if (!value) throw SpecErrorAt(source, node, std::string("missing '") + key + "'");
-  if (!value.IsScalar() || (value.Scalar() != "true" && value.Scalar() != "false"))
-    throw SpecErrorAt(source, value, std::string("'") + key + "' must be true or false");
-  return value.Scalar() == "true";
-}
-
-int64_t RequireInteger(std::string_view source, const YAML::Node& node, const char* key, int64_t lo, int64_t hi) {
-  const YAML::Node value = node[key];
-  if (!value) throw SpecErrorAt(source, node, std::string("missing '") + key + "'");
-  int64_t n = lo - 1;
-  try {
-    n = value.as<int64_t>();
-  } catch (const YAML::Exception&) {
-  }
-  if (n < lo || n > hi)
-    throw SpecErrorAt(source, value,
-                      std::string("'") + key + "' must be an integer " + std::to_string(lo) + ".." + std::to_string(hi));
-  return n;
-}
-
-Millis RequireSeconds(std::string_view source, const YAML::Node& node, const char* key) {
-  const YAML::Node value = node[key];
-  if (!value) throw SpecErrorAt(source, node, std::string("missing '") + key + "'");
-  double seconds = -1;
-  try {
-    seconds = value.as<double>();
-  } catch (const YAML::Exception&) {
-  }
-  // Zero is refused: a payment settles on the first request after its due
-  // instant, and its 202 must be able to say "processing".
-  if (!(seconds > 0) || seconds > 31536000)
-    throw SpecErrorAt(source, value, std::string("'") + key + "' must be a number of seconds, over 0 and at most 31536000");
-  return static_cast<Millis>(std::llround(seconds * 1000));
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw SpecError(path + ":1:1: error: cannot read the fixture file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
 
 const Credential* Fixtures::CredentialOfToken(std::string_view token) const {
   for (const auto& c : credentials)
@@ -145,7 +79,9 @@ Fixtures ParseFixtures(std::string_view yaml_text, std::string_view source) {
     if (outcome != "succeeded" && outcome != "declined")
       throw SpecErrorAt(source, m.second["outcome"], "'outcome' must be succeeded or declined, not '" + outcome + "'");
     pm.succeeds = outcome == "succeeded";
-    pm.delay = RequireSeconds(source, m.second, "delay_seconds");
+    // Zero is refused: a payment settles on the first request after its due
+    // instant, and its 202 must be able to say "processing".
+    pm.delay = RequireSeconds(source, m.second, "delay_seconds", /*allow_zero=*/false);
     if (pm.succeeds && m.second["failure_reason"])
       throw SpecErrorAt(source, m.second["failure_reason"], "'failure_reason' is only for a declined card");
     if (!pm.succeeds) pm.failure_reason = RequireText(source, m.second, "failure_reason");
@@ -157,7 +93,7 @@ Fixtures ParseFixtures(std::string_view yaml_text, std::string_view source) {
 
 Fixtures LoadFixtures(const std::string& dir) {
   const std::string path = dir + "/tabs.yaml";
-  return ParseFixtures(ReadFile(path), path);
+  return ParseFixtures(ReadFixtureFile(path), path);
 }
 
 }  // namespace purchase::profiles::tabs
