@@ -51,7 +51,9 @@ struct Call {
     return faults.TakeOutcome(request.method, request.path);
   }
 
-  // The first value of a query parameter, if present (percent-decoded).
+  // The first value of a query parameter, if present, as sent: still
+  // percent-encoded (Pistache 0.0.5 decodes nothing), so that a profile
+  // decides what '+' means (SheetMusicDirect keeps it a plus).
   std::optional<std::string> Query(std::string_view name) const;
 };
 
