@@ -222,6 +222,10 @@ class PurchaseService {
 
   const Catalog& catalog_;
   const Lifecycle& lifecycle_;
+  // Where each cause takes an order in each state (spec/lifecycle.yaml), or
+  // nothing: [OrderState][Cause].
+  std::optional<OrderState> targets_[4][4] = {};
+  std::optional<OrderState> TargetOf(OrderState from, Cause cause) const;
   std::unique_ptr<Clock> clock_;
   ManualClock* manual_clock_;  // clock_ when it is manual, else null
   const ServiceOptions options_;
