@@ -29,6 +29,7 @@
 #include "explore/executor.h"
 #include "explore/explore.h"
 #include "explore/generator.h"
+#include "explore/profile_explore.h"
 #include "explore/reference_target.h"
 #include "report/console_reporter.h"
 #include "report/file_reporters.h"
@@ -702,6 +703,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   std::string emit_dir, reference_fixtures, roles_file;
   std::vector<std::string> reports;
   int concurrent = 0;
+  std::string api;
   po::options_description desc(
       "conformance explore --target URL --token TOKEN [options]\n"
       "Generates random request sequences, runs each on the target and on the reference core in-process, and\n"
@@ -710,6 +712,9 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   desc.add_options()("help,h", "show this help");
   AddTargetOptions(desc, &target_args);
   desc.add_options()
+      ("api", po::value(&api)->value_name("NAME"),
+       "explore a profile (imaging-catalog, sheetmusicdirect, tabs): requests from scenarios/NAME/, the oracle an "
+       "in-process ProfileHost (conformance/explore/profile_explore.h); --sequences defaults to 40")
       ("seed", po::value(&options.seed)->default_value(1), "the first sequence's seed; sequence i has seed + i (a failure prints its seed: --seed S --sequences 1 replays it)")
       ("sequences", po::value(&options.sequences)->default_value(0), "how many sequences (0: as many as --budget allows)")
       ("steps", po::value(&generator.steps)->default_value(25), "commands per sequence")
@@ -748,6 +753,30 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   };
   if (!positional.empty()) return usage_error("explore takes no paths, got '" + positional.front() + "'");
   if (!ResolveTarget(target_args, vm, env, err, usage_error)) return kExitUsage;
+  if (!api.empty() && api != "hl-connector") {
+    if (!purchase::profiles::FindProfile(api)) return usage_error("--api: no profile '" + api + "'");
+    explore::ProfileExploreArgs pa;
+    pa.api = api;
+    pa.scenarios_dir = std::filesystem::exists("scenarios/" + api) ? "scenarios/" + api
+                                                                   : std::string(CONFORMANCE_SOURCE_DIR_FOR_ROLES) + "/scenarios/" + api;
+    pa.fixtures_dir = std::filesystem::exists("fixtures/" + api) ? "fixtures/" + api
+                                                                 : std::string(CONFORMANCE_SOURCE_FIXTURES) + "/" + api;
+    const LoadResult roles = LoadFixtureRoles(pa.scenarios_dir + "/_fixtures.yaml");
+    for (const auto& d : roles.errors) err << d.ToString() << "\n";
+    if (!roles.errors.empty()) return kExitUsage;
+    if (!ResolveFixtureRoles(roles.fixture_roles, target_args, err, usage_error)) return kExitUsage;
+    pa.emit_dir = emit_dir;
+    pa.base_url = target.base_url;
+    pa.token = target.token;
+    pa.token_b = target.token_b;
+    pa.control_token = target.control_token;
+    pa.roles = target.fixtures;
+    pa.options.seed = options.seed;
+    pa.options.sequences = vm["sequences"].defaulted() ? 40 : options.sequences;
+    pa.options.steps = generator.steps;
+    pa.timeout_ms = static_cast<long>(timeout * 1000);
+    return explore::RunProfileExplore(pa, out, err);
+  }
   if (generator.steps < 1 || generator.steps > 1000) return usage_error("--steps must be 1..1000");
   if (options.sequences < 0) return usage_error("--sequences must be >= 0");
   if (!(options.budget_seconds > 0) || !(options.shrink_budget_seconds >= 0))
