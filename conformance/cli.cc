@@ -671,20 +671,6 @@ int LifecycleCommand(const std::vector<std::string>& args, std::ostream& out, st
   return kExitPass;
 }
 
-std::string XmlEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' ? ' ' : c;
-    }
-  }
-  return out;
-}
-
 // The file a finding's scenario is written to, named after what failed.
 std::string FindingFileName(const explore::Finding& f) {
   std::string aspect;

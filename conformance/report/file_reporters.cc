@@ -47,11 +47,9 @@ std::string SanitizeUtf8(std::string_view s, bool for_xml) {
   return out;
 }
 
-namespace {
-
-std::string Xml(std::string_view s) {
+std::string XmlEscape(std::string_view text) {
   std::string out;
-  for (char c : SanitizeUtf8(s, true)) {
+  for (char c : SanitizeUtf8(text, /*for_xml=*/true)) {
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -63,6 +61,8 @@ std::string Xml(std::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 std::string Seconds(int64_t ms) {
   char buf[32];
@@ -122,19 +122,19 @@ void JunitReporter::OnRunFinished(const RunResult& run) {
       skipped += c->outcome == Outcome::kSkipped;
       ms += c->duration_ms;
     }
-    out_ << "  <testsuite name=\"" << Xml(area) << "\" tests=\"" << cases.size() << "\" failures=\"" << failures
+    out_ << "  <testsuite name=\"" << XmlEscape(area) << "\" tests=\"" << cases.size() << "\" failures=\"" << failures
          << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << Seconds(ms) << "\" timestamp=\"" << timestamp
          << "\">\n";
     for (const auto* c : cases) {
-      out_ << "    <testcase classname=\"" << Xml(ClassName(area)) << "\" name=\"" << Xml(Leaf(c->id)) << "\" file=\""
-           << Xml(c->file) << "\" time=\"" << Seconds(c->duration_ms) << "\"";
+      out_ << "    <testcase classname=\"" << XmlEscape(ClassName(area)) << "\" name=\"" << XmlEscape(Leaf(c->id)) << "\" file=\""
+           << XmlEscape(c->file) << "\" time=\"" << Seconds(c->duration_ms) << "\"";
       if (c->outcome == Outcome::kPassed) {
         out_ << "/>\n";
         continue;
       }
       out_ << ">\n";
       if (c->outcome == Outcome::kSkipped) {
-        out_ << "      <skipped message=\"" << Xml(c->skip_reason) << "\"/>\n";
+        out_ << "      <skipped message=\"" << XmlEscape(c->skip_reason) << "\"/>\n";
       } else {
         std::string headline, text, exchanges;
         for (const auto& step : c->steps) {
@@ -146,9 +146,9 @@ void JunitReporter::OnRunFinished(const RunResult& run) {
           }
           exchanges += ExchangesText(step);
         }
-        out_ << "      <failure message=\"" << Xml(headline) << "\" type=\"conformance\">" << Xml(text)
+        out_ << "      <failure message=\"" << XmlEscape(headline) << "\" type=\"conformance\">" << XmlEscape(text)
              << "</failure>\n";
-        if (!exchanges.empty()) out_ << "      <system-out>" << Xml(exchanges) << "</system-out>\n";
+        if (!exchanges.empty()) out_ << "      <system-out>" << XmlEscape(exchanges) << "</system-out>\n";
       }
       out_ << "    </testcase>\n";
     }

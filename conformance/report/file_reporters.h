@@ -35,4 +35,8 @@ class JsonReporter final : public RunListener {
 // than tab and newline) with U+FFFD.
 std::string SanitizeUtf8(std::string_view text, bool for_xml);
 
+// Text for XML, HTML or SVG, in content or in a quoted attribute: sanitized as
+// for XML, then & < > " ' escaped. The one escaper of every report.
+std::string XmlEscape(std::string_view text);
+
 }  // namespace conformance

@@ -5,26 +5,11 @@
 #include <map>
 #include <sstream>
 
-#include "report/file_reporters.h"  // SanitizeUtf8
+#include "report/file_reporters.h"  // XmlEscape
 #include "report/lifecycle_diagram.h"
 
 namespace conformance {
 namespace {
-
-std::string Html(std::string_view text) {
-  const std::string clean = SanitizeUtf8(text, /*for_xml=*/true);
-  std::string out;
-  for (char c : clean) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string Folder(const ScenarioResult& s) {
   const size_t slash = s.id.rfind('/');
@@ -64,9 +49,9 @@ void WriteExchange(std::ostream& o, const Exchange& e) {
     for (const auto& [n, v] : e.response_headers) response << n << ": " << v << "\n";
     response << "\n" << e.response_body.substr(0, 8192) << (e.response_body.size() > 8192 ? "\n..." : "");
   }
-  o << "<details open class=\"exchange\"><summary>" << Html(e.method + " " + e.url) << " → "
+  o << "<details open class=\"exchange\"><summary>" << XmlEscape(e.method + " " + e.url) << " → "
     << (e.status ? std::to_string(e.status) : std::string("no response")) << "</summary>"
-    << "<pre class=\"request\">" << Html(request.str()) << "</pre><pre class=\"response\">" << Html(response.str())
+    << "<pre class=\"request\">" << XmlEscape(request.str()) << "</pre><pre class=\"response\">" << XmlEscape(response.str())
     << "</pre></details>\n";
 }
 
@@ -80,10 +65,10 @@ void WriteOrders(std::ostream& o, const ScenarioResult& s, const purchase::Lifec
       observed += (observed.empty() ? "" : " → ") + state;
       last = state;
     }
-    o << "<figure class=\"order" << (t.illegal ? " illegal" : "") << "\" data-order=\"" << Html(t.order_id)
-      << "\"><figcaption>order <code>" << Html(t.order_id) << "</code>: " << Html(observed);
+    o << "<figure class=\"order" << (t.illegal ? " illegal" : "") << "\" data-order=\"" << XmlEscape(t.order_id)
+      << "\"><figcaption>order <code>" << XmlEscape(t.order_id) << "</code>: " << XmlEscape(observed);
     if (t.illegal)
-      o << " <span class=\"illegal-note\">— " << Html(t.illegal->first) << " → " << Html(t.illegal->second)
+      o << " <span class=\"illegal-note\">— " << XmlEscape(t.illegal->first) << " → " << XmlEscape(t.illegal->second)
         << " is not allowed by spec/lifecycle.yaml</span>";
     o << "</figcaption>\n" << LifecycleSvg(lifecycle, "order " + t.order_id + ": " + observed, &path,
                                         "d" + std::to_string(++*drawings) + "-") << "</figure>\n";
@@ -92,16 +77,16 @@ void WriteOrders(std::ostream& o, const ScenarioResult& s, const purchase::Lifec
 
 void WriteScenario(std::ostream& o, const ScenarioResult& s, const purchase::Lifecycle& lifecycle, int* drawings) {
   const char* outcome = OutcomeName(s.outcome);
-  o << "<section class=\"scenario " << outcome << "\" id=\"" << Anchor(s.id) << "\" data-scenario=\"" << Html(s.id)
-    << "\">\n<h3><span class=\"badge " << outcome << "\">" << outcome << "</span> " << Html(s.id) << "</h3>\n";
-  if (!s.description.empty()) o << "<p>" << Html(s.description) << "</p>\n";
+  o << "<section class=\"scenario " << outcome << "\" id=\"" << Anchor(s.id) << "\" data-scenario=\"" << XmlEscape(s.id)
+    << "\">\n<h3><span class=\"badge " << outcome << "\">" << outcome << "</span> " << XmlEscape(s.id) << "</h3>\n";
+  if (!s.description.empty()) o << "<p>" << XmlEscape(s.description) << "</p>\n";
   for (const auto& step : s.steps) {
     if (step.outcome != Outcome::kFailed) continue;
-    o << "<div class=\"step failed\" data-step=\"" << Html(step.name) << "\"><h4>failed step: " << Html(step.name)
+    o << "<div class=\"step failed\" data-step=\"" << XmlEscape(step.name) << "\"><h4>failed step: " << XmlEscape(step.name)
       << "</h4>\n";
     for (const auto& f : step.failures) {
-      o << "<div class=\"failure\">" << Html(f.where.ToString() + ": error: " + f.message);
-      for (const auto& from : f.included_from) o << "\n" << Html(from.ToString() + ": note: included from here");
+      o << "<div class=\"failure\">" << XmlEscape(f.where.ToString() + ": error: " + f.message);
+      for (const auto& from : f.included_from) o << "\n" << XmlEscape(from.ToString() + ": note: included from here");
       o << "</div>\n";
     }
     for (const auto& e : step.exchanges) WriteExchange(o, e);
@@ -125,7 +110,7 @@ void HtmlReporter::OnRunFinished(const RunResult& run) {
                skipped = run.Count(Outcome::kSkipped);
   o << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Conformance run: " << failed
     << " failed, " << passed << " passed</title>\n<style>" << kStyle << "</style></head>\n<body>\n";
-  o << "<h1>Conformance run against <code>" << Html(run.target) << "</code></h1>\n";
+  o << "<h1>Conformance run against <code>" << XmlEscape(run.target) << "</code></h1>\n";
   o << "<p class=\"summary\">" << run.scenarios.size() << " scenarios: <span class=\"n-passed\">" << passed
     << " passed</span>, <span class=\"n-failed\">" << failed << " failed</span>, " << skipped << " skipped, in "
     << run.duration_ms << " ms; started " << FormatTimestamp(run.started_at) << ".</p>\n";
@@ -133,7 +118,7 @@ void HtmlReporter::OnRunFinished(const RunResult& run) {
   for (const auto& s : run.scenarios) ++folders[Folder(s)][static_cast<size_t>(s.outcome)];
   o << "<table class=\"folders\"><tr><th>folder</th><th>passed</th><th>failed</th><th>skipped</th></tr>\n";
   for (const auto& [folder, n] : folders)
-    o << "<tr><td>" << Html(folder) << "</td><td>" << n[0] << "</td><td" << (n[1] ? " class=\"n-failed\"" : "") << ">"
+    o << "<tr><td>" << XmlEscape(folder) << "</td><td>" << n[0] << "</td><td" << (n[1] ? " class=\"n-failed\"" : "") << ">"
       << n[1] << "</td><td>" << n[2] << "</td></tr>\n";
   o << "</table>\n";
   if (failed) {
@@ -145,9 +130,9 @@ void HtmlReporter::OnRunFinished(const RunResult& run) {
   for (const auto& s : run.scenarios) {
     const char* outcome = OutcomeName(s.outcome);
     o << "<li><span class=\"badge " << outcome << "\">" << outcome << "</span> ";
-    if (s.outcome == Outcome::kFailed) o << "<a href=\"#" << Anchor(s.id) << "\">" << Html(s.id) << "</a>";
-    else o << Html(s.id);
-    if (s.outcome == Outcome::kSkipped) o << " — " << Html(s.skip_reason);
+    if (s.outcome == Outcome::kFailed) o << "<a href=\"#" << Anchor(s.id) << "\">" << XmlEscape(s.id) << "</a>";
+    else o << XmlEscape(s.id);
+    if (s.outcome == Outcome::kSkipped) o << " — " << XmlEscape(s.skip_reason);
     o << "</li>\n";
   }
   o << "</ul>\n";

@@ -1,4 +1,5 @@
 #include "report/lifecycle_diagram.h"
+#include "report/file_reporters.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,20 +11,6 @@
 
 namespace conformance {
 namespace {
-
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 constexpr double kBoxWidth = 170, kBoxHeight = 46, kLayerGap = 250, kRowGap = 120, kLeft = 90, kTop = 110;
 
@@ -86,7 +73,7 @@ std::string LifecycleSvg(const purchase::Lifecycle& lifecycle, const std::string
   o.precision(1);
   o << "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " << width << " " << height << "\" width=\"" << width
     << "\" height=\"" << height << "\" role=\"img\" class=\"lifecycle\">\n";
-  o << "<title>" << Escape(title) << "</title>\n";
+  o << "<title>" << XmlEscape(title) << "</title>\n";
   o << "<defs>"
        "<marker id=\"" << id_prefix << "arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"11\" markerHeight=\"11\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#475569\"/></marker>"
        "<marker id=\"" << id_prefix << "arrow-taken\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"13\" markerHeight=\"13\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#1d4ed8\"/></marker>"
@@ -107,7 +94,7 @@ std::string LifecycleSvg(const purchase::Lifecycle& lifecycle, const std::string
     const double w = 6.6 * text.size() + 8;
     o << "<rect class=\"label-bg\" x=\"" << x - w / 2 << "\" y=\"" << y - 10 << "\" width=\"" << w << "\" height=\"15\"/>"
       << "<text class=\"label " << cls << "\" x=\"" << x << "\" y=\"" << y + 1.5 << "\" text-anchor=\"middle\">"
-      << Escape(text) << "</text>\n";
+      << XmlEscape(text) << "</text>\n";
   };
   // An edge from a's right (or bottom/top) to b's left, bowed when it would
   // cross a box in between; `bow` adds to that.
@@ -135,7 +122,7 @@ std::string LifecycleSvg(const purchase::Lifecycle& lifecycle, const std::string
       if (other.x > std::min(x1, x2) && other.x < std::max(x1, x2) && std::abs(cy - other.y) < kBoxHeight)
         cy += kBoxHeight * 1.6;
     }
-    o << "<path class=\"edge " << cls << "\" data-from=\"" << Escape(from) << "\" data-to=\"" << Escape(to)
+    o << "<path class=\"edge " << cls << "\" data-from=\"" << XmlEscape(from) << "\" data-to=\"" << XmlEscape(to)
       << "\" d=\"M" << x1 << "," << y1 << " Q" << cx << "," << cy << " " << x2 << "," << y2 << "\" marker-end=\"url(#"
       << id_prefix << marker << ")\"/>\n";
     // The curve's midpoint (t = 1/2) carries the label.
@@ -148,7 +135,7 @@ std::string LifecycleSvg(const purchase::Lifecycle& lifecycle, const std::string
   const bool entered = path && !path->states.empty();
   o << "<circle class=\"entry\" cx=\"" << ex << "\" cy=\"" << initial.y << "\" r=\"7\" fill=\"#0f172a\"/>\n";
   o << "<path class=\"edge entry" << (entered ? " taken" : "") << "\" data-from=\"\" data-to=\""
-    << Escape(lifecycle.initial_state()) << "\" d=\"M" << ex + 7 << "," << initial.y << " L" << initial.x - kBoxWidth / 2
+    << XmlEscape(lifecycle.initial_state()) << "\" d=\"M" << ex + 7 << "," << initial.y << " L" << initial.x - kBoxWidth / 2
     << "," << initial.y << "\" marker-end=\"url(#" << id_prefix << (entered ? "arrow-taken" : "arrow") << ")\"/>\n";
   label(ex + 30, initial.y - 14, lifecycle.entry_cause(), entered ? "taken" : "");
 
@@ -167,8 +154,8 @@ std::string LifecycleSvg(const purchase::Lifecycle& lifecycle, const std::string
                                                  [&](const std::string& p, const std::string& q) {
                                                    return p == state && q == state;
                                                  }) != path->states.end();
-    o << "<path class=\"edge loop" << (used ? " taken" : "") << "\" data-from=\"" << Escape(state) << "\" data-to=\""
-      << Escape(state) << "\" d=\"M" << x1 << "," << y << " C" << x1 - 10 << "," << y - 55 << " " << x2 + 10 << ","
+    o << "<path class=\"edge loop" << (used ? " taken" : "") << "\" data-from=\"" << XmlEscape(state) << "\" data-to=\""
+      << XmlEscape(state) << "\" d=\"M" << x1 << "," << y << " C" << x1 - 10 << "," << y - 55 << " " << x2 + 10 << ","
       << y - 55 << " " << x2 << "," << y << "\" marker-end=\"url(#" << id_prefix << (used ? "arrow-taken" : "arrow")
       << ")\"/>\n";
     label(b.x, y - 48, cause + " (idempotent)", used ? "taken" : "");
@@ -180,9 +167,9 @@ std::string LifecycleSvg(const purchase::Lifecycle& lifecycle, const std::string
     if (lifecycle.IsTerminal(state)) cls += " terminal";
     if (visited.count(state)) cls += " visited";
     if (path && path->illegal && path->illegal->second == state) cls += " illegal-target";
-    o << "<g class=\"" << cls << "\" data-state=\"" << Escape(state) << "\"><rect x=\"" << b.x - kBoxWidth / 2
+    o << "<g class=\"" << cls << "\" data-state=\"" << XmlEscape(state) << "\"><rect x=\"" << b.x - kBoxWidth / 2
       << "\" y=\"" << b.y - kBoxHeight / 2 << "\" width=\"" << kBoxWidth << "\" height=\"" << kBoxHeight
-      << "\" rx=\"10\"/><text x=\"" << b.x << "\" y=\"" << b.y + 5 << "\" text-anchor=\"middle\">" << Escape(state)
+      << "\" rx=\"10\"/><text x=\"" << b.x << "\" y=\"" << b.y + 5 << "\" text-anchor=\"middle\">" << XmlEscape(state)
       << (lifecycle.IsTerminal(state) ? " (terminal)" : "") << "</text></g>\n";
   }
   // The forbidden change last, over everything else.
