@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "check/header_list.h"
 
@@ -62,5 +63,9 @@ using HttpClientFactory = std::function<std::unique_ptr<HttpClient>()>;
 
 // Creates a libcurl client. Thread-safe (libcurl is initialised once).
 std::unique_ptr<HttpClient> NewCurlHttpClient(const HttpClientOptions& options);
+
+// Percent-encodes everything but RFC 3986's unreserved characters (for query
+// values and path segments the runner builds).
+std::string PercentEncode(std::string_view text);
 
 }  // namespace conformance

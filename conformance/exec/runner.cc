@@ -21,10 +21,6 @@
 #include "scenario/template.h"
 
 namespace conformance {
-namespace {
-
-constexpr size_t kKeptBodyBytes = 64 * 1024;  // per exchange, for reports
-
 std::string PercentEncode(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
@@ -38,6 +34,10 @@ std::string PercentEncode(std::string_view s) {
   }
   return out;
 }
+
+namespace {
+
+constexpr size_t kKeptBodyBytes = 64 * 1024;  // per exchange, for reports
 
 // Returns the path of `url` (a view of it), without the query; "/" if it has none.
 std::string_view PathOf(std::string_view url) {

@@ -13,9 +13,11 @@
 #include <rapidjson/document.h>
 #include <rapidjson/pointer.h>
 
+#include "check/header_list.h"  // EqualsIgnoringCase
 #include "check/lifecycle_tracker.h"
 #include "core/clock.h"
 #include "explore/random.h"
+#include "explore/reference_target.h"  // SendInProcess
 #include "profiles/error_replies.h"
 #include "profiles/profile_host.h"
 #include "profiles/profile_registry.h"
@@ -26,28 +28,6 @@ namespace conformance::explore {
 namespace {
 
 namespace pp = purchase::profiles;
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
-
-std::string PercentEncode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 void CollectRefs(const std::string& text, std::set<std::string>* out) {
   for (const auto& n : ParseTemplate(text).names) out->insert(n);
@@ -109,7 +89,7 @@ std::optional<std::string> JsonAt(const rapidjson::Value& body, const std::strin
 
 std::string HeaderOf(const HttpResponse& r, const std::string& name) {
   for (const auto& [k, v] : r.headers)
-    if (IEquals(k, name)) return v;
+    if (EqualsIgnoringCase(k, name)) return v;
   return {};
 }
 
@@ -219,45 +199,7 @@ ProfileHostClient::ProfileHostClient(const std::string& api, const std::string& 
 ProfileHostClient::~ProfileHostClient() = default;
 
 HttpResponse ProfileHostClient::Send(const HttpRequest& request) {
-  purchase::http::HttpRequest in;
-  in.method = request.method;
-  std::string_view url = request.url;
-  if (const size_t scheme = url.find("://"); scheme != std::string_view::npos) {
-    const size_t path = url.find('/', scheme + 3);
-    url = path == std::string_view::npos ? std::string_view("/") : url.substr(path);
-  }
-  const size_t question = url.find('?');
-  in.path = std::string(url.substr(0, question));
-  if (question != std::string_view::npos) {
-    std::string_view query = url.substr(question + 1);
-    while (!query.empty()) {
-      const size_t amp = query.find('&');
-      const std::string_view part = query.substr(0, amp);
-      const size_t eq = part.find('=');
-      in.query.emplace_back(std::string(part.substr(0, eq)),
-                            eq == std::string_view::npos ? std::string() : std::string(part.substr(eq + 1)));
-      if (amp == std::string_view::npos) break;
-      query.remove_prefix(amp + 1);
-    }
-  }
-  for (const auto& [name, value] : request.headers) {
-    if (IEquals(name, "Authorization")) in.authorization = value;
-    if (IEquals(name, "Host")) in.host = value;
-  }
-  in.body = request.body;
-  in.local_authority = "profile.invalid";
-  const purchase::http::HttpReply reply = impl_->host->Handle(in);
-  HttpResponse out;
-  if (reply.drop_connection) {
-    out.error = TransportError::kNoReply;
-    out.error_message = "the host dropped the connection (fault rule)";
-    return out;
-  }
-  out.status = reply.status;
-  out.headers.emplace_back("Content-Type", std::string(reply.content_type));
-  for (const auto& h : reply.headers) out.headers.push_back(h);
-  out.body = reply.body;
-  return out;
+  return SendInProcess(*impl_->host, request, "profile.invalid");
 }
 
 // ---------------------------------------------------------------- corpus
@@ -463,7 +405,7 @@ std::optional<HttpRequest> BuildFor(const RequestSpec& spec, const Variables& va
     auto v = vars.Interpolate(value, &missing);
     if (!v) return std::nullopt;
     out.headers.erase(std::remove_if(out.headers.begin(), out.headers.end(),
-                                     [&](const auto& h) { return IEquals(h.first, name); }),
+                                     [&](const auto& h) { return EqualsIgnoringCase(h.first, name); }),
                       out.headers.end());
     out.headers.emplace_back(name, *v);
   }
@@ -817,11 +759,11 @@ std::string ProfileExplorer::EmitScenario(const ProfileFinding& f, const std::st
       }
       std::vector<std::pair<std::string, std::string>> headers;
       for (const auto& [k, v] : built->headers)
-        if (!IEquals(k, "Accept") && !IEquals(k, "Content-Type")) headers.emplace_back(k, v);
+        if (!EqualsIgnoringCase(k, "Accept") && !EqualsIgnoringCase(k, "Content-Type")) headers.emplace_back(k, v);
       for (const auto& [k, v] : cr.step.request.headers)
-        if (IEquals(k, "Content-Type") || IEquals(k, "Accept"))
+        if (EqualsIgnoringCase(k, "Content-Type") || EqualsIgnoringCase(k, "Accept"))
           for (const auto& [bk, bv] : built->headers)
-            if (IEquals(bk, k)) headers.emplace_back(bk, bv);
+            if (EqualsIgnoringCase(bk, k)) headers.emplace_back(bk, bv);
       if (!headers.empty()) {
         y << "    headers:\n";
         for (const auto& [k, v] : headers) y << "      " << Quote(k) << ": " << Quote(fix(v)) << "\n";

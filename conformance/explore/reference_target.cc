@@ -48,7 +48,8 @@ std::string ReferenceTarget::VendorToken(size_t i) const {
   return i < vendors.size() ? vendors[i].access_token : std::string();
 }
 
-HttpResponse ReferenceTarget::Send(const HttpRequest& request) {
+HttpResponse SendInProcess(purchase::http::RequestHandler& handler, const HttpRequest& request,
+                           std::string_view local_authority) {
   purchase::http::HttpRequest in;
   in.method = request.method;
   std::string_view url = request.url;
@@ -77,11 +78,12 @@ HttpResponse ReferenceTarget::Send(const HttpRequest& request) {
     if (EqualsIgnoringCase(name, "Host")) in.host = value;
   }
   in.body = request.body;
-  const purchase::http::HttpReply reply = impl_->api.Handle(in);
+  in.local_authority = local_authority;
+  const purchase::http::HttpReply reply = handler.Handle(in);
   HttpResponse out;
   if (reply.drop_connection) {
     out.error = TransportError::kNoReply;
-    out.error_message = "the reference dropped the connection (fault rule)";
+    out.error_message = "the in-process server dropped the connection (fault rule)";
     return out;
   }
   out.status = reply.status;
@@ -90,5 +92,7 @@ HttpResponse ReferenceTarget::Send(const HttpRequest& request) {
   out.body = reply.body;
   return out;
 }
+
+HttpResponse ReferenceTarget::Send(const HttpRequest& request) { return SendInProcess(impl_->api, request); }
 
 }  // namespace conformance::explore

@@ -14,12 +14,25 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/defects.h"
 #include "core/variant.h"
 #include "exec/http_client.h"
 
+namespace purchase::http {
+class RequestHandler;
+}
+
 namespace conformance::explore {
+
+// Answers `request` with a server-side handler (HttpApi, ProfileHost) in
+// process: the URL's path and query (whatever its scheme and authority), the
+// Authorization and Host headers, the body; a dropped connection is
+// kNoReply. `local_authority` stands for the socket's address in handed-out
+// URLs when Host is missing. Never throws (the handler never does).
+HttpResponse SendInProcess(purchase::http::RequestHandler& handler, const HttpRequest& request,
+                           std::string_view local_authority = {});
 
 struct ReferenceOptions {
   std::string fixtures_dir;  // catalog.yaml and the asset files
