@@ -30,10 +30,14 @@
 #include "engine/engine_faults.h"
 #include "engine/order_engine.h"
 #include "http/http_message.h"
+#include "http/route_table.h"
 #include "profiles/error_replies.h"
-#include "profiles/route_table.h"
 
 namespace purchase::profiles {
+
+using http::PathParams;
+using http::RouteMatch;
+using http::RouteTable;
 
 // What a route handler is given.
 struct Call {

@@ -1,8 +1,8 @@
-#include "profiles/route_table.h"
+#include "http/route_table.h"
 
 #include <stdexcept>
 
-namespace purchase::profiles {
+namespace purchase::http {
 namespace {
 
 std::vector<std::string_view> Split(std::string_view path) {
@@ -68,4 +68,4 @@ RouteMatch RouteTable::Match(std::string_view method, std::string_view path) con
   return result;
 }
 
-}  // namespace purchase::profiles
+}  // namespace purchase::http

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace purchase::profiles {
+namespace purchase::http {
 
 using PathParams = std::map<std::string, std::string>;
 
@@ -41,4 +41,4 @@ class RouteTable {
   std::vector<Route> routes_;
 };
 
-}  // namespace purchase::profiles
+}  // namespace purchase::http
