@@ -10,35 +10,28 @@ bool Matches(const FaultMatch& m, const RequestFacts& f) {
 
 constexpr const char* kRegisterPath = "/purchase/register";
 
+// The contract's counting, or what the fault-rule defects make of it.
+engine::RuleCounting Counting(Defects defects) {
+  engine::RuleCounting counting;
+  // fault-times-off-by-one: one more firing, below zero (shown as 0 by PurchaseService).
+  if (defects.Has(Defect::kFaultTimesOffByOne)) counting.floor = -1;
+  counting.drop_exhausted = defects.Has(Defect::kExhaustedRuleVanishes);
+  return counting;
+}
+
 }  // namespace
 
+FaultBook::FaultBook(const IdGenerator& ids, Defects defects) : ids_(ids), book_(Counting(defects)) {}
+
 FaultRule FaultBook::Add(FaultRule rule) {
-  rule.id = ids_.FaultRuleId(next_id_++);
-  rules_.push_back(rule);
-  return rule;
+  return book_.Add(std::move(rule), [this](uint64_t n) { return ids_.FaultRuleId(n); });
 }
 
-std::optional<FaultRule> FaultBook::Remove(const std::string& id) {
-  for (auto it = rules_.begin(); it != rules_.end(); ++it) {
-    if (it->id == id) {
-      FaultRule removed = *it;
-      rules_.erase(it);
-      return removed;
-    }
-  }
-  return std::nullopt;
-}
+std::optional<FaultRule> FaultBook::Remove(const std::string& id) { return book_.Remove(id); }
 
-size_t FaultBook::Clear() {
-  const size_t n = rules_.size();
-  rules_.clear();
-  return n;
-}
+size_t FaultBook::Clear() { return book_.Clear(); }
 
-void FaultBook::Reset() {
-  rules_.clear();
-  next_id_ = 1;
-}
+void FaultBook::Reset() { book_.Reset(); }
 
 std::optional<FaultEffect> FaultBook::TakeRequestFault(const RequestFacts& facts) { return Take(facts, false); }
 
@@ -48,21 +41,10 @@ std::optional<FaultEffect> FaultBook::TakeFulfillmentFault(const RequestFacts& f
 }
 
 std::optional<FaultEffect> FaultBook::Take(const RequestFacts& facts, bool fulfillment) {
-  for (auto it = rules_.begin(); it != rules_.end(); ++it) {
-    FaultRule& rule = *it;
-    if (rule.effect.IsFulfillment() != fulfillment || !Matches(rule.match, facts)) continue;
-    if (rule.remaining) {
-      // fault-times-off-by-one: one more firing, below zero (shown as 0).
-      if (*rule.remaining <= 0 && (*rule.remaining < 0 || !defects_.Has(Defect::kFaultTimesOffByOne))) continue;
-      if (--*rule.remaining == 0 && defects_.Has(Defect::kExhaustedRuleVanishes)) {
-        FaultEffect effect = std::move(rule.effect);
-        rules_.erase(it);
-        return effect;
-      }
-    }
-    return rule.effect;
-  }
-  return std::nullopt;
+  std::optional<FaultRule> fired = book_.Take(
+      [&](const FaultRule& rule) { return rule.effect.IsFulfillment() == fulfillment && Matches(rule.match, facts); });
+  if (!fired) return std::nullopt;
+  return std::move(fired->effect);
 }
 
 }  // namespace purchase

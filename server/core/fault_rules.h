@@ -6,7 +6,9 @@
 // kinds are matched independently: a request gets at most one request rule
 // (the oldest that matches) and a register that creates an order gets at most
 // one fulfillment rule (the oldest that matches). `times` counts requests for
-// request rules and created orders for fulfillment rules.
+// request rules and created orders for fulfillment rules. The list, its ids
+// and how rules are spent are engine::RuleBook's, shared with every profile's
+// rules (engine/engine_faults.h); what a rule matches is this file's.
 // Not thread-safe on its own: PurchaseService holds it under its lock.
 #pragma once
 
@@ -18,6 +20,7 @@
 
 #include "clock.h"
 #include "defects.h"
+#include "engine/rule_book.h"
 #include "id_generator.h"
 
 namespace purchase {
@@ -63,11 +66,11 @@ class FaultBook {
  public:
   // `ids` names the rules (and must outlive the book); `defects` may break how
   // rules count (fault-times-off-by-one, exhausted-rule-vanishes).
-  explicit FaultBook(const IdGenerator& ids, Defects defects = {}) : ids_(ids), defects_(defects) {}
+  explicit FaultBook(const IdGenerator& ids, Defects defects = {});
 
   // Stores a rule (validated by the caller: http/request_decoding.cc); returns it with its id.
   FaultRule Add(FaultRule rule);
-  const std::vector<FaultRule>& rules() const { return rules_; }
+  const std::vector<FaultRule>& rules() const { return book_.rules(); }
   std::optional<FaultRule> Remove(const std::string& id);
   size_t Clear();
   void Reset();
@@ -80,9 +83,7 @@ class FaultBook {
  private:
   std::optional<FaultEffect> Take(const RequestFacts& facts, bool fulfillment);
   const IdGenerator& ids_;
-  const Defects defects_;
-  std::vector<FaultRule> rules_;
-  uint64_t next_id_ = 1;
+  engine::RuleBook<FaultRule> book_;
 };
 
 }  // namespace purchase

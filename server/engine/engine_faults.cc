@@ -1,6 +1,6 @@
 #include "engine/engine_faults.h"
 
-#include <algorithm>
+#include <string>
 
 namespace purchase::engine {
 namespace {
@@ -21,47 +21,28 @@ bool Matches(const EngineFaultRule& rule, std::string_view method, std::string_v
 }  // namespace
 
 EngineFaultRule EngineFaults::Add(EngineFaultRule rule) {
-  rule.id = "fault-" + std::to_string(++added_);
-  rules_.push_back(rule);
-  return rule;
+  return book_.Add(std::move(rule), [](uint64_t n) { return "fault-" + std::to_string(n); });
 }
 
-bool EngineFaults::Remove(std::string_view id) {
-  auto it = std::find_if(rules_.begin(), rules_.end(), [&](const EngineFaultRule& r) { return r.id == id; });
-  if (it == rules_.end()) return false;
-  rules_.erase(it);
-  return true;
-}
+bool EngineFaults::Remove(std::string_view id) { return book_.Remove(id).has_value(); }
 
-size_t EngineFaults::Clear() {
-  const size_t n = rules_.size();
-  rules_.clear();
-  return n;
-}
+size_t EngineFaults::Clear() { return book_.Clear(); }
 
-void EngineFaults::Reset() {
-  rules_.clear();
-  added_ = 0;
-}
+void EngineFaults::Reset() { book_.Reset(); }
 
-EngineFaultRule* EngineFaults::Take(std::string_view method, std::string_view path, bool fulfillment) {
-  for (auto& rule : rules_) {
-    if (rule.IsFulfillment() != fulfillment || !Matches(rule, method, path)) continue;
-    if (rule.remaining && *rule.remaining == 0) continue;  // spent: listed until deleted
-    if (rule.remaining) --*rule.remaining;
-    return &rule;
-  }
-  return nullptr;
+std::optional<EngineFaultRule> EngineFaults::Take(std::string_view method, std::string_view path, bool fulfillment) {
+  return book_.Take(
+      [&](const EngineFaultRule& rule) { return rule.IsFulfillment() == fulfillment && Matches(rule, method, path); });
 }
 
 std::optional<RequestFault> EngineFaults::TakeRequestFault(std::string_view method, std::string_view path) {
-  const EngineFaultRule* rule = Take(method, path, false);
+  const std::optional<EngineFaultRule> rule = Take(method, path, false);
   if (!rule) return std::nullopt;
   return RequestFault{rule->status, rule->retry_after, rule->delay_ms.value_or(0), rule->drop_connection};
 }
 
 std::optional<OutcomeOverride> EngineFaults::TakeOutcome(std::string_view method, std::string_view path) {
-  const EngineFaultRule* rule = Take(method, path, true);
+  const std::optional<EngineFaultRule> rule = Take(method, path, true);
   if (!rule) return std::nullopt;
   return OutcomeOverride{rule->outcome, rule->outcome_after};
 }

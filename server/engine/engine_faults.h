@@ -4,7 +4,11 @@
 // rule changes what happens to the orders that matching requests create (an
 // outcome cause instead of the profile's usual one, after another delay).
 // A request gets at most one rule of each kind, the oldest that matches;
-// `times` counts the times a rule fired. Never applies to /_control.
+// `times` counts the times a rule fired; a spent rule stays listed with
+// remaining 0 until deleted. The list, its ids and that counting are
+// RuleBook's (engine/rule_book.h), shared with the HL Connector's rules; the
+// matching (exact method, exact or '*'-prefix path) is this file's.
+// Never applies to /_control.
 // Not thread-safe: ProfileHost holds it under its lock.
 #pragma once
 
@@ -15,6 +19,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "engine/rule_book.h"
 
 namespace purchase::engine {
 
@@ -49,7 +54,7 @@ struct OutcomeOverride {
 class EngineFaults {
  public:
   EngineFaultRule Add(EngineFaultRule rule);  // assigns the id
-  const std::vector<EngineFaultRule>& rules() const { return rules_; }
+  const std::vector<EngineFaultRule>& rules() const { return book_.rules(); }
   bool Remove(std::string_view id);
   size_t Clear();
   void Reset();  // no rules, ids start again
@@ -57,9 +62,8 @@ class EngineFaults {
   std::optional<OutcomeOverride> TakeOutcome(std::string_view method, std::string_view path);
 
  private:
-  EngineFaultRule* Take(std::string_view method, std::string_view path, bool fulfillment);
-  std::vector<EngineFaultRule> rules_;
-  uint64_t added_ = 0;
+  std::optional<EngineFaultRule> Take(std::string_view method, std::string_view path, bool fulfillment);
+  RuleBook<EngineFaultRule> book_;  // the contract's counting: no deliberate defect touches it
 };
 
 }  // namespace purchase::engine
