@@ -64,6 +64,7 @@ PurchaseService::PurchaseService(const Catalog& catalog, const Lifecycle& lifecy
                                  ServiceOptions options)
     : catalog_(catalog),
       lifecycle_(lifecycle),
+      machine_(lifecycle),
       clock_(std::move(clock)),
       manual_clock_(clock_->IsManual() ? static_cast<ManualClock*>(clock_.get()) : nullptr),
       options_(options),
@@ -75,43 +76,54 @@ PurchaseService::PurchaseService(const Catalog& catalog, const Lifecycle& lifecy
   ClearDuplicates();
   // The core implements the machine that spec/lifecycle.yaml describes; refuse
   // to run if the two have drifted apart.
-  for (OrderState s : kAllStates)
-    if (!lifecycle_.IsKnown(OrderStateName(s)))
+  for (OrderState s : kAllStates) {
+    const auto id = machine_.State(OrderStateName(s));
+    if (!id)
       throw SpecError("spec/lifecycle.yaml: error: the server uses state " + std::string(OrderStateName(s)) +
                       " which the lifecycle does not list");
+    state_ids_[static_cast<size_t>(s)] = *id;
+  }
   if (lifecycle_.initial_state() != OrderStateName(OrderState::kProcessing) ||
       lifecycle_.entry_cause() != CauseName(Cause::kRegister))
     throw SpecError("spec/lifecycle.yaml: error: the server registers orders into PROCESSING with cause 'register'");
-  // Where each cause takes an order is read from the file once, here: change a
-  // transition there and the service does the new thing (a transition the
-  // file lacks is refused or dropped). What each state means on the wire (202,
-  // 200, 502, 410) is the HL Connector's own code, so the file may name only
-  // its four states and causes.
+  // Where each cause takes an order is the machine's answer, read from the
+  // file: change a transition there and the service does the new thing (a
+  // transition the file lacks is refused or dropped). What each state means
+  // on the wire (202, 200, 502, 410) is the HL Connector's own code, so the
+  // file's transitions may name only its four states and causes.
   constexpr Cause kAllCauses[] = {Cause::kRegister, Cause::kFulfillmentSucceeded, Cause::kFulfillmentFailed,
                                   Cause::kVendorCancel};
+  for (Cause c : kAllCauses) cause_ids_[static_cast<size_t>(c)] = machine_.Cause(CauseName(c));
   auto state_of = [](const std::string& name) -> std::optional<OrderState> {
     for (OrderState s : kAllStates)
       if (OrderStateName(s) == name) return s;
     return std::nullopt;
   };
-  auto cause_of = [&](const std::string& name) -> std::optional<Cause> {
-    for (Cause c : kAllCauses)
-      if (CauseName(c) == name) return c;
-    return std::nullopt;
+  auto serves_cause = [&](const std::string& name) {
+    return std::any_of(std::begin(kAllCauses), std::end(kAllCauses), [&](Cause c) { return CauseName(c) == name; });
   };
-  for (const auto& t : lifecycle_.transitions()) {
-    const auto from = state_of(t.from), to = state_of(t.to);
-    const auto cause = cause_of(t.cause);
-    if (!from || !to || !cause)
+  for (const auto& t : lifecycle_.transitions())
+    if (!state_of(t.from) || !state_of(t.to) || !serves_cause(t.cause))
       throw SpecError("spec/lifecycle.yaml: error: the HL Connector serves the states PROCESSING, COMPLETED, FAILED "
                       "and CANCELED and the causes register, fulfillment_succeeded, fulfillment_failed and "
                       "vendor_cancel; the transition " + t.from + " -> " + t.to + " (" + t.cause + ") names another");
-    targets_[static_cast<size_t>(*from)][static_cast<size_t>(*cause)] = *to;
-  }
+  // A state no transition names is never reached; it maps to PROCESSING only
+  // to keep the table total.
+  for (engine::StateId id = 0; id < machine_.state_count(); ++id)
+    order_states_.push_back(state_of(machine_.StateName(id)).value_or(OrderState::kProcessing));
 }
 
 std::optional<OrderState> PurchaseService::TargetOf(OrderState from, Cause cause) const {
-  return targets_[static_cast<size_t>(from)][static_cast<size_t>(cause)];
+  const auto cause_id = cause_ids_[static_cast<size_t>(cause)];
+  if (!cause_id) return std::nullopt;
+  const auto to = machine_.Target(state_ids_[static_cast<size_t>(from)], *cause_id);
+  if (!to) return std::nullopt;
+  return order_states_[*to];
+}
+
+bool PurchaseService::IsIdempotent(OrderState state, Cause cause) const {
+  const auto cause_id = cause_ids_[static_cast<size_t>(cause)];
+  return cause_id && machine_.IsIdempotent(state_ids_[static_cast<size_t>(state)], *cause_id);
 }
 
 std::optional<VendorRef> PurchaseService::Authenticate(std::string_view access_token) const {
@@ -130,7 +142,7 @@ uint32_t PurchaseService::InternReason(const std::string& reason) {
 void PurchaseService::Move(OrderRecord& order, OrderState to, Cause cause, Millis at) {
   const OrderState from = order.status;
   // Deliberate defects may break the lifecycle; nothing else may.
-  if (!options_.defects.Any() && !lifecycle_.Allows(OrderStateName(from), OrderStateName(to), CauseName(cause)))
+  if (!options_.defects.Any() && TargetOf(from, cause) != to)
     throw std::logic_error("lifecycle forbids " + std::string(OrderStateName(from)) + " -> " +
                            std::string(OrderStateName(to)));
   order.status = to;
@@ -140,10 +152,8 @@ void PurchaseService::Move(OrderRecord& order, OrderState to, Cause cause, Milli
 size_t PurchaseService::SettleDueLocked(Millis now) {
   const Millis lateness = options_.defects.Has(Defect::kSettlesLate) ? 1000 : 0;
   size_t settled = 0;
-  while (!due_.empty() && due_.front().due + lateness <= now) {
-    const DueEntry entry = due_.front();
-    std::pop_heap(due_.begin(), due_.end(), std::greater<>{});
-    due_.pop_back();
+  while (due_.HasDue(now - lateness)) {
+    const DueEntry entry = due_.Pop();
     OrderRecord& order = orders_[entry.seq];
     if (order.status == OrderState::kCompleted && order.cancel_after_s != 0 &&
         entry.due == order.history[1].at + Millis{order.cancel_after_s} * 1000) {
@@ -171,8 +181,7 @@ size_t PurchaseService::SettleDueLocked(Millis now) {
     Move(order, *to, cause, settled_at);
     ++settled;
     if (order.status == OrderState::kCompleted && order.cancel_after_s != 0) {
-      due_.push_back({settled_at + Millis{order.cancel_after_s} * 1000, entry.seq});
-      std::push_heap(due_.begin(), due_.end(), std::greater<>{});
+      due_.Push({settled_at + Millis{order.cancel_after_s} * 1000, entry.seq});
     }
   }
   return settled;
@@ -345,8 +354,7 @@ Result<OrderView> PurchaseService::Register(VendorRef vendor, const RegisterRequ
   order.history[0] = {now, OrderState::kProcessing, OrderState::kProcessing, Cause::kRegister};
   orders_.push_back(std::move(order));
   DuplicateShard(DuplicateHash{&orders_}(seq)).insert(seq);
-  due_.push_back({now + delay, seq});
-  std::push_heap(due_.begin(), due_.end(), std::greater<>{});
+  due_.Push({now + delay, seq});
   return View(seq);
 }
 
@@ -409,9 +417,7 @@ Result<OrderView> PurchaseService::Cancel(VendorRef vendor, std::string_view ord
   if (item_id && *item_id != only_item && !options_.defects.Has(Defect::kItemIdIgnored))
     return MakeError(ErrorCode::kItemNotFound, "order '" + std::string(order_id) + "' has no item '" +
                                                    std::string(*item_id) + "'");
-  const std::string_view state = OrderStateName(order->status);
-  const std::string_view cause = CauseName(Cause::kVendorCancel);
-  if (lifecycle_.IsIdempotent(state, cause)) {
+  if (IsIdempotent(order->status, Cause::kVendorCancel)) {
     if (options_.defects.Has(Defect::kCancelNotIdempotent))
       return MakeError(ErrorCode::kOrderCanceled, "order '" + std::string(order_id) + "' is already canceled");
     if (options_.defects.Has(Defect::kSecondCancelMovesTime)) order->history[order->history_size - 1].at = now;
@@ -419,7 +425,7 @@ Result<OrderView> PurchaseService::Cancel(VendorRef vendor, std::string_view ord
   }
   const std::optional<OrderState> to = TargetOf(order->status, Cause::kVendorCancel);
   if (!to)
-    return MakeError(ErrorCode::kInternalError, "spec/lifecycle.yaml has no vendor_cancel from " + std::string(state));
+    return MakeError(ErrorCode::kInternalError, "spec/lifecycle.yaml has no vendor_cancel from " + std::string(OrderStateName(order->status)));
   Move(*order, *to, Cause::kVendorCancel, now);
   return View(seq);
 }
@@ -437,7 +443,7 @@ void PurchaseService::Reset() {
   // Swap with empties so the memory goes back, not just the sizes.
   std::deque<OrderRecord>().swap(orders_);
   if (!options_.defects.Has(Defect::kResetKeepsTokens)) std::deque<TokenRecord>().swap(tokens_);
-  std::deque<DueEntry>().swap(due_);
+  due_.Clear();
   ClearDuplicates();
   reasons_.assign(1, "");
   faults_.Reset();

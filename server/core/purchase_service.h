@@ -24,6 +24,8 @@
 #include "catalog.h"
 #include "clock.h"
 #include "defects.h"
+#include "engine/due_queue.h"
+#include "engine/lifecycle_machine.h"
 #include "fault_rules.h"
 #include "id_generator.h"
 #include "lifecycle.h"
@@ -222,10 +224,16 @@ class PurchaseService {
 
   const Catalog& catalog_;
   const Lifecycle& lifecycle_;
-  // Where each cause takes an order in each state (spec/lifecycle.yaml), or
-  // nothing: [OrderState][Cause].
-  std::optional<OrderState> targets_[4][4] = {};
+  // The engine's machine compiled from spec/lifecycle.yaml decides where each
+  // cause takes an order; the enums are the HL Connector's names for the
+  // states it gives a wire meaning to (202, 200, 502, 410) and the causes it
+  // makes, each resolved to the file's numbering once, at start.
+  const engine::LifecycleMachine machine_;
+  engine::StateId state_ids_[4] = {};                 // [OrderState]
+  std::optional<engine::CauseId> cause_ids_[4] = {};  // [Cause]; none if the file never names it
+  std::vector<OrderState> order_states_;              // [StateId]; the constructor checks every one maps
   std::optional<OrderState> TargetOf(OrderState from, Cause cause) const;
+  bool IsIdempotent(OrderState state, Cause cause) const;
   std::unique_ptr<Clock> clock_;
   ManualClock* manual_clock_;  // clock_ when it is manual, else null
   const ServiceOptions options_;
@@ -246,7 +254,7 @@ class PurchaseService {
   std::vector<DuplicateSet> duplicates_;
   DuplicateSet& DuplicateShard(size_t hash) { return duplicates_[hash >> (64 - kDuplicateShardBits)]; }
   void ClearDuplicates();
-  std::deque<DueEntry> due_;  // min-heap on (due, seq): settles in due-time, then registration order
+  engine::DueQueue<DueEntry> due_;  // settles in due-time, then registration order
   std::vector<std::string> reasons_;
   FaultBook faults_;
 };

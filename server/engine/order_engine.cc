@@ -18,7 +18,7 @@ std::string UuidOf(uint64_t seq, uint64_t seed) {
 }
 
 OrderEngine::OrderEngine(const Lifecycle& lifecycle, Clock& clock, EngineOptions options, EngineDefects defects)
-    : lifecycle_(lifecycle), clock_(clock), options_(std::move(options)), defects_(defects) {}
+    : lifecycle_(lifecycle), machine_(lifecycle), clock_(clock), options_(std::move(options)), defects_(defects) {}
 
 std::string OrderEngine::IdOf(uint64_t seq) const {
   if (options_.id_style == IdStyle::kUuid) return UuidOf(seq, options_.seed);
@@ -28,15 +28,16 @@ std::string OrderEngine::IdOf(uint64_t seq) const {
   return options_.id_prefix + hex;
 }
 
-void OrderEngine::Record(EngineOrder& order, std::string from, std::string to, std::string cause, Millis now) {
-  order.state = to;
+void OrderEngine::Record(EngineOrder& order, std::string from, StateId to, CauseId cause, Millis now) {
+  order.state = machine_.StateName(to);
   order.updated_at = now;
-  order.history.push_back(HistoryEntry{std::move(from), std::move(to), std::move(cause), now});
+  order.history.push_back(HistoryEntry{std::move(from), order.state, machine_.CauseName(cause), now});
 }
 
 EngineOrder* OrderEngine::Create(std::string owner, std::string_view entry_cause,
                                  std::map<std::string, std::string> fields) {
-  const auto state = lifecycle_.EntryState(entry_cause);
+  const auto cause = machine_.Cause(entry_cause);
+  const auto state = cause ? machine_.Entry(*cause) : std::nullopt;
   if (!state) return nullptr;
   auto order = std::make_unique<EngineOrder>();
   order->seq = orders_.size();
@@ -44,7 +45,7 @@ EngineOrder* OrderEngine::Create(std::string owner, std::string_view entry_cause
   order->owner = std::move(owner);
   order->fields = std::move(fields);
   order->created_at = clock_.Now();
-  Record(*order, "", *state, std::string(entry_cause), clock_.Now());
+  Record(*order, "", *state, *cause, clock_.Now());
   if (defects_.history_skips_entry) order->history.clear();
   EngineOrder* raw = order.get();
   by_id_.emplace(raw->id, raw);
@@ -64,63 +65,62 @@ std::vector<EngineOrder*> OrderEngine::OrdersOf(std::string_view owner) {
   return out;
 }
 
-Move OrderEngine::Apply(EngineOrder& order, std::string_view cause) { return ApplyAt(order, cause, clock_.Now()); }
+Move OrderEngine::Apply(EngineOrder& order, std::string_view cause) {
+  const auto id = machine_.Cause(cause);
+  if (!id) return Move::kRefused;  // a cause the lifecycle never names moves nothing
+  return ApplyAt(order, *id, clock_.Now());
+}
 
-Move OrderEngine::ApplyAt(EngineOrder& order, std::string_view cause, Millis at) {
-  if (lifecycle_.IsIdempotent(order.state, cause)) return Move::kIdempotent;
-  std::optional<std::string> to = lifecycle_.TargetOf(order.state, cause);
-  if (!to && defects_.terminal_accepts_causes && lifecycle_.IsTerminal(order.state)) {
-    // The defect: a terminal state moves wherever the cause leads from any state.
+Move OrderEngine::ApplyAt(EngineOrder& order, CauseId cause, Millis at) {
+  const StateId from = *machine_.State(order.state);
+  if (machine_.IsIdempotent(from, cause)) return Move::kIdempotent;
+  std::optional<StateId> to = machine_.Target(from, cause);
+  if (!to && defects_.terminal_accepts_causes && machine_.IsTerminal(from)) {
+    // The defect: a terminal state moves where the cause first leads from any state.
     for (const auto& t : lifecycle_.transitions())
-      if (t.cause == cause && t.to != order.state) {
-        to = t.to;
+      if (t.cause == machine_.CauseName(cause) && t.to != order.state) {
+        to = machine_.State(t.to);
         break;
       }
   }
   if (!to) return Move::kRefused;
-  Record(order, order.state, *to, std::string(cause), at);
-  // Nothing more happens to a settled order; the defect keeps its timers,
-  // which then fire on a terminal state it does not leave.
-  if (lifecycle_.IsTerminal(*to) && !defects_.terminal_accepts_causes) order.scheduled.clear();
+  // Causes still scheduled for an order that reached a terminal state stay in
+  // the queue and find no transition when they fall due; the defect above
+  // lets them move it again.
+  Record(order, order.state, *to, cause, at);
   return Move::kChanged;
 }
 
-void OrderEngine::Schedule(EngineOrder& order, Millis due, std::string cause) {
-  order.scheduled.push_back(ScheduledCause{due, std::move(cause)});
+bool OrderEngine::Schedule(EngineOrder& order, Millis due, std::string_view cause) {
+  const auto id = machine_.Cause(cause);
+  if (!id) return false;
+  due_.Push(Due{due, order.seq, ticks_++, *id});
+  return true;
 }
-
-void OrderEngine::Unschedule(EngineOrder& order) { order.scheduled.clear(); }
 
 size_t OrderEngine::SettleDue() {
   if (defects_.never_settles) return 0;
   std::vector<const EngineOrder*> changed;
   const Millis now = clock_.Now() + (defects_.settles_early ? 1000 : 0);
-  // Earliest due first; ties by the older order (deterministic).
-  for (;;) {
-    EngineOrder* next = nullptr;
-    size_t next_index = 0;
-    for (const auto& order : orders_)
-      for (size_t i = 0; i < order->scheduled.size(); ++i)
-        if (order->scheduled[i].due <= now && (!next || order->scheduled[i].due < next->scheduled[next_index].due)) {
-          next = order.get();
-          next_index = i;
-        }
-    if (!next) return changed.size();
-    const ScheduledCause due = next->scheduled[next_index];
-    next->scheduled.erase(next->scheduled.begin() + static_cast<long>(next_index));
+  while (due_.HasDue(now)) {
+    const Due due = due_.Pop();
+    EngineOrder& order = *orders_[due.seq];
     // A cause the order's state no longer has a transition for (it was
     // canceled meanwhile) is dropped, as the lifecycle says nothing else.
     // The change happened at its due time, whenever the clock got there.
-    if (ApplyAt(*next, due.cause, std::max(due.due, next->updated_at)) == Move::kChanged &&
-        std::find(changed.begin(), changed.end(), next) == changed.end())
-      changed.push_back(next);
+    if (ApplyAt(order, due.cause, std::max(due.due, order.updated_at)) == Move::kChanged &&
+        std::find(changed.begin(), changed.end(), &order) == changed.end())
+      changed.push_back(&order);
   }
+  return changed.size();
 }
 
 void OrderEngine::Reset() {
   if (defects_.reset_keeps_orders) return;
   orders_.clear();
   by_id_.clear();
+  due_.Clear();
+  ticks_ = 0;
 }
 
 }  // namespace purchase::engine

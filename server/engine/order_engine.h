@@ -23,6 +23,8 @@
 
 #include "core/clock.h"
 #include "core/lifecycle.h"
+#include "engine/due_queue.h"
+#include "engine/lifecycle_machine.h"
 
 namespace purchase::engine {
 
@@ -33,11 +35,6 @@ struct HistoryEntry {
   Millis at = 0;
 };
 
-struct ScheduledCause {
-  Millis due = 0;
-  std::string cause;
-};
-
 struct EngineOrder {
   uint64_t seq = 0;  // creation order, from 0 since the start or the last reset
   std::string id;
@@ -46,7 +43,6 @@ struct EngineOrder {
   Millis created_at = 0;
   Millis updated_at = 0;
   std::vector<HistoryEntry> history;
-  std::vector<ScheduledCause> scheduled;  // due-time transitions still pending
   std::map<std::string, std::string> fields;  // the API's own data
 };
 
@@ -93,13 +89,12 @@ class OrderEngine {
   // Applies a cause to an order: moves it where the lifecycle says.
   Move Apply(EngineOrder& order, std::string_view cause);
   // Schedules a cause for when the clock reaches `due` (settled then, if the
-  // lifecycle still has a transition for it from the order's state then).
-  void Schedule(EngineOrder& order, Millis due, std::string cause);
-  // Drops the pending scheduled causes of an order.
-  void Unschedule(EngineOrder& order);
+  // lifecycle still has a transition for it from the order's state then;
+  // otherwise dropped). False if the lifecycle names no such cause.
+  bool Schedule(EngineOrder& order, Millis due, std::string_view cause);
   // Applies every scheduled cause whose time has come, earliest first (ties:
-  // the older order first). Called before every request is answered.
-  // Returns how many orders changed state.
+  // the older order first, then the one scheduled first). Called before every
+  // request is answered. Returns how many orders changed state.
   size_t SettleDue();
 
   // Forgets every order; ids start again.
@@ -107,19 +102,33 @@ class OrderEngine {
 
   Millis Now() const { return clock_.Now(); }
   const Lifecycle& lifecycle() const { return lifecycle_; }
+  const LifecycleMachine& machine() const { return machine_; }
   size_t size() const { return orders_.size(); }
 
  private:
   std::string IdOf(uint64_t seq) const;
-  Move ApplyAt(EngineOrder& order, std::string_view cause, Millis at);
-  void Record(EngineOrder& order, std::string from, std::string to, std::string cause, Millis at);
+  struct Due {
+    Millis due;
+    uint64_t seq;    // the order's
+    uint64_t tick;   // scheduling order, for ties within an order
+    CauseId cause;
+    bool operator>(const Due& o) const {
+      if (due != o.due) return due > o.due;
+      return seq != o.seq ? seq > o.seq : tick > o.tick;
+    }
+  };
+  Move ApplyAt(EngineOrder& order, CauseId cause, Millis at);
+  void Record(EngineOrder& order, std::string from, StateId to, CauseId cause, Millis at);
 
   const Lifecycle& lifecycle_;
+  const LifecycleMachine machine_;
   Clock& clock_;
   const EngineOptions options_;
   const EngineDefects defects_;
   std::vector<std::unique_ptr<EngineOrder>> orders_;  // by seq
   std::map<std::string, EngineOrder*, std::less<>> by_id_;
+  DueQueue<Due> due_;
+  uint64_t ticks_ = 0;
 };
 
 // A UUID-shaped text of 128 bits derived from two mixes of `seq` and `seed`.

@@ -31,6 +31,8 @@ int Fire(RuleBook<TestRule>& book, const std::string& path) {
 
 }  // namespace
 
+BOOST_AUTO_TEST_SUITE(RuleBookRules)
+
 BOOST_AUTO_TEST_CASE(TakeFiresTheOldestMatchingRule) {
   RuleBook<TestRule> book;
   book.Add(Rule("/a", std::nullopt, 1), Name);
@@ -137,3 +139,5 @@ BOOST_AUTO_TEST_CASE(RemoveReturnsTheRuleAndKeepsTheOthersInOrder) {
   BOOST_TEST(book.rules()[1].id == "r3");
   BOOST_TEST(book.Add(Rule("/d"), Name).id == "r4");  // a removed id is not given again
 }
+
+BOOST_AUTO_TEST_SUITE_END()
