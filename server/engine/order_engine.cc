@@ -100,7 +100,7 @@ bool OrderEngine::Schedule(EngineOrder& order, Millis due, std::string_view caus
 
 size_t OrderEngine::SettleDue() {
   if (defects_.never_settles) return 0;
-  std::vector<const EngineOrder*> changed;
+  std::vector<uint64_t> changed;  // the orders' seqs; an order may change more than once
   const Millis now = clock_.Now() + (defects_.settles_early ? 1000 : 0);
   while (due_.HasDue(now)) {
     const Due due = due_.Pop();
@@ -108,11 +108,10 @@ size_t OrderEngine::SettleDue() {
     // A cause the order's state no longer has a transition for (it was
     // canceled meanwhile) is dropped, as the lifecycle says nothing else.
     // The change happened at its due time, whenever the clock got there.
-    if (ApplyAt(order, due.cause, std::max(due.due, order.updated_at)) == Move::kChanged &&
-        std::find(changed.begin(), changed.end(), &order) == changed.end())
-      changed.push_back(&order);
+    if (ApplyAt(order, due.cause, std::max(due.due, order.updated_at)) == Move::kChanged) changed.push_back(due.seq);
   }
-  return changed.size();
+  std::sort(changed.begin(), changed.end());
+  return static_cast<size_t>(std::unique(changed.begin(), changed.end()) - changed.begin());
 }
 
 void OrderEngine::Reset() {
