@@ -7,6 +7,10 @@
 //                           gives back (before and after malloc_trim).
 //   bench_orders clock N    register N orders that fall due in 5 s, then time
 //                           one clock advance that settles them all.
+//   bench_orders engine N   the same for the profiles' OrderEngine: N orders
+//                           with a cause due, the cost of a settlement that
+//                           finds nothing due (every request pays it), then
+//                           one that settles them all.
 //
 // Resident memory is read from /proc/self/statm, so it counts what the orders
 // really cost: records, indexes, allocator overhead and vector slack.
@@ -24,6 +28,7 @@
 #include "core/clock.h"
 #include "core/lifecycle.h"
 #include "core/purchase_service.h"
+#include "engine/order_engine.h"
 
 using namespace purchase;
 
@@ -115,14 +120,44 @@ int ClockAdvance(size_t n) {
   return 0;
 }
 
+int EngineSettle(size_t n) {
+  const Lifecycle lifecycle = Lifecycle::Parse(R"(
+states:
+  open: {initial: true}
+  done: {terminal: true}
+entry: {to: open, cause: create}
+transitions:
+  - {from: open, to: done, cause: finish}
+)", "bench lifecycle");
+  ManualClock clock(0);
+  engine::OrderEngine orders(lifecycle, clock, {});
+  for (size_t i = 0; i < n; ++i)
+    orders.Schedule(*orders.Create("owner", "create", {}), 5000 + static_cast<Millis>(i % 1000), "finish");
+  constexpr int kIdleRounds = 1000;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kIdleRounds; ++i)
+    if (orders.SettleDue() != 0) Die("an idle settlement settled something");
+  const double idle_seconds = SecondsSince(start) / kIdleRounds;
+  clock.Set(10 * 1000);
+  start = std::chrono::steady_clock::now();
+  const size_t settled = orders.SettleDue();
+  const double seconds = SecondsSince(start);
+  if (settled != n) Die("settled " + std::to_string(settled) + " of " + std::to_string(n));
+  std::printf("{\"orders\": %zu, \"idle_settle_us\": %.3f, \"seconds\": %.6f, \"settled_per_second\": %.0f}\n", n,
+              idle_seconds * 1e6, seconds, static_cast<double>(n) / seconds);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3 || (std::strcmp(argv[1], "memory") != 0 && std::strcmp(argv[1], "clock") != 0)) {
-    std::fprintf(stderr, "usage: %s memory|clock ORDERS\n", argv[0]);
+  const std::string mode = argc == 3 ? argv[1] : "";
+  if (mode != "memory" && mode != "clock" && mode != "engine") {
+    std::fprintf(stderr, "usage: %s memory|clock|engine ORDERS\n", argv[0]);
     return 2;
   }
   const size_t n = std::strtoull(argv[2], nullptr, 10);
   if (n == 0) Die("ORDERS must be > 0");
-  return std::strcmp(argv[1], "memory") == 0 ? Memory(n) : ClockAdvance(n);
+  if (mode == "memory") return Memory(n);
+  return mode == "clock" ? ClockAdvance(n) : EngineSettle(n);
 }
