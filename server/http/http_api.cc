@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <initializer_list>
 
 #include <rapidjson/writer.h>
 
@@ -10,78 +11,6 @@
 
 namespace purchase::http {
 namespace {
-
-enum class Route {
-  kValidate, kRegister, kInfo, kDownloadUrl, kViewUrl, kCancel, kAssetDownload, kAssetView,
-  kControl, kControlReset, kControlClock, kControlClockAdvance, kControlClockSet,
-  kControlFaultsList, kControlFaultsAdd, kControlFaultsClear, kControlFaultDelete, kControlHistory,
-  kControlAudit, kControlAuditClear, kControlDrills, kControlDrillStart,
-};
-
-struct RouteSpec {
-  const char* method;
-  const char* pattern;  // "{}" marks the one path parameter
-  Route route;
-};
-
-constexpr RouteSpec kRoutes[] = {
-    {"POST", "/purchase/validate-purchase-before-payment", Route::kValidate},
-    {"POST", "/purchase/register", Route::kRegister},
-    {"GET", "/purchase/info", Route::kInfo},
-    {"GET", "/purchase/download-url", Route::kDownloadUrl},
-    {"GET", "/purchase/view-url", Route::kViewUrl},
-    {"DELETE", "/purchase/cancel", Route::kCancel},
-    {"GET", "/assets/download/{}", Route::kAssetDownload},
-    {"GET", "/assets/view/{}", Route::kAssetView},
-    {"GET", "/_control", Route::kControl},
-    {"POST", "/_control/reset", Route::kControlReset},
-    {"GET", "/_control/clock", Route::kControlClock},
-    {"POST", "/_control/clock/advance", Route::kControlClockAdvance},
-    {"POST", "/_control/clock/set", Route::kControlClockSet},
-    {"GET", "/_control/faults", Route::kControlFaultsList},
-    {"POST", "/_control/faults", Route::kControlFaultsAdd},
-    {"DELETE", "/_control/faults", Route::kControlFaultsClear},
-    {"DELETE", "/_control/faults/{}", Route::kControlFaultDelete},
-    {"GET", "/_control/orders/{}/history", Route::kControlHistory},
-    {"GET", "/_control/audit", Route::kControlAudit},
-    {"DELETE", "/_control/audit", Route::kControlAuditClear},
-    {"GET", "/_control/drills", Route::kControlDrills},
-    {"POST", "/_control/drills/{}", Route::kControlDrillStart},
-};
-
-bool PathMatches(std::string_view pattern, std::string_view path, std::string& param) {
-  const size_t brace = pattern.find("{}");
-  if (brace == std::string_view::npos) return pattern == path;
-  const std::string_view prefix = pattern.substr(0, brace), suffix = pattern.substr(brace + 2);
-  if (path.size() <= prefix.size() + suffix.size() || path.substr(0, prefix.size()) != prefix ||
-      path.substr(path.size() - suffix.size()) != suffix)
-    return false;
-  const std::string_view middle = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
-  if (middle.find('/') != std::string_view::npos) return false;
-  param = std::string(middle);
-  return true;
-}
-
-struct RouteMatch {
-  std::optional<Route> route;
-  std::string param;
-  std::vector<std::string> allowed;  // methods of the path, when the method did not match
-};
-
-RouteMatch MatchRoute(const std::string& method, const std::string& path) {
-  RouteMatch m;
-  for (const auto& spec : kRoutes) {
-    std::string param;
-    if (!PathMatches(spec.pattern, path, param)) continue;
-    if (method == spec.method) {
-      m.route = spec.route;
-      m.param = std::move(param);
-      return m;
-    }
-    m.allowed.emplace_back(spec.method);
-  }
-  return m;
-}
 
 // A RapidJSON output stream that writes a reply body in place, handed over
 // without a copy. It writes into a std::string sized ahead (and grown by
@@ -359,13 +288,76 @@ ApiOptions WithVariantVersion(ApiOptions options) {
   return options;
 }
 
+using DecodedQuery = Result<std::vector<std::pair<std::string, std::string>>>;
+
+const std::string kNoPathParam;
+
 }  // namespace
+
+// initializer_lists, as DecodeQuery takes them; each QuerySpec is a static
+// const, which keeps the lists' arrays alive with it.
+struct HttpApi::QuerySpec {
+  std::initializer_list<const char*> allowed;
+  std::initializer_list<const char*> required;
+  bool strict;  // refuses an unknown parameter under every variant (else: as unknown_ says)
+};
+
+struct HttpApi::Call {
+  const HttpRequest& req;
+  const std::string& param;               // the route's path parameter, "" if it has none
+  const rapidjson::Value* body = nullptr;  // when the operation's json_body
+  const DecodedQuery* query = nullptr;     // when the operation has a QuerySpec: the parameters, or why not
+  VendorRef vendor = 0;                    // Gate::kVendor: the caller
+  const RequestFacts* facts = nullptr;     // Gate::kVendor and kSignedUrl
+};
 
 HttpApi::HttpApi(PurchaseService& service, const ErrorCatalog& errors, ApiOptions options)
     : service_(service),
       errors_(errors),
       options_(WithVariantVersion(std::move(options))),
-      unknown_(options_.variant == Variant::kOther ? UnknownMembers::kIgnore : UnknownMembers::kRefuse) {}
+      unknown_(options_.variant == Variant::kOther ? UnknownMembers::kIgnore : UnknownMembers::kRefuse) {
+  static const QuerySpec kOrder{{"order_id"}, {"order_id"}, false};
+  static const QuerySpec kOrderAndItem{{"order_id", "item_id"}, {"order_id"}, false};
+  // A signed URL is used exactly as handed out, so an extra parameter is 403,
+  // not ignored (spec/README.md).
+  static const QuerySpec kSignature{{"expires", "sig"}, {"expires", "sig"}, true};
+  constexpr bool kJson = true, kNoBody = false;
+  struct Entry {
+    const char* method;
+    const char* pattern;
+    Operation operation;
+  };
+  // A path's methods are listed in its 405 replies' Allow in this order.
+  const Entry entries[] = {
+      {"POST", "/purchase/validate-purchase-before-payment", {Gate::kVendor, kJson, nullptr, &HttpApi::Validate}},
+      {"POST", "/purchase/register", {Gate::kVendor, kJson, nullptr, &HttpApi::Register}},
+      {"GET", "/purchase/info", {Gate::kVendor, kNoBody, &kOrder, &HttpApi::Info}},
+      {"GET", "/purchase/download-url", {Gate::kVendor, kNoBody, &kOrder, &HttpApi::DownloadUrl}},
+      {"GET", "/purchase/view-url", {Gate::kVendor, kNoBody, &kOrder, &HttpApi::ViewUrl}},
+      {"DELETE", "/purchase/cancel", {Gate::kVendor, kNoBody, &kOrderAndItem, &HttpApi::Cancel}},
+      {"GET", "/assets/download/{order_id}", {Gate::kSignedUrl, kNoBody, &kSignature, &HttpApi::AssetDownload}},
+      {"GET", "/assets/view/{order_id}", {Gate::kSignedUrl, kNoBody, &kSignature, &HttpApi::AssetView}},
+      {"GET", "/_control", {Gate::kControl, kNoBody, nullptr, &HttpApi::Capabilities}},
+      // Reset and a drill's start take a POST without reading its body.
+      {"POST", "/_control/reset", {Gate::kControl, kNoBody, nullptr, &HttpApi::Reset}},
+      {"GET", "/_control/clock", {Gate::kControl, kNoBody, nullptr, &HttpApi::ShowClock}},
+      {"POST", "/_control/clock/advance", {Gate::kControl, kJson, nullptr, &HttpApi::AdvanceClock}},
+      {"POST", "/_control/clock/set", {Gate::kControl, kJson, nullptr, &HttpApi::SetClock}},
+      {"GET", "/_control/faults", {Gate::kControl, kNoBody, nullptr, &HttpApi::ListFaults}},
+      {"POST", "/_control/faults", {Gate::kControl, kJson, nullptr, &HttpApi::AddFault}},
+      {"DELETE", "/_control/faults", {Gate::kControl, kNoBody, nullptr, &HttpApi::ClearFaults}},
+      {"DELETE", "/_control/faults/{id}", {Gate::kControl, kNoBody, nullptr, &HttpApi::RemoveFault}},
+      {"GET", "/_control/orders/{order_id}/history", {Gate::kControl, kNoBody, nullptr, &HttpApi::ShowHistory}},
+      {"GET", "/_control/audit", {Gate::kControl, kNoBody, nullptr, &HttpApi::ShowAudit}},
+      {"DELETE", "/_control/audit", {Gate::kControl, kNoBody, nullptr, &HttpApi::ClearAudit}},
+      {"GET", "/_control/drills", {Gate::kControl, kNoBody, nullptr, &HttpApi::ListDrills}},
+      {"POST", "/_control/drills/{name}", {Gate::kControl, kNoBody, nullptr, &HttpApi::StartDrill}},
+  };
+  for (const Entry& e : entries) {
+    routes_.Add(e.method, e.pattern);
+    operations_.push_back(e.operation);
+  }
+}
 
 HttpReply HttpApi::JsonReply(int status, std::string body) const {
   HttpReply reply;
@@ -389,6 +381,11 @@ HttpReply HttpApi::ErrorReply(const Error& error, int status_override) const {
   return reply;
 }
 
+HttpReply HttpApi::BodyTooLarge() const {
+  return ErrorReply(MakeError(ErrorCode::kPayloadTooLarge,
+                              "the request body is larger than " + std::to_string(options_.max_body_bytes) + " bytes"));
+}
+
 HttpReply HttpApi::Handle(const HttpRequest& request) {
   if (options_.variant == Variant::kReference) {
     try {
@@ -409,166 +406,42 @@ HttpReply HttpApi::Handle(const HttpRequest& request) {
 }
 
 HttpReply HttpApi::Dispatch(const HttpRequest& req) {
-  RouteMatch match = MatchRoute(req.method, req.path);
+  const RouteMatch match = routes_.Match(req.method, req.path);
   const bool control_path = req.path == "/_control" || req.path.rfind("/_control/", 0) == 0;
   if (control_path && !options_.control_enabled)
     return ErrorReply(MakeError(ErrorCode::kNotFound, "the control API is turned off (--no-control)"));
-  if (!match.route && match.allowed.empty())
+  if (match.kind == RouteMatch::Kind::kNoSuchPath)
     return ErrorReply(MakeError(ErrorCode::kNotFound, "no endpoint at " + req.method + " " + req.path));
-  if (!match.route) {
-    std::string allow;
-    for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
-    HttpReply reply = ErrorReply(
-        MakeError(ErrorCode::kMethodNotAllowed, req.path + " does not take " + req.method + "; it takes " + allow));
-    if (!service_.defects().Has(Defect::kNoAllowHeader)) reply.headers.emplace_back("Allow", allow);
+  if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
+    HttpReply reply = ErrorReply(MakeError(ErrorCode::kMethodNotAllowed,
+                                           req.path + " does not take " + req.method + "; it takes " + match.allow));
+    if (!service_.defects().Has(Defect::kNoAllowHeader)) reply.headers.emplace_back("Allow", match.allow);
     return reply;
   }
-  const Route route = *match.route;
-  const bool has_body = req.method == "POST";
+  const Operation& op = operations_[match.index];
+  // No route has more than one path parameter.
+  const std::string& param = match.params.empty() ? kNoPathParam : match.params.begin()->second;
+  return op.gate == Gate::kControl ? RunControl(req, op, param) : RunVendor(req, op, param);
+}
 
-  if (control_path) {
-    if (!options_.control_token.empty() && !ConstantTimeEquals(BearerToken(req.authorization), options_.control_token))
-      return ErrorReply(MakeError(ErrorCode::kUnauthenticated, "the control API needs 'Authorization: Bearer <control token>'"));
-    if (req.body.size() > options_.max_body_bytes)
-      return ErrorReply(MakeError(ErrorCode::kPayloadTooLarge, "the request body is larger than " +
-                                                                   std::to_string(options_.max_body_bytes) + " bytes"));
-    std::shared_ptr<const rapidjson::Value> body;
-    if (has_body && route != Route::kControlReset && route != Route::kControlDrillStart) {
-      auto parsed = ParseJsonObject(req.body);
-      if (!parsed.ok()) return ErrorReply(parsed.error());
-      body = parsed.value();
-    }
-    switch (route) {
-      case Route::kControl: {
-        Json j;
-        j.w().StartObject();
-        j.Key("capabilities");
-        j.w().StartArray();
-        for (const char* c : {"reset", "clock", "faults", "history", "audit", "drills"})
-          if (std::strcmp(c, "clock") != 0 || service_.clock_is_manual()) j.Str(c);
-        j.w().EndArray();
-        j.KeyStr("clock", service_.clock_is_manual() ? "manual" : "real");
-        j.KeyStr("version", options_.version);
-        j.Key("defects");
-        j.w().StartArray();
-        for (const auto& d : AllDefects())
-          if (service_.defects().Has(d.defect)) j.Str(d.name);
-        j.w().EndArray();
-        j.w().EndObject();
-        return JsonReply(200, j.Take());
-      }
-      case Route::kControlReset: {
-        service_.Reset();
-        requests_.store(0);
-        if (options_.audit) options_.audit->Reset();
-        return JsonReply(200, ClockJson(service_.Now(), service_.clock_is_manual(), false));
-      }
-      case Route::kControlClock:
-        return JsonReply(200, ClockJson(service_.Now(), service_.clock_is_manual(), false));
-      case Route::kControlClockAdvance: {
-        auto by = DecodeClockAdvance(*body, unknown_);
-        if (!by.ok()) return ErrorReply(by.error());
-        auto moved = service_.Advance(by.value());
-        if (!moved.ok()) return ErrorReply(moved.error());
-        return JsonReply(200, ClockJson(moved.value(), true, true));
-      }
-      case Route::kControlClockSet: {
-        auto to = DecodeClockSet(*body, unknown_);
-        if (!to.ok()) return ErrorReply(to.error());
-        auto moved = service_.SetTime(to.value());
-        if (!moved.ok()) return ErrorReply(moved.error());
-        return JsonReply(200, ClockJson(moved.value(), true, true));
-      }
-      case Route::kControlFaultsList: {
-        Json j;
-        j.w().StartObject();
-        j.Key("faults");
-        j.w().StartArray();
-        for (const auto& rule : service_.Faults()) WriteFaultRule(j, rule);
-        j.w().EndArray();
-        j.w().EndObject();
-        return JsonReply(200, j.Take());
-      }
-      case Route::kControlFaultsAdd: {
-        auto rule = DecodeFaultRule(*body, unknown_);
-        if (!rule.ok()) return ErrorReply(rule.error());
-        Json j;
-        const FaultRule added = service_.AddFault(rule.value());
-        WriteFaultRule(j, added);
-        HttpReply out = JsonReply(201, j.Take());
-        out.headers.emplace_back("Location", "/_control/faults/" + added.id);
-        return out;
-      }
-      case Route::kControlFaultsClear: {
-        Json j;
-        j.w().StartObject();
-        j.KeyInt("deleted", static_cast<int64_t>(service_.ClearFaults()));
-        j.w().EndObject();
-        return JsonReply(200, j.Take());
-      }
-      case Route::kControlFaultDelete: {
-        auto removed = service_.RemoveFault(match.param);
-        if (!removed) return ErrorReply(MakeError(ErrorCode::kFaultNotFound, "no fault rule '" + match.param + "'"));
-        Json j;
-        WriteFaultRule(j, *removed);
-        return JsonReply(200, j.Take());
-      }
-      case Route::kControlHistory: {
-        auto history = service_.History(match.param);
-        if (!history.ok()) return ErrorReply(history.error());
-        Json j;
-        j.w().StartObject();
-        j.KeyStr("order_id", history.value().order_id);
-        j.KeyStr("status", OrderStateName(history.value().status));
-        j.Key("history");
-        j.w().StartArray();
-        for (const auto& e : history.value().entries) {
-          j.w().StartObject();
-          j.Key("from");
-          if (e.from) j.Str(OrderStateName(*e.from)); else j.w().Null();
-          j.KeyStr("to", OrderStateName(e.to));
-          j.KeyTime("at", e.at);
-          j.KeyStr("cause", CauseName(e.cause));
-          j.w().EndObject();
-        }
-        j.w().EndArray();
-        j.w().EndObject();
-        return JsonReply(200, j.Take());
-      }
-      case Route::kControlAudit:
-        return JsonReply(200, AuditJson());
-      case Route::kControlAuditClear: {
-        if (options_.audit) options_.audit->Reset();
-        return JsonReply(200, AuditJson());
-      }
-      case Route::kControlDrills: {
-        Json j;
-        j.w().StartObject();
-        j.Key("drills");
-        j.w().StartArray();
-        if (options_.drills)
-          for (const auto& d : options_.drills->all()) WriteDrill(j, d, nullptr);
-        j.w().EndArray();
-        j.w().EndObject();
-        return JsonReply(200, j.Take());
-      }
-      case Route::kControlDrillStart: {
-        const Drill* drill = options_.drills ? options_.drills->Find(match.param) : nullptr;
-        if (!drill) return ErrorReply(MakeError(ErrorCode::kNotFound, "no drill '" + match.param + "' (GET /_control/drills lists them)"));
-        std::vector<FaultRule> added;
-        for (const auto& rule : drill->rules) added.push_back(service_.AddFault(rule));
-        Json j;
-        WriteDrill(j, *drill, &added);
-        return JsonReply(201, j.Take());
-      }
-      default:
-        break;
-    }
+HttpReply HttpApi::RunControl(const HttpRequest& req, const Operation& op, const std::string& param) {
+  if (!options_.control_token.empty() && !ConstantTimeEquals(BearerToken(req.authorization), options_.control_token))
+    return ErrorReply(MakeError(ErrorCode::kUnauthenticated, "the control API needs 'Authorization: Bearer <control token>'"));
+  if (req.body.size() > options_.max_body_bytes) return BodyTooLarge();
+  Call call{req, param};
+  std::shared_ptr<const rapidjson::Value> body;
+  if (op.json_body) {
+    auto parsed = ParseJsonObject(req.body);
+    if (!parsed.ok()) return ErrorReply(parsed.error());
+    body = parsed.value();
+    call.body = body.get();
   }
+  return (this->*op.handle)(call);
+}
 
-  // --- vendor endpoints and signed asset URLs ---
+HttpReply HttpApi::RunVendor(const HttpRequest& req, const Operation& op, const std::string& param) {
   std::optional<Result<std::shared_ptr<const rapidjson::Value>>> body;
-  if (has_body) body = ParseJsonObject(req.body);
+  if (op.json_body) body = ParseJsonObject(req.body);
   RequestFacts facts{req.method, req.path, {}, {}};
   if (body && body->ok()) {
     facts.asset_id = StringMember(*body->value(), "asset_id");
@@ -576,20 +449,10 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
   }
   // The query is decoded once, for the fault rules (which may name the order)
   // and for the handler, which reports its errors after authentication.
-  using DecodedQuery = Result<std::vector<std::pair<std::string, std::string>>>;
-  const std::optional<DecodedQuery> query = [&]() -> std::optional<DecodedQuery> {
-    switch (route) {
-      case Route::kInfo: case Route::kDownloadUrl: case Route::kViewUrl:
-        return DecodeQuery(req.query, {"order_id"}, {"order_id"}, unknown_);
-      case Route::kCancel: return DecodeQuery(req.query, {"order_id", "item_id"}, {"order_id"}, unknown_);
-      case Route::kAssetDownload: case Route::kAssetView:
-        // Strict under every variant: a signed URL is used exactly as handed
-        // out, so an extra parameter is 403, not ignored (spec/README.md).
-        return DecodeQuery(req.query, {"expires", "sig"}, {"expires", "sig"});
-      default: return std::nullopt;
-    }
-  }();
-  std::string_view order_id_hint = match.param;
+  std::optional<DecodedQuery> query;
+  if (const QuerySpec* spec = op.query)
+    query = DecodeQuery(req.query, spec->allowed, spec->required, spec->strict ? UnknownMembers::kRefuse : unknown_);
+  std::string_view order_id_hint = param;
   std::string decoded_hint;  // storage for the hint of a query the handler will refuse
   if (const std::string_view decoded = query && query->ok() ? QueryValue(query->value(), "order_id") : "";
       !decoded.empty()) {
@@ -599,7 +462,7 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
       if (k == "order_id") order_id_hint = decoded_hint = PercentDecode(v).value_or("");
   }
   const std::optional<FaultEffect> fault = service_.TakeRequestFault(facts, order_id_hint);
-  const bool is_fetch = route == Route::kAssetDownload || route == Route::kAssetView;
+  const bool is_fetch = op.gate == Gate::kSignedUrl;
   if (fault && fault->status) {
     const ErrorCode code = errors_.InjectedCodeFor(*fault->status);
     HttpReply reply = ErrorReply(MakeError(code, "injected fault: this request was answered " +
@@ -616,32 +479,11 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
   const std::optional<VendorRef> caller =
       is_fetch ? std::nullopt : service_.Authenticate(BearerToken(req.authorization));
   HttpReply reply = [&]() -> HttpReply {
-    if (req.body.size() > options_.max_body_bytes)
-      return ErrorReply(MakeError(ErrorCode::kPayloadTooLarge, "the request body is larger than " +
-                                                                   std::to_string(options_.max_body_bytes) + " bytes"));
-    if (is_fetch) {
-      const Error malformed = MakeError(ErrorCode::kUrlSignatureInvalid, "the URL is not a signed asset URL of this server");
-      if (!query->ok()) return ErrorReply(malformed);
-      auto expires = ParseCanonicalDecimal(QueryValue(query->value(), "expires"), 12);
-      if (!expires) return ErrorReply(malformed);
-      SignedUrlParts parts{route == Route::kAssetDownload ? UrlKind::kDownload : UrlKind::kView, match.param,
-                           *expires, std::string(QueryValue(query->value(), "sig"))};
-      auto delivery = service_.Fetch(parts);
-      if (!delivery.ok()) return ErrorReply(delivery.error());
-      const Asset& asset = *delivery.value().asset;
-      HttpReply out;
-      if (parts.kind == UrlKind::kDownload) {
-        out.content_type = asset.content_type;
-        out.body = asset.content;
-        out.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + FileNameOf(asset.file_name) + "\"");
-      } else {
-        out.content_type = "text/html; charset=utf-8";
-        out.body = ViewerPage(asset, parts.order_id);
-      }
-      out.headers.emplace_back("Cache-Control", "private, no-store");
-      return out;
-    }
-
+    if (req.body.size() > options_.max_body_bytes) return BodyTooLarge();
+    Call call{req, param};
+    call.query = query ? &*query : nullptr;
+    call.facts = &facts;
+    if (is_fetch) return (this->*op.handle)(call);
     std::optional<VendorRef> vendor = caller;
     if (!vendor && !req.authorization && service_.defects().Has(Defect::kAuthOptional)) vendor = 0;
     if (!vendor)
@@ -649,89 +491,9 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
                                   req.authorization ? "the access token is unknown or not a Bearer token"
                                                     : "the request needs 'Authorization: Bearer <access token>'"));
     if (body && !body->ok()) return ErrorReply(body->error());
-
-    switch (route) {
-      case Route::kValidate: {
-        auto decoded = DecodeValidateRequest(*body->value(), unknown_);
-        if (!decoded.ok()) return ErrorReply(decoded.error());
-        auto grant = service_.Validate(*vendor, decoded.value());
-        if (!grant.ok()) return ErrorReply(grant.error());
-        Json j;
-        j.w().StartObject();
-        j.KeyStr("token", grant.value().token);
-        j.KeyTime("exp_date", grant.value().expires_at);
-        j.w().EndObject();
-        return JsonReply(200, j.Take());
-      }
-      case Route::kRegister: {
-        auto decoded = DecodeRegisterRequest(*body->value(), unknown_);
-        if (!decoded.ok()) return ErrorReply(decoded.error());
-        auto order = service_.Register(*vendor, decoded.value(), facts);
-        if (!order.ok()) return ErrorReply(order.error());
-        HttpReply out = JsonReply(201, OrderJson(order.value()));
-        out.order_status = OrderStateName(order.value().status);
-        if (!service_.defects().Has(Defect::kNoLocationHeader))
-          out.headers.emplace_back("Location", "/purchase/info?order_id=" + order.value().order_id);
-        return out;
-      }
-      case Route::kInfo: {
-        if (!query->ok()) return ErrorReply(query->error());
-        auto order = service_.Info(*vendor, QueryValue(query->value(), "order_id"));
-        if (!order.ok()) return ErrorReply(order.error());
-        const OrderView& o = order.value();
-        const Defects& d = service_.defects();
-        if (o.status == OrderState::kProcessing) {
-          HttpReply out = JsonReply(d.Has(Defect::kInfoOkWhileProcessing) ? 200 : 202, OrderJson(o));
-          out.order_status = OrderStateName(o.status);
-          if (!d.Has(Defect::kNoRetryAfter))
-            out.headers.emplace_back("Retry-After", std::to_string(service_.RetryAfterSeconds(o)));
-          return out;
-        }
-        if (o.status == OrderState::kFailed) {
-          Json j;
-          j.w().StartObject();
-          WriteOrderMembers(j, o);
-          j.Key("error");
-          WriteErrorObject(j, MakeError(ErrorCode::kFulfillmentFailed, o.failure_reason));
-          j.w().EndObject();
-          HttpReply out = JsonReply(d.Has(Defect::kFailedAsOk) ? 200 : errors_.HttpStatus(ErrorCode::kFulfillmentFailed), j.Take());
-          out.order_status = OrderStateName(o.status);
-          return out;
-        }
-        HttpReply out = JsonReply(200, OrderJson(o));
-        out.order_status = OrderStateName(o.status);
-        return out;
-      }
-      case Route::kDownloadUrl:
-      case Route::kViewUrl: {
-        if (!query->ok()) return ErrorReply(query->error());
-        auto grant = service_.IssueUrl(*vendor, QueryValue(query->value(), "order_id"),
-                                       route == Route::kDownloadUrl ? UrlKind::kDownload : UrlKind::kView);
-        if (!grant.ok()) return ErrorReply(grant.error());
-        Json j;
-        j.w().StartObject();
-        std::string url = "http://";
-        url.append(UrlAuthority(req, options_.default_authority)).append(grant.value().path_and_query);
-        j.KeyStr("url", url);
-        j.KeyTime("expires_at", grant.value().expires_at);
-        j.w().EndObject();
-        return JsonReply(200, j.Take());
-      }
-      case Route::kCancel: {
-        if (!query->ok()) return ErrorReply(query->error());
-        std::optional<std::string> item;
-        for (const auto& [k, v] : query->value())
-          if (k == "item_id") item = v;
-        auto order = service_.Cancel(*vendor, QueryValue(query->value(), "order_id"),
-                                     item ? std::optional<std::string_view>(*item) : std::nullopt);
-        if (!order.ok()) return ErrorReply(order.error());
-        HttpReply out = JsonReply(200, OrderJson(order.value()));
-        out.order_status = OrderStateName(order.value().status);
-        return out;
-      }
-      default:
-        return ErrorReply(MakeError(ErrorCode::kInternalError, "route without a handler"));
-    }
+    call.vendor = *vendor;
+    if (body) call.body = body->value().get();
+    return (this->*op.handle)(call);
   }();
   if (fault) {
     reply.delay_ms = fault->delay_ms.value_or(0);
@@ -739,6 +501,255 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
   }
   if (options_.audit) Audit(req, is_fetch ? service_.OwnerOf(order_id_hint) : caller, order_id_hint, facts, reply);
   return reply;
+}
+
+// --- the vendor endpoints and signed asset URLs ---
+
+HttpReply HttpApi::Validate(const Call& call) {
+  auto decoded = DecodeValidateRequest(*call.body, unknown_);
+  if (!decoded.ok()) return ErrorReply(decoded.error());
+  auto grant = service_.Validate(call.vendor, decoded.value());
+  if (!grant.ok()) return ErrorReply(grant.error());
+  Json j;
+  j.w().StartObject();
+  j.KeyStr("token", grant.value().token);
+  j.KeyTime("exp_date", grant.value().expires_at);
+  j.w().EndObject();
+  return JsonReply(200, j.Take());
+}
+
+HttpReply HttpApi::Register(const Call& call) {
+  auto decoded = DecodeRegisterRequest(*call.body, unknown_);
+  if (!decoded.ok()) return ErrorReply(decoded.error());
+  auto order = service_.Register(call.vendor, decoded.value(), *call.facts);
+  if (!order.ok()) return ErrorReply(order.error());
+  HttpReply out = JsonReply(201, OrderJson(order.value()));
+  out.order_status = OrderStateName(order.value().status);
+  if (!service_.defects().Has(Defect::kNoLocationHeader))
+    out.headers.emplace_back("Location", "/purchase/info?order_id=" + order.value().order_id);
+  return out;
+}
+
+HttpReply HttpApi::Info(const Call& call) {
+  if (!call.query->ok()) return ErrorReply(call.query->error());
+  auto order = service_.Info(call.vendor, QueryValue(call.query->value(), "order_id"));
+  if (!order.ok()) return ErrorReply(order.error());
+  const OrderView& o = order.value();
+  const Defects& d = service_.defects();
+  if (o.status == OrderState::kProcessing) {
+    HttpReply out = JsonReply(d.Has(Defect::kInfoOkWhileProcessing) ? 200 : 202, OrderJson(o));
+    out.order_status = OrderStateName(o.status);
+    if (!d.Has(Defect::kNoRetryAfter))
+      out.headers.emplace_back("Retry-After", std::to_string(service_.RetryAfterSeconds(o)));
+    return out;
+  }
+  if (o.status == OrderState::kFailed) {
+    Json j;
+    j.w().StartObject();
+    WriteOrderMembers(j, o);
+    j.Key("error");
+    WriteErrorObject(j, MakeError(ErrorCode::kFulfillmentFailed, o.failure_reason));
+    j.w().EndObject();
+    HttpReply out = JsonReply(d.Has(Defect::kFailedAsOk) ? 200 : errors_.HttpStatus(ErrorCode::kFulfillmentFailed), j.Take());
+    out.order_status = OrderStateName(o.status);
+    return out;
+  }
+  HttpReply out = JsonReply(200, OrderJson(o));
+  out.order_status = OrderStateName(o.status);
+  return out;
+}
+
+HttpReply HttpApi::DownloadUrl(const Call& call) { return IssueUrl(call, UrlKind::kDownload); }
+HttpReply HttpApi::ViewUrl(const Call& call) { return IssueUrl(call, UrlKind::kView); }
+
+HttpReply HttpApi::IssueUrl(const Call& call, UrlKind kind) {
+  if (!call.query->ok()) return ErrorReply(call.query->error());
+  auto grant = service_.IssueUrl(call.vendor, QueryValue(call.query->value(), "order_id"), kind);
+  if (!grant.ok()) return ErrorReply(grant.error());
+  Json j;
+  j.w().StartObject();
+  std::string url = "http://";
+  url.append(UrlAuthority(call.req, options_.default_authority)).append(grant.value().path_and_query);
+  j.KeyStr("url", url);
+  j.KeyTime("expires_at", grant.value().expires_at);
+  j.w().EndObject();
+  return JsonReply(200, j.Take());
+}
+
+HttpReply HttpApi::Cancel(const Call& call) {
+  if (!call.query->ok()) return ErrorReply(call.query->error());
+  std::optional<std::string> item;
+  for (const auto& [k, v] : call.query->value())
+    if (k == "item_id") item = v;
+  auto order = service_.Cancel(call.vendor, QueryValue(call.query->value(), "order_id"),
+                               item ? std::optional<std::string_view>(*item) : std::nullopt);
+  if (!order.ok()) return ErrorReply(order.error());
+  HttpReply out = JsonReply(200, OrderJson(order.value()));
+  out.order_status = OrderStateName(order.value().status);
+  return out;
+}
+
+HttpReply HttpApi::AssetDownload(const Call& call) { return FetchAsset(call, UrlKind::kDownload); }
+HttpReply HttpApi::AssetView(const Call& call) { return FetchAsset(call, UrlKind::kView); }
+
+HttpReply HttpApi::FetchAsset(const Call& call, UrlKind kind) {
+  const Error malformed = MakeError(ErrorCode::kUrlSignatureInvalid, "the URL is not a signed asset URL of this server");
+  if (!call.query->ok()) return ErrorReply(malformed);
+  auto expires = ParseCanonicalDecimal(QueryValue(call.query->value(), "expires"), 12);
+  if (!expires) return ErrorReply(malformed);
+  SignedUrlParts parts{kind, call.param, *expires, std::string(QueryValue(call.query->value(), "sig"))};
+  auto delivery = service_.Fetch(parts);
+  if (!delivery.ok()) return ErrorReply(delivery.error());
+  const Asset& asset = *delivery.value().asset;
+  HttpReply out;
+  if (kind == UrlKind::kDownload) {
+    out.content_type = asset.content_type;
+    out.body = asset.content;
+    out.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + FileNameOf(asset.file_name) + "\"");
+  } else {
+    out.content_type = "text/html; charset=utf-8";
+    out.body = ViewerPage(asset, parts.order_id);
+  }
+  out.headers.emplace_back("Cache-Control", "private, no-store");
+  return out;
+}
+
+// --- the control API ---
+
+HttpReply HttpApi::Capabilities(const Call&) {
+  Json j;
+  j.w().StartObject();
+  j.Key("capabilities");
+  j.w().StartArray();
+  for (const char* c : {"reset", "clock", "faults", "history", "audit", "drills"})
+    if (std::strcmp(c, "clock") != 0 || service_.clock_is_manual()) j.Str(c);
+  j.w().EndArray();
+  j.KeyStr("clock", service_.clock_is_manual() ? "manual" : "real");
+  j.KeyStr("version", options_.version);
+  j.Key("defects");
+  j.w().StartArray();
+  for (const auto& d : AllDefects())
+    if (service_.defects().Has(d.defect)) j.Str(d.name);
+  j.w().EndArray();
+  j.w().EndObject();
+  return JsonReply(200, j.Take());
+}
+
+HttpReply HttpApi::Reset(const Call&) {
+  service_.Reset();
+  requests_.store(0);
+  if (options_.audit) options_.audit->Reset();
+  return JsonReply(200, ClockJson(service_.Now(), service_.clock_is_manual(), false));
+}
+
+HttpReply HttpApi::ShowClock(const Call&) {
+  return JsonReply(200, ClockJson(service_.Now(), service_.clock_is_manual(), false));
+}
+
+HttpReply HttpApi::AdvanceClock(const Call& call) {
+  auto by = DecodeClockAdvance(*call.body, unknown_);
+  if (!by.ok()) return ErrorReply(by.error());
+  auto moved = service_.Advance(by.value());
+  if (!moved.ok()) return ErrorReply(moved.error());
+  return JsonReply(200, ClockJson(moved.value(), true, true));
+}
+
+HttpReply HttpApi::SetClock(const Call& call) {
+  auto to = DecodeClockSet(*call.body, unknown_);
+  if (!to.ok()) return ErrorReply(to.error());
+  auto moved = service_.SetTime(to.value());
+  if (!moved.ok()) return ErrorReply(moved.error());
+  return JsonReply(200, ClockJson(moved.value(), true, true));
+}
+
+HttpReply HttpApi::ListFaults(const Call&) {
+  Json j;
+  j.w().StartObject();
+  j.Key("faults");
+  j.w().StartArray();
+  for (const auto& rule : service_.Faults()) WriteFaultRule(j, rule);
+  j.w().EndArray();
+  j.w().EndObject();
+  return JsonReply(200, j.Take());
+}
+
+HttpReply HttpApi::AddFault(const Call& call) {
+  auto rule = DecodeFaultRule(*call.body, unknown_);
+  if (!rule.ok()) return ErrorReply(rule.error());
+  Json j;
+  const FaultRule added = service_.AddFault(rule.value());
+  WriteFaultRule(j, added);
+  HttpReply out = JsonReply(201, j.Take());
+  out.headers.emplace_back("Location", "/_control/faults/" + added.id);
+  return out;
+}
+
+HttpReply HttpApi::ClearFaults(const Call&) {
+  Json j;
+  j.w().StartObject();
+  j.KeyInt("deleted", static_cast<int64_t>(service_.ClearFaults()));
+  j.w().EndObject();
+  return JsonReply(200, j.Take());
+}
+
+HttpReply HttpApi::RemoveFault(const Call& call) {
+  auto removed = service_.RemoveFault(call.param);
+  if (!removed) return ErrorReply(MakeError(ErrorCode::kFaultNotFound, "no fault rule '" + call.param + "'"));
+  Json j;
+  WriteFaultRule(j, *removed);
+  return JsonReply(200, j.Take());
+}
+
+HttpReply HttpApi::ShowHistory(const Call& call) {
+  auto history = service_.History(call.param);
+  if (!history.ok()) return ErrorReply(history.error());
+  Json j;
+  j.w().StartObject();
+  j.KeyStr("order_id", history.value().order_id);
+  j.KeyStr("status", OrderStateName(history.value().status));
+  j.Key("history");
+  j.w().StartArray();
+  for (const auto& e : history.value().entries) {
+    j.w().StartObject();
+    j.Key("from");
+    if (e.from) j.Str(OrderStateName(*e.from)); else j.w().Null();
+    j.KeyStr("to", OrderStateName(e.to));
+    j.KeyTime("at", e.at);
+    j.KeyStr("cause", CauseName(e.cause));
+    j.w().EndObject();
+  }
+  j.w().EndArray();
+  j.w().EndObject();
+  return JsonReply(200, j.Take());
+}
+
+HttpReply HttpApi::ShowAudit(const Call&) { return JsonReply(200, AuditJson()); }
+
+HttpReply HttpApi::ClearAudit(const Call&) {
+  if (options_.audit) options_.audit->Reset();
+  return JsonReply(200, AuditJson());
+}
+
+HttpReply HttpApi::ListDrills(const Call&) {
+  Json j;
+  j.w().StartObject();
+  j.Key("drills");
+  j.w().StartArray();
+  if (options_.drills)
+    for (const auto& d : options_.drills->all()) WriteDrill(j, d, nullptr);
+  j.w().EndArray();
+  j.w().EndObject();
+  return JsonReply(200, j.Take());
+}
+
+HttpReply HttpApi::StartDrill(const Call& call) {
+  const Drill* drill = options_.drills ? options_.drills->Find(call.param) : nullptr;
+  if (!drill) return ErrorReply(MakeError(ErrorCode::kNotFound, "no drill '" + call.param + "' (GET /_control/drills lists them)"));
+  std::vector<FaultRule> added;
+  for (const auto& rule : drill->rules) added.push_back(service_.AddFault(rule));
+  Json j;
+  WriteDrill(j, *drill, &added);
+  return JsonReply(201, j.Take());
 }
 
 std::string HttpApi::AuditJson() const {

@@ -1,7 +1,8 @@
 // HttpApi: the Purchase API and the control API over plain request and reply
-// values. It routes, decodes, asks PurchaseService and encodes; it holds no
-// state of its own (no mutex; under the other variant, one atomic request
-// counter), so one instance serves every HTTP thread.
+// values. It routes (a RouteTable of its operations, built once), decodes,
+// asks PurchaseService and encodes; it holds no mutable state of its own (no
+// mutex; under the other variant, one atomic request counter), so one
+// instance serves every HTTP thread.
 // Knowing nothing of sockets, it is tested and fuzzed without a network; the
 // Pistache adapter (pistache_server.h) only copies bytes in and out.
 #pragma once
@@ -21,6 +22,7 @@
 #include "core/variant.h"
 #include "http/http_message.h"
 #include "http/request_decoding.h"
+#include "http/route_table.h"
 
 namespace purchase::http {
 
@@ -52,9 +54,60 @@ class HttpApi final : public RequestHandler {
   HttpReply Handle(const HttpRequest& request) override;
 
  private:
+  struct Call;       // what a handler is given (http_api.cc)
+  struct QuerySpec;  // the query parameters an operation takes (http_api.cc)
+  using Handler = HttpReply (HttpApi::*)(const Call&);
+  // Which steps run before an operation's handler.
+  enum class Gate {
+    kControl,    // the control token, the body limit, then the JSON body's errors
+    kVendor,     // fault rules, the body limit, the vendor's access token, then the JSON body's errors
+    kSignedUrl,  // fault rules and the body limit: the URL's signature is the handler's to check
+  };
+  // One route's entry: what runs before its handler, and the handler.
+  struct Operation {
+    Gate gate;
+    bool json_body;          // the body must be a JSON object
+    const QuerySpec* query;  // decoded before the fault rules (which may name the order), or none
+    Handler handle;
+  };
+
   HttpReply Dispatch(const HttpRequest& request);
+  // Run an operation's Gate, then its handler; a step that refuses the
+  // request answers in the handler's place. RunVendor also applies the fault
+  // rules' delay and drop to the reply and records it for the audit.
+  HttpReply RunControl(const HttpRequest& req, const Operation& op, const std::string& param);
+  HttpReply RunVendor(const HttpRequest& req, const Operation& op, const std::string& param);
+
+  // The operations, one each, registered in the constructor. A handler may
+  // rely on what its Operation asks for (a parsed body, a decoded query).
+  HttpReply Validate(const Call& call);
+  HttpReply Register(const Call& call);
+  HttpReply Info(const Call& call);
+  HttpReply DownloadUrl(const Call& call);
+  HttpReply ViewUrl(const Call& call);
+  HttpReply Cancel(const Call& call);
+  HttpReply AssetDownload(const Call& call);
+  HttpReply AssetView(const Call& call);
+  HttpReply Capabilities(const Call& call);
+  HttpReply Reset(const Call& call);
+  HttpReply ShowClock(const Call& call);
+  HttpReply AdvanceClock(const Call& call);
+  HttpReply SetClock(const Call& call);
+  HttpReply ListFaults(const Call& call);
+  HttpReply AddFault(const Call& call);
+  HttpReply ClearFaults(const Call& call);
+  HttpReply RemoveFault(const Call& call);
+  HttpReply ShowHistory(const Call& call);
+  HttpReply ShowAudit(const Call& call);
+  HttpReply ClearAudit(const Call& call);
+  HttpReply ListDrills(const Call& call);
+  HttpReply StartDrill(const Call& call);
+  HttpReply IssueUrl(const Call& call, UrlKind kind);
+  HttpReply FetchAsset(const Call& call, UrlKind kind);
+
   HttpReply ErrorReply(const Error& error, int status_override = 0) const;
   HttpReply JsonReply(int status, std::string body) const;
+  HttpReply BodyTooLarge() const;
   std::string AuditJson() const;
   // Records an answered request for the client audit; `vendor` is the caller
   // (for a signed-URL fetch, the order's owner), none for unauthenticated ones.
@@ -65,6 +118,8 @@ class HttpApi final : public RequestHandler {
   const ErrorCatalog& errors_;
   const ApiOptions options_;
   const UnknownMembers unknown_;  // from options_.variant
+  RouteTable routes_;
+  std::vector<Operation> operations_;  // by RouteTable index
   // Under Variant::kOther: requests handled since the start or the last reset
   // (the "request_id" of its error bodies).
   std::atomic<uint64_t> requests_{0};

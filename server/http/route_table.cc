@@ -22,16 +22,40 @@ bool IsParam(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+// Whether `path` (which starts with '/') has the pattern's segments, as
+// Split would cut it; captures the parameters into `params` when given.
+// Walks the path in place: Match is on every request's path, and a vector
+// of segments was two heap allocations of each (bench_handler).
+bool Matches(const std::vector<std::string>& pattern, std::string_view path, PathParams* params) {
+  size_t start = 1;
+  for (size_t k = 0; k < pattern.size(); ++k) {
+    const size_t slash = path.find('/', start);
+    const bool last = k + 1 == pattern.size();
+    if (last != (slash == std::string_view::npos)) return false;  // fewer or more segments
+    const std::string_view segment = path.substr(start, (last ? path.size() : slash) - start);
+    const std::string& want = pattern[k];
+    if (IsParam(want)) {
+      if (segment.empty()) return false;
+      if (params) (*params)[want.substr(1, want.size() - 2)] = std::string(segment);
+    } else if (segment != want) {
+      return false;
+    }
+    start = slash + 1;
+  }
+  return true;
+}
+
 }  // namespace
 
 size_t RouteTable::Add(std::string method, std::string pattern) {
   if (pattern.empty() || pattern[0] != '/') throw std::invalid_argument("route pattern must start with '/': " + pattern);
   for (const auto& r : routes_)
     if (r.method == method && r.pattern == pattern) throw std::invalid_argument("route added twice: " + pattern);
-  Route route{std::move(method), pattern, {}};
+  Route route{std::move(method), pattern, {}, true};
   for (std::string_view s : Split(pattern)) {
     if (s.empty()) throw std::invalid_argument("empty segment in route pattern: " + pattern);
     route.segments.emplace_back(s);
+    if (IsParam(s)) route.literal = false;
   }
   routes_.push_back(std::move(route));
   return routes_.size() - 1;
@@ -40,25 +64,13 @@ size_t RouteTable::Add(std::string method, std::string pattern) {
 RouteMatch RouteTable::Match(std::string_view method, std::string_view path) const {
   RouteMatch result;
   if (path.empty() || path[0] != '/') return result;
-  const std::vector<std::string_view> segments = Split(path);
   for (size_t i = 0; i < routes_.size(); ++i) {
     const Route& r = routes_[i];
-    if (r.segments.size() != segments.size()) continue;
-    PathParams params;
-    bool same = true;
-    for (size_t k = 0; k < segments.size() && same; ++k) {
-      if (IsParam(r.segments[k])) {
-        if (segments[k].empty()) same = false;
-        else params[r.segments[k].substr(1, r.segments[k].size() - 2)] = std::string(segments[k]);
-      } else {
-        same = r.segments[k] == segments[k];
-      }
-    }
-    if (!same) continue;
+    if (r.literal ? path != r.pattern : !Matches(r.segments, path, nullptr)) continue;
     if (r.method == method) {
       result.kind = RouteMatch::Kind::kFound;
       result.index = i;
-      result.params = std::move(params);
+      if (!r.literal) Matches(r.segments, path, &result.params);
       return result;
     }
     result.kind = RouteMatch::Kind::kMethodNotAllowed;

@@ -37,6 +37,7 @@ class RouteTable {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;
+    bool literal;  // no parameter: a path matches when it equals the pattern
   };
   std::vector<Route> routes_;
 };
