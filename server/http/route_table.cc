@@ -1,5 +1,6 @@
 #include "http/route_table.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace purchase::http {
@@ -64,6 +65,7 @@ size_t RouteTable::Add(std::string method, std::string pattern) {
 RouteMatch RouteTable::Match(std::string_view method, std::string_view path) const {
   RouteMatch result;
   if (path.empty() || path[0] != '/') return result;
+  std::vector<std::string_view> allowed;  // each method once, even when two patterns match
   for (size_t i = 0; i < routes_.size(); ++i) {
     const Route& r = routes_[i];
     if (r.literal ? path != r.pattern : !Matches(r.segments, path, nullptr)) continue;
@@ -74,8 +76,9 @@ RouteMatch RouteTable::Match(std::string_view method, std::string_view path) con
       return result;
     }
     result.kind = RouteMatch::Kind::kMethodNotAllowed;
-    if (result.allow.find(r.method) == std::string::npos)
-      result.allow += (result.allow.empty() ? "" : ", ") + r.method;
+    if (std::find(allowed.begin(), allowed.end(), r.method) != allowed.end()) continue;
+    allowed.push_back(r.method);
+    result.allow.append(result.allow.empty() ? "" : ", ").append(r.method);
   }
   return result;
 }
