@@ -8,6 +8,7 @@
 
 #include "core/clock.h"  // purchase::ParseRfc3339
 #include "core/lifecycle.h"
+#include "http/request_decoding.h"  // purchase::http::PercentDecode
 
 namespace conformance {
 
@@ -105,19 +106,42 @@ std::optional<std::string> ScalarAt(const rapidjson::Value& value, const std::st
   return std::nullopt;
 }
 
+// The decoded value of query parameter `name` in `url`, or nothing.
+std::optional<std::string> QueryParameter(std::string_view url, std::string_view name) {
+  const size_t question = url.find('?');
+  if (question == std::string_view::npos) return std::nullopt;
+  std::string_view query = url.substr(question + 1);
+  query = query.substr(0, query.find('#'));
+  while (!query.empty()) {
+    const std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    const size_t equals = pair.find('=');
+    if (purchase::http::PercentDecode(pair.substr(0, equals)) != std::string(name)) continue;
+    return purchase::http::PercentDecode(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<std::string> LifecycleTracker::ObserveBody(const rapidjson::Value& body, bool created,
-                                                       const std::string& where) {
+                                                       const std::string& where, std::string_view request_url) {
   std::vector<std::string> failures;
   if (!body.IsObject()) return failures;
   // The lifecycle says where replies carry orders (its `observe` list).
   for (const auto& point : lifecycle_.observe()) {
+    // An id unique only within a query parameter's value (a retailer's order
+    // id, per client) names the order together with that value: two clients
+    // reusing one id are two orders, as they are to the server.
+    std::string scope;
+    for (const std::string& name : point.scope_query)
+      scope += (scope.empty() ? " (" : ", ") + name + " " + QueryParameter(request_url, name).value_or("absent");
+    if (!scope.empty()) scope += ")";
     auto observe_one = [&](const rapidjson::Value& holder, bool creates) {
       const auto id = ScalarAt(holder, point.id);
       const auto state = ScalarAt(holder, point.state);
       if (!id || !state) return;
-      if (auto f = Observe(*id, lifecycle_.StateOfCode(*state), creates, where)) failures.push_back(*f);
+      if (auto f = Observe(*id + scope, lifecycle_.StateOfCode(*state), creates, where)) failures.push_back(*f);
     };
     if (point.each.empty()) {
       observe_one(body, created);

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -33,9 +34,12 @@ class LifecycleTracker {
   std::optional<std::string> Observe(const std::string& order_id, const std::string& state, bool created,
                                      const std::string& where);
 
-  // Finds the order in a response body (a top-level "order_id" with a
-  // "status", or a reported "history") and judges it. Returns failures.
-  std::vector<std::string> ObserveBody(const rapidjson::Value& body, bool created, const std::string& where);
+  // Finds the orders in a response body (at the lifecycle's observe points,
+  // or a reported "history") and judges them. `request_url` is the URL the
+  // reply answered: an observe point with a scope names an order by its id
+  // within the value of a query parameter of it. Returns failures.
+  std::vector<std::string> ObserveBody(const rapidjson::Value& body, bool created, const std::string& where,
+                                       std::string_view request_url = {});
 
   // Forgets every order (the target was reset and may reuse ids); their
   // traces are kept for Traces().

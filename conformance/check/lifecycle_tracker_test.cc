@@ -154,6 +154,40 @@ observe: [{each: /orders, id: /Id, state: /OrderStatus}, {id: /id, state: /statu
   BOOST_TEST(wrong_entry[0] == "order b: a new order must be pending or completed (spec/lifecycle.yaml entry), got abandoned");
 }
 
+BOOST_AUTO_TEST_CASE(AnIdUniqueOnlyPerClientNamesOneOrderPerScope) {
+  // One id under two clients: two orders when the observe point has a scope,
+  // one order (with an illegal history) when it has none.
+  const std::string doc = R"(
+states:
+  open: {initial: true}
+  done: {terminal: true}
+entry: {to: open, cause: create}
+transitions:
+  - {from: open, to: done, cause: finish}
+observe: [{id: /order, state: /status%s}]
+)";
+  auto with = [&](const std::string& scope) {
+    std::string text = doc;
+    text.replace(text.find("%s"), 2, scope);
+    return purchase::Lifecycle::Parse(text, "lc.yaml");
+  };
+  const auto scoped = with(", scope: {query: [key, client]}");
+  const auto unscoped = with("");
+  for (const auto* lifecycle : {&scoped, &unscoped}) {
+    LifecycleTracker t(*lifecycle);
+    BOOST_TEST(t.ObserveBody(Json(R"({"order":"o-1","status":"done"})"), false, "a", "http://h/x?key=k&client=a").empty());
+    const auto failures =
+        t.ObserveBody(Json(R"({"order":"o-1","status":"open"})"), false, "b", "http://h/x?client=b%20c&key=k");
+    BOOST_TEST(failures.empty() == (lifecycle == &scoped), (failures.empty() ? "" : failures[0]));
+  }
+  // The same owners are the same order: a terminal state still may not change.
+  LifecycleTracker t(scoped);
+  BOOST_TEST(t.ObserveBody(Json(R"({"order":"o-1","status":"done"})"), false, "a", "http://h/x?client=a&key=k").empty());
+  const auto failures = t.ObserveBody(Json(R"({"order":"o-1","status":"open"})"), false, "b", "http://h/x?key=k&client=a");
+  BOOST_REQUIRE(failures.size() == 1u);
+  BOOST_TEST(failures[0].rfind("order o-1 (key k, client a): done is terminal", 0) == 0u, failures[0]);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

@@ -279,7 +279,7 @@ class ScenarioExecution {
     }
     if (!body.HasParseError()) {
       const bool created = request.method == "POST" && response.status == 201;
-      for (const auto& why : tracker_.ObserveBody(body, created, observed_at)) Fail(result, step.where, label, why);
+      for (const auto& why : tracker_.ObserveBody(body, created, observed_at, request.url)) Fail(result, step.where, label, why);
     }
   }
 

@@ -622,7 +622,7 @@ ProfileRun ProfileExplorer::Run(const std::vector<ProfileCommand>& commands) {
       // The lifecycle, as the runner judges it.
       if (!run.mismatch && !td.HasParseError()) {
         const bool created = tr.method == "POST" && ta.status == 201;
-        const auto failures = tracker.ObserveBody(td, created, "command " + std::to_string(i + 1));
+        const auto failures = tracker.ObserveBody(td, created, "command " + std::to_string(i + 1), tr.url);
         if (!failures.empty()) fail("lifecycle", "a move spec/<api>/lifecycle.yaml allows", failures.front());
       }
     }

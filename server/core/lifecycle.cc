@@ -109,7 +109,7 @@ Lifecycle Lifecycle::Parse(std::string_view yaml_text, std::string_view source) 
     }
   }
   if (const YAML::Node observe = root["observe"]) {
-    if (!observe.IsSequence()) Fail(source, observe, "'observe' must be a list of {id, state[, each]}");
+    if (!observe.IsSequence()) Fail(source, observe, "'observe' must be a list of {id, state[, each][, scope]}");
     for (const auto& o : observe) {
       RequireMap(source, o, "an observe entry");
       LifecycleObservePoint point{o["each"] ? RequireString(source, o, "each") : "", RequireString(source, o, "id"),
@@ -117,6 +117,16 @@ Lifecycle Lifecycle::Parse(std::string_view yaml_text, std::string_view source) 
       for (const std::string* pointer : {&point.each, &point.id, &point.state})
         if (!pointer->empty() && (*pointer)[0] != '/')
           Fail(source, o, "'" + *pointer + "' must be a JSON pointer (\"/member\")");
+      if (const YAML::Node scope = o["scope"]) {
+        RequireMap(source, scope, "an observe entry's scope ({query: [NAME, ...]})");
+        const YAML::Node query = scope["query"];
+        if (!query || !query.IsSequence() || query.size() == 0)
+          Fail(source, query ? query : scope, "a scope's 'query' must be a list of query parameter names");
+        for (const auto& name : query) {
+          if (!name.IsScalar() || name.Scalar().empty()) Fail(source, name, "a query parameter name must be a string");
+          point.scope_query.push_back(name.Scalar());
+        }
+      }
       lc.observe_.push_back(std::move(point));
     }
   } else {

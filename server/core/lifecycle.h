@@ -39,6 +39,10 @@ struct LifecycleObservePoint {
   std::string each;
   std::string id;
   std::string state;
+  // The query parameters of the request within whose values the id names one
+  // order (`scope: {query: [NAME, ...]}`), for ids an API makes unique only
+  // per client; empty when the id names one order on its own.
+  std::vector<std::string> scope_query;
 };
 
 class Lifecycle {

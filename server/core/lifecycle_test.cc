@@ -157,6 +157,18 @@ BOOST_AUTO_TEST_CASE(ParseRefusesAMalformedStructureWithASpecError) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(AnObservePointsScopeListsQueryParameterNames) {
+  const std::string head = kHead + "transitions:\n  - {from: A, to: B, cause: go}\n";
+  const Lifecycle lc =
+      Lifecycle::Parse(head + "observe:\n  - {id: /id, state: /s, scope: {query: [key, client]}}\n", "lc.yaml");
+  BOOST_REQUIRE(lc.observe().size() == 1u);
+  BOOST_TEST((lc.observe()[0].scope_query == std::vector<std::string>{"key", "client"}));
+  BOOST_TEST(ParseError(head + "observe:\n  - {id: /id, state: /s, scope: {query: client}}\n") ==
+             "lc.yaml:8:41: error: a scope's 'query' must be a list of query parameter names");
+  BOOST_TEST(ParseError(head + "observe:\n  - {id: /id, state: /s, scope: client}\n") ==
+             "lc.yaml:8:33: error: an observe entry's scope ({query: [NAME, ...]}) must be a map");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
