@@ -138,10 +138,33 @@ ProfileHost::ProfileHost(Profile& profile, const Lifecycle& lifecycle, const Err
       lifecycle_(lifecycle),
       errors_(errors),
       clock_(std::move(clock)),
+      manual_(dynamic_cast<ManualClock*>(clock_.get())),
       options_(std::move(options)),
       engine_(std::make_unique<engine::OrderEngine>(lifecycle, *clock_, std::move(engine_options), defects)) {
   handlers_ = profile_.Routes();
   for (const auto& r : handlers_) routes_.Add(r.method, r.pattern);
+  // The control API of spec/control.yaml; a path's methods are listed in
+  // Allow in this order.
+  struct {
+    const char* method;
+    const char* pattern;
+    ControlHandler handle;
+  } const control[] = {
+      {"GET", "/_control", &ProfileHost::ControlInfo},
+      {"POST", "/_control/reset", &ProfileHost::ControlReset},
+      {"GET", "/_control/clock", &ProfileHost::ReadClock},
+      {"POST", "/_control/clock/advance", &ProfileHost::AdvanceClock},
+      {"POST", "/_control/clock/set", &ProfileHost::SetClock},
+      {"GET", "/_control/faults", &ProfileHost::ListFaults},
+      {"POST", "/_control/faults", &ProfileHost::AddFault},
+      {"DELETE", "/_control/faults", &ProfileHost::ClearFaults},
+      {"DELETE", "/_control/faults/{id}", &ProfileHost::DeleteFault},
+      {"GET", "/_control/orders/{order_id}/history", &ProfileHost::OrderHistory},
+  };
+  for (const auto& c : control) {
+    control_routes_.Add(c.method, c.pattern);
+    control_handlers_.push_back(c.handle);
+  }
   for (const char* code : {"NOT_FOUND", "METHOD_NOT_ALLOWED", "PAYLOAD_TOO_LARGE", "MALFORMED_JSON",
                            "REQUEST_VALIDATION_FAILED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE", "RATE_LIMITED",
                            "INJECTED_FAULT", "CLOCK_NOT_MANUAL", "CLOCK_BACKWARDS", "FAULT_NOT_FOUND",
@@ -210,151 +233,153 @@ http::HttpReply ProfileHost::Route(const http::HttpRequest& request, const Route
 }
 
 http::HttpReply ProfileHost::Control(const http::HttpRequest& request) {
-  const std::string& m = request.method;
-  const std::string& p = request.path;
-  auto not_allowed = [&](const char* allow) {
-    http::HttpReply reply = errors_.Reply("METHOD_NOT_ALLOWED", m + " is not allowed here");
-    reply.headers.emplace_back("Allow", allow);
-    return reply;
-  };
   if (request.body.size() > options_.max_body_bytes)
     return errors_.Reply("PAYLOAD_TOO_LARGE", "the body is over " + std::to_string(options_.max_body_bytes) + " bytes");
-  auto* manual = dynamic_cast<ManualClock*>(clock_.get());
-
-  if (p == "/_control") {
-    if (m != "GET") return not_allowed("GET");
-    rapidjson::StringBuffer b;
-    Writer w(b);
-    w.StartObject();
-    w.Key("capabilities");
-    w.StartArray();
-    w.String("reset");
-    if (manual) w.String("clock");
-    w.String("faults");
-    w.String("history");
-    w.EndArray();
-    w.Key("clock");
-    w.String(manual ? "manual" : "real");
-    w.Key("version");
-    WriteString(w, options_.version);
-    w.Key("api");
-    WriteString(w, profile_.name());
-    w.Key("defects");
-    w.StartArray();
-    for (const auto& d : options_.defects) WriteString(w, d);
-    w.EndArray();
-    w.EndObject();
-    return JsonReply(200, b.GetString());
+  const RouteMatch match = control_routes_.Match(request.method, request.path);
+  if (match.kind == RouteMatch::Kind::kNoSuchPath) return errors_.Reply("NOT_FOUND", "no endpoint has this path");
+  if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
+    http::HttpReply reply = errors_.Reply("METHOD_NOT_ALLOWED", request.method + " is not allowed here");
+    reply.headers.emplace_back("Allow", match.allow);
+    return reply;
   }
-  if (p == "/_control/reset") {
-    if (m != "POST") return not_allowed("POST");
-    engine_->Reset();
-    faults_.Reset();
-    profile_.Reset();
-    if (manual) manual->Set(manual->start());
-    return JsonReply(200, ClockJson(*clock_, std::nullopt));
-  }
-  if (p == "/_control/clock") {
-    if (m != "GET") return not_allowed("GET");
-    return JsonReply(200, ClockJson(*clock_, std::nullopt));
-  }
-  if (p == "/_control/clock/advance" || p == "/_control/clock/set") {
-    if (m != "POST") return not_allowed("POST");
-    JsonBody body = ParseObject(request.body, errors_);
-    if (body.refusal) return *body.refusal;
-    const bool advance = p == "/_control/clock/advance";
-    if (auto unknown = UnknownMember(body.doc, {advance ? "seconds" : "now"}))
-      return errors_.Reply("REQUEST_VALIDATION_FAILED", "unknown member '" + *unknown + "'");
-    Millis to = 0;
-    if (advance) {
-      if (!body.doc.HasMember("seconds") || !body.doc["seconds"].IsNumber())
-        return errors_.Reply("REQUEST_VALIDATION_FAILED", "'seconds' must be a number");
-      const double seconds = body.doc["seconds"].GetDouble();
-      if (!(seconds >= 0) || seconds > 316224000)
-        return errors_.Reply("REQUEST_VALIDATION_FAILED", "'seconds' must be 0..316224000");
-      if (!manual) return errors_.Reply("CLOCK_NOT_MANUAL", "the clock is real; start the server with --clock manual");
-      to = manual->Now() + static_cast<Millis>(std::llround(seconds * 1000));
-    } else {
-      if (!body.doc.HasMember("now") || !body.doc["now"].IsString())
-        return errors_.Reply("REQUEST_VALIDATION_FAILED", "'now' must be an RFC 3339 instant");
-      const auto at = ParseRfc3339(body.doc["now"].GetString());
-      if (!at) return errors_.Reply("REQUEST_VALIDATION_FAILED", "'now' must be an RFC 3339 instant");
-      if (!manual) return errors_.Reply("CLOCK_NOT_MANUAL", "the clock is real; start the server with --clock manual");
-      if (*at < manual->Now()) return errors_.Reply("CLOCK_BACKWARDS", "the clock never moves back");
-      to = *at;
-    }
-    manual->Set(to);
-    const size_t settled = engine_->SettleDue();
-    return JsonReply(200, ClockJson(*clock_, settled));
-  }
-  if (p == "/_control/faults") {
-    if (m == "GET") {
-      rapidjson::StringBuffer b;
-      Writer w(b);
-      w.StartObject();
-      w.Key("faults");
-      w.StartArray();
-      for (const auto& r : faults_.rules()) WriteRule(w, r);
-      w.EndArray();
-      w.EndObject();
-      return JsonReply(200, b.GetString());
-    }
-    if (m == "DELETE") return JsonReply(200, "{\"deleted\":" + std::to_string(faults_.Clear()) + "}");
-    if (m != "POST") return not_allowed("GET, POST, DELETE");
-    JsonBody body = ParseObject(request.body, errors_);
-    if (body.refusal) return *body.refusal;
-    return AddFault(body.doc);
-  }
-  if (p.rfind("/_control/faults/", 0) == 0) {
-    if (m != "DELETE") return not_allowed("DELETE");
-    const std::string id = p.substr(sizeof("/_control/faults/") - 1);
-    for (const auto& r : faults_.rules())
-      if (r.id == id) {
-        const std::string json = RuleJson(r);
-        faults_.Remove(id);
-        return JsonReply(200, json);
-      }
-    return errors_.Reply("FAULT_NOT_FOUND", "no fault rule has id '" + id + "'");
-  }
-  const std::string orders = "/_control/orders/", history = "/history";
-  if (p.rfind(orders, 0) == 0 && p.size() > orders.size() + history.size() &&
-      p.compare(p.size() - history.size(), history.size(), history) == 0) {
-    if (m != "GET") return not_allowed("GET");
-    const std::string id = p.substr(orders.size(), p.size() - orders.size() - history.size());
-    engine::EngineOrder* order = engine_->Find(id);
-    if (!order) return errors_.Reply("ORDER_NOT_FOUND", "no order has id '" + id + "'");
-    rapidjson::StringBuffer b;
-    Writer w(b);
-    w.StartObject();
-    w.Key("order_id");
-    WriteString(w, order->id);
-    w.Key("status");
-    WriteString(w, order->state);
-    w.Key("history");
-    w.StartArray();
-    for (const auto& h : order->history) {
-      w.StartObject();
-      w.Key("from");
-      if (h.from.empty())
-        w.Null();
-      else
-        WriteString(w, h.from);
-      w.Key("to");
-      WriteString(w, h.to);
-      w.Key("at");
-      WriteTime(w, h.at);
-      w.Key("cause");
-      WriteString(w, h.cause);
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
-    return JsonReply(200, b.GetString());
-  }
-  return errors_.Reply("NOT_FOUND", "no endpoint has this path");
+  return (this->*control_handlers_[match.index])(request, match.params);
 }
 
-http::HttpReply ProfileHost::AddFault(const rapidjson::Value& body) {
+http::HttpReply ProfileHost::ControlInfo(const http::HttpRequest&, const PathParams&) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  w.Key("capabilities");
+  w.StartArray();
+  w.String("reset");
+  if (manual_) w.String("clock");
+  w.String("faults");
+  w.String("history");
+  w.EndArray();
+  w.Key("clock");
+  w.String(manual_ ? "manual" : "real");
+  w.Key("version");
+  WriteString(w, options_.version);
+  w.Key("api");
+  WriteString(w, profile_.name());
+  w.Key("defects");
+  w.StartArray();
+  for (const auto& d : options_.defects) WriteString(w, d);
+  w.EndArray();
+  w.EndObject();
+  return JsonReply(200, b.GetString());
+}
+
+http::HttpReply ProfileHost::ControlReset(const http::HttpRequest&, const PathParams&) {
+  engine_->Reset();
+  faults_.Reset();
+  profile_.Reset();
+  if (manual_) manual_->Set(manual_->start());
+  return JsonReply(200, ClockJson(*clock_, std::nullopt));
+}
+
+http::HttpReply ProfileHost::ReadClock(const http::HttpRequest&, const PathParams&) {
+  return JsonReply(200, ClockJson(*clock_, std::nullopt));
+}
+
+http::HttpReply ProfileHost::AdvanceClock(const http::HttpRequest& request, const PathParams&) {
+  JsonBody body = ParseObject(request.body, errors_);
+  if (body.refusal) return *body.refusal;
+  if (auto unknown = UnknownMember(body.doc, {"seconds"}))
+    return errors_.Reply("REQUEST_VALIDATION_FAILED", "unknown member '" + *unknown + "'");
+  if (!body.doc.HasMember("seconds") || !body.doc["seconds"].IsNumber())
+    return errors_.Reply("REQUEST_VALIDATION_FAILED", "'seconds' must be a number");
+  const double seconds = body.doc["seconds"].GetDouble();
+  if (!(seconds >= 0) || seconds > 316224000)
+    return errors_.Reply("REQUEST_VALIDATION_FAILED", "'seconds' must be 0..316224000");
+  if (!manual_) return errors_.Reply("CLOCK_NOT_MANUAL", "the clock is real; start the server with --clock manual");
+  return MoveClock(manual_->Now() + static_cast<Millis>(std::llround(seconds * 1000)));
+}
+
+http::HttpReply ProfileHost::SetClock(const http::HttpRequest& request, const PathParams&) {
+  JsonBody body = ParseObject(request.body, errors_);
+  if (body.refusal) return *body.refusal;
+  if (auto unknown = UnknownMember(body.doc, {"now"}))
+    return errors_.Reply("REQUEST_VALIDATION_FAILED", "unknown member '" + *unknown + "'");
+  if (!body.doc.HasMember("now") || !body.doc["now"].IsString())
+    return errors_.Reply("REQUEST_VALIDATION_FAILED", "'now' must be an RFC 3339 instant");
+  const auto at = ParseRfc3339(body.doc["now"].GetString());
+  if (!at) return errors_.Reply("REQUEST_VALIDATION_FAILED", "'now' must be an RFC 3339 instant");
+  if (!manual_) return errors_.Reply("CLOCK_NOT_MANUAL", "the clock is real; start the server with --clock manual");
+  if (*at < manual_->Now()) return errors_.Reply("CLOCK_BACKWARDS", "the clock never moves back");
+  return MoveClock(*at);
+}
+
+http::HttpReply ProfileHost::MoveClock(Millis to) {
+  manual_->Set(to);
+  const size_t settled = engine_->SettleDue();
+  return JsonReply(200, ClockJson(*clock_, settled));
+}
+
+http::HttpReply ProfileHost::ListFaults(const http::HttpRequest&, const PathParams&) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  w.Key("faults");
+  w.StartArray();
+  for (const auto& r : faults_.rules()) WriteRule(w, r);
+  w.EndArray();
+  w.EndObject();
+  return JsonReply(200, b.GetString());
+}
+
+http::HttpReply ProfileHost::ClearFaults(const http::HttpRequest&, const PathParams&) {
+  return JsonReply(200, "{\"deleted\":" + std::to_string(faults_.Clear()) + "}");
+}
+
+http::HttpReply ProfileHost::DeleteFault(const http::HttpRequest&, const PathParams& params) {
+  const std::string& id = params.at("id");
+  for (const auto& r : faults_.rules())
+    if (r.id == id) {
+      const std::string json = RuleJson(r);
+      faults_.Remove(id);
+      return JsonReply(200, json);
+    }
+  return errors_.Reply("FAULT_NOT_FOUND", "no fault rule has id '" + id + "'");
+}
+
+http::HttpReply ProfileHost::OrderHistory(const http::HttpRequest&, const PathParams& params) {
+  const std::string& id = params.at("order_id");
+  engine::EngineOrder* order = engine_->Find(id);
+  if (!order) return errors_.Reply("ORDER_NOT_FOUND", "no order has id '" + id + "'");
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  w.Key("order_id");
+  WriteString(w, order->id);
+  w.Key("status");
+  WriteString(w, order->state);
+  w.Key("history");
+  w.StartArray();
+  for (const auto& h : order->history) {
+    w.StartObject();
+    w.Key("from");
+    if (h.from.empty())
+      w.Null();
+    else
+      WriteString(w, h.from);
+    w.Key("to");
+    WriteString(w, h.to);
+    w.Key("at");
+    WriteTime(w, h.at);
+    w.Key("cause");
+    WriteString(w, h.cause);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return JsonReply(200, b.GetString());
+}
+
+http::HttpReply ProfileHost::AddFault(const http::HttpRequest& request, const PathParams&) {
+  JsonBody parsed = ParseObject(request.body, errors_);
+  if (parsed.refusal) return *parsed.refusal;
+  const rapidjson::Value& body = parsed.doc;
   auto invalid = [&](const std::string& message) { return errors_.Reply("REQUEST_VALIDATION_FAILED", message); };
   if (auto unknown = UnknownMember(body, {"match", "effect", "times"}))
     return invalid("unknown member '" + *unknown + "' (a rule is {match, effect, times})");

@@ -112,17 +112,32 @@ class ProfileHost final : public http::RequestHandler {
   http::HttpReply Dispatch(const http::HttpRequest& request);
   http::HttpReply Route(const http::HttpRequest& request, const RouteMatch& match);
   http::HttpReply Control(const http::HttpRequest& request);
-  http::HttpReply AddFault(const rapidjson::Value& body);
+  // The control operations of spec/control.yaml, one each.
+  using ControlHandler = http::HttpReply (ProfileHost::*)(const http::HttpRequest&, const PathParams&);
+  http::HttpReply ControlInfo(const http::HttpRequest& request, const PathParams& params);
+  http::HttpReply ControlReset(const http::HttpRequest& request, const PathParams& params);
+  http::HttpReply ReadClock(const http::HttpRequest& request, const PathParams& params);
+  http::HttpReply AdvanceClock(const http::HttpRequest& request, const PathParams& params);
+  http::HttpReply SetClock(const http::HttpRequest& request, const PathParams& params);
+  http::HttpReply MoveClock(Millis to);
+  http::HttpReply ListFaults(const http::HttpRequest& request, const PathParams& params);
+  http::HttpReply AddFault(const http::HttpRequest& request, const PathParams& params);
+  http::HttpReply ClearFaults(const http::HttpRequest& request, const PathParams& params);
+  http::HttpReply DeleteFault(const http::HttpRequest& request, const PathParams& params);
+  http::HttpReply OrderHistory(const http::HttpRequest& request, const PathParams& params);
 
   Profile& profile_;
   const Lifecycle& lifecycle_;
   const ErrorReplies& errors_;
   std::unique_ptr<Clock> clock_;
+  ManualClock* const manual_;  // clock_ when it is manual, else null
   const HostOptions options_;
   std::unique_ptr<engine::OrderEngine> engine_;
   engine::EngineFaults faults_;
   RouteTable routes_;
   std::vector<ProfileRoute> handlers_;  // by RouteTable index
+  RouteTable control_routes_;
+  std::vector<ControlHandler> control_handlers_;  // by control_routes_ index
   std::mutex mu_;
 };
 
