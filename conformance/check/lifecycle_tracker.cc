@@ -8,6 +8,7 @@
 
 #include "core/clock.h"  // purchase::ParseRfc3339
 #include "core/lifecycle.h"
+#include "exec/http_client.h"  // RawQueryOf
 #include "http/request_decoding.h"  // purchase::http::PercentDecode
 
 namespace conformance {
@@ -108,17 +109,8 @@ std::optional<std::string> ScalarAt(const rapidjson::Value& value, const std::st
 
 // The decoded value of query parameter `name` in `url`, or nothing.
 std::optional<std::string> QueryParameter(std::string_view url, std::string_view name) {
-  const size_t question = url.find('?');
-  if (question == std::string_view::npos) return std::nullopt;
-  std::string_view query = url.substr(question + 1);
-  query = query.substr(0, query.find('#'));
-  while (!query.empty()) {
-    const std::string_view pair = query.substr(0, query.find('&'));
-    query.remove_prefix(std::min(query.size(), pair.size() + 1));
-    const size_t equals = pair.find('=');
-    if (purchase::http::PercentDecode(pair.substr(0, equals)) != std::string(name)) continue;
-    return purchase::http::PercentDecode(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
-  }
+  for (const auto& [key, value] : RawQueryOf(url))
+    if (purchase::http::PercentDecode(key) == std::string(name)) return purchase::http::PercentDecode(value);
   return std::nullopt;
 }
 

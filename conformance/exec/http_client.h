@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "check/header_list.h"
 
@@ -67,5 +69,9 @@ std::unique_ptr<HttpClient> NewCurlHttpClient(const HttpClientOptions& options);
 // Percent-encodes everything but RFC 3986's unreserved characters (for query
 // values and path segments the runner builds).
 std::string PercentEncode(std::string_view text);
+
+// The query parameters of a URL as written (not percent-decoded), in order;
+// a fragment is not part of the query.
+std::vector<std::pair<std::string, std::string>> RawQueryOf(std::string_view url);
 
 }  // namespace conformance

@@ -1,5 +1,6 @@
 #include "explore/reference_target.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/catalog.h"
@@ -57,22 +58,8 @@ HttpResponse SendInProcess(purchase::http::RequestHandler& handler, const HttpRe
     const size_t path = url.find('/', scheme + 3);
     url = path == std::string_view::npos ? std::string_view("/") : url.substr(path);
   }
-  const size_t fragment = url.find('#');
-  if (fragment != std::string_view::npos) url = url.substr(0, fragment);
-  const size_t question = url.find('?');
-  in.path = std::string(url.substr(0, question));
-  if (question != std::string_view::npos) {
-    std::string_view query = url.substr(question + 1);
-    while (!query.empty()) {
-      const size_t amp = query.find('&');
-      const std::string_view part = query.substr(0, amp);
-      const size_t eq = part.find('=');
-      in.query.emplace_back(std::string(part.substr(0, eq)),
-                            eq == std::string_view::npos ? std::string() : std::string(part.substr(eq + 1)));
-      if (amp == std::string_view::npos) break;
-      query.remove_prefix(amp + 1);
-    }
-  }
+  in.path = std::string(url.substr(0, std::min(url.find('?'), url.find('#'))));
+  in.query = RawQueryOf(url);
   for (const auto& [name, value] : request.headers) {
     if (EqualsIgnoringCase(name, "Authorization")) in.authorization = value;
     if (EqualsIgnoringCase(name, "Host")) in.host = value;

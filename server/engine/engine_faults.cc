@@ -24,7 +24,7 @@ EngineFaultRule EngineFaults::Add(EngineFaultRule rule) {
   return book_.Add(std::move(rule), [](uint64_t n) { return "fault-" + std::to_string(n); });
 }
 
-bool EngineFaults::Remove(std::string_view id) { return book_.Remove(id).has_value(); }
+std::optional<EngineFaultRule> EngineFaults::Remove(std::string_view id) { return book_.Remove(id); }
 
 size_t EngineFaults::Clear() { return book_.Clear(); }
 

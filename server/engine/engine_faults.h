@@ -55,7 +55,8 @@ class EngineFaults {
  public:
   EngineFaultRule Add(EngineFaultRule rule);  // assigns the id
   const std::vector<EngineFaultRule>& rules() const { return book_.rules(); }
-  bool Remove(std::string_view id);
+  // Removes the rule called `id` and returns it as it was; nullopt if none is.
+  std::optional<EngineFaultRule> Remove(std::string_view id);
   size_t Clear();
   void Reset();  // no rules, ids start again
   std::optional<RequestFault> TakeRequestFault(std::string_view method, std::string_view path);

@@ -102,7 +102,6 @@ class OrderEngine {
 
   Millis Now() const { return clock_.Now(); }
   const Lifecycle& lifecycle() const { return lifecycle_; }
-  const LifecycleMachine& machine() const { return machine_; }
   size_t size() const { return orders_.size(); }
 
  private:

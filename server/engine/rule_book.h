@@ -7,10 +7,10 @@
 // counts it as fired: a rule with `remaining` counts down, one with none
 // fires every time. Oldest-first is the contract's tie-break when several
 // rules match, so the same rules and requests fire the same rules on every
-// run. Ids come from the owner, which numbers rules 1, 2... since the start
-// or the last Reset (Clear keeps counting, so an id never names two rules
-// between resets: a client that deletes "fault-1" after a clear cannot hit a
-// newer rule).
+// run. The book numbers rules 1, 2... since the start or the last Reset and
+// the owner turns the number into an id ("fault-1"); Clear keeps counting, so
+// an id never names two rules between resets (a client that deletes
+// "fault-1" after a clear cannot hit a newer rule).
 //
 // What a spent rule does is a policy, because the contract says one thing
 // and the deliberate defects of the HL Connector (core/defects.h:
@@ -32,9 +32,9 @@ namespace purchase::engine {
 
 // How a counted rule is spent.
 struct RuleCounting {
-  // A counted rule fires while its `remaining` is above this. 0 is the
-  // contract (`times: N` fires N times); -1 fires once more, leaving
-  // remaining at -1 (fault-times-off-by-one; the owner shows it as 0).
+  // A counted rule fires while its `remaining` is above this; only two values
+  // are used. 0 is the contract (`times: N` fires N times); -1 fires once
+  // more, leaving remaining at -1 (fault-times-off-by-one; the owner shows it as 0).
   int64_t floor = 0;
   // True: a rule leaves the book on the firing that brings its remaining to
   // 0 (exhausted-rule-vanishes). False, the contract: it stays listed with

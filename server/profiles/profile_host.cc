@@ -334,12 +334,7 @@ http::HttpReply ProfileHost::ClearFaults(const http::HttpRequest&, const PathPar
 
 http::HttpReply ProfileHost::DeleteFault(const http::HttpRequest&, const PathParams& params) {
   const std::string& id = params.at("id");
-  for (const auto& r : faults_.rules())
-    if (r.id == id) {
-      const std::string json = RuleJson(r);
-      faults_.Remove(id);
-      return JsonReply(200, json);
-    }
+  if (const auto removed = faults_.Remove(id)) return JsonReply(200, RuleJson(*removed));
   return errors_.Reply("FAULT_NOT_FOUND", "no fault rule has id '" + id + "'");
 }
 
