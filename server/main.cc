@@ -1,6 +1,7 @@
 // purchase-server: parses the command line into plain options, loads the
 // fixtures, wires the clock, core and HTTP adapter, and serves until SIGINT or
 // SIGTERM. Start-up errors name the file and line and exit with status 2.
+#include <cmath>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -107,6 +108,19 @@ sigset_t BlockStopSignals() {
   return signals;
 }
 
+// The socket adapter's options, the same for every API.
+http::ServerOptions WireOptions(const po::variables_map& vm, const std::string& host, int port, int threads,
+                                size_t max_body) {
+  http::ServerOptions options;
+  options.host = host;
+  options.port = static_cast<uint16_t>(port);
+  options.threads = threads;
+  options.log_requests = !vm.count("quiet");
+  options.max_request_bytes = std::max<size_t>(1024 * 1024, max_body + 16 * 1024);
+  options.request_timeout = std::chrono::milliseconds(std::llround(vm["request-timeout"].as<double>() * 1000));
+  return options;
+}
+
 // Serves one profile over the generic engine until SIGINT or SIGTERM.
 int ServeProfile(const profiles::ProfileEntry& entry, const po::variables_map& vm, const std::string& fixtures,
                  std::unique_ptr<Clock> clock, uint64_t seed, const std::vector<std::string>& defect_names,
@@ -134,12 +148,7 @@ int ServeProfile(const profiles::ProfileEntry& entry, const po::variables_map& v
     profiles::ProfileHost api(*surface, lifecycle, errors, std::move(clock), engine_options, host_options,
                               engine_defects);
     sigset_t signals = BlockStopSignals();
-    http::ServerOptions server_options;
-    server_options.host = host;
-    server_options.port = static_cast<uint16_t>(port);
-    server_options.threads = threads;
-    server_options.log_requests = !vm.count("quiet");
-    server_options.max_request_bytes = std::max<size_t>(1024 * 1024, max_body + 16 * 1024);
+    const http::ServerOptions server_options = WireOptions(vm, host, port, threads, max_body);
     http::PistacheServer server(api, server_options);
     uint16_t bound = 0;
     try {
@@ -200,6 +209,9 @@ int main(int argc, char** argv) {
       ("token-ttl", po::value(&token_ttl)->default_value(900), "validation token lifetime, seconds of server time")
       ("url-ttl", po::value(&url_ttl)->default_value(600), "signed URL lifetime, seconds of server time")
       ("max-body-bytes", po::value(&max_body)->default_value(64 * 1024), "largest request body accepted (413 past it)")
+      ("request-timeout", po::value<double>()->default_value(30),
+       "seconds a request may take from its first byte to its last; a slower one is answered 408 REQUEST_TIMEOUT "
+       "and its connection closed")
       ("no-control", "turn the /_control API off (404)")
       ("control-token", po::value(&control_token), "require 'Authorization: Bearer <token>' on /_control")
       ("variant", po::value(&variant_name)->default_value("reference"),
@@ -251,6 +263,8 @@ int main(int argc, char** argv) {
   if (fixtures.empty()) fixtures = profile ? DefaultProfileFixtures(*profile) : DefaultFixtures();
   if (port < 0 || port > 65535) return Fail("--port must be 0..65535");
   if (threads < 1 || threads > 64) return Fail("--threads must be 1..64");
+  if (const double t = vm["request-timeout"].as<double>(); !(t >= 0.01 && t <= 86400))
+    return Fail("--request-timeout must be 0.01..86400 seconds");
   if (clock_mode != "manual" && clock_mode != "real") return Fail("--clock must be 'manual' or 'real', not '" + clock_mode + "'");
   if (!(time_scale > 0 && time_scale <= 1e6)) return Fail("--time-scale must be > 0");
   if (!(token_ttl > 0) || !(url_ttl > 0)) return Fail("--token-ttl and --url-ttl must be > 0");
@@ -315,12 +329,7 @@ int main(int argc, char** argv) {
 
     sigset_t signals = BlockStopSignals();
 
-    http::ServerOptions server_options;
-    server_options.host = host;
-    server_options.port = static_cast<uint16_t>(port);
-    server_options.threads = threads;
-    server_options.log_requests = !vm.count("quiet");
-    server_options.max_request_bytes = std::max<size_t>(1024 * 1024, max_body + 16 * 1024);
+    const http::ServerOptions server_options = WireOptions(vm, host, port, threads, max_body);
 
     http::HttpApi api(service, errors, api_options);
     http::PistacheServer server(api, server_options);

@@ -3,10 +3,12 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <list>
 #include <mutex>
 #include <queue>
 #include <thread>
@@ -19,158 +21,39 @@
 #include <rapidjson/writer.h>
 
 #include "core/error_catalog.h"
-#include "http/request_head.h"
+#include "http/request_framer.h"
+
+// What of Pistache 0.0.5 still runs here, and what it is kept away from:
+// - Relied on: its listener and epoll loop (accept, read, the write queue
+//   Peer::send feeds, which any thread may push to), Peer's data slots, and
+//   its idle check (TransportImpl::checkIdlePeers), which closes a
+//   connection that has been idle (Peer::isIdle) for the keep-alive timeout.
+// - Kept away: its request parser (never fed a byte: RequestFramer frames
+//   every request, so none of the parser's loops, drops or misreadings can
+//   happen), its ResponseWriter (replies are written here, so HEAD, the
+//   Connection header and the order of pipelined replies are ours), and its
+//   own 408 (its header and body timeouts are set past any stall; StallWatch
+//   answers a stalled request with JSON instead).
+// The parser object still exists because the idle check looks one up for
+// every connection and reads its step and its time: Connection below is one,
+// whose step stays at the request line and whose time is reset whenever the
+// connection falls idle.
 
 namespace purchase::http {
 namespace {
 
 using namespace Pistache;
 using SteadyTime = std::chrono::steady_clock::time_point;
+using Clock = std::chrono::steady_clock;
 
-const char* MethodName(Http::Method m) {
-  switch (m) {
-    case Http::Method::Get: return "GET";
-    case Http::Method::Post: return "POST";
-    case Http::Method::Put: return "PUT";
-    case Http::Method::Delete: return "DELETE";
-    case Http::Method::Patch: return "PATCH";
-    case Http::Method::Head: return "HEAD";
-    case Http::Method::Options: return "OPTIONS";
-    case Http::Method::Trace: return "TRACE";
-    case Http::Method::Connect: return "CONNECT";
-    default: return "OTHER";
-  }
-}
-
-// A response header with a name chosen at run time. Pistache 0.0.5 writes only
-// typed headers into a response (Raw ones are silently dropped).
-class NamedHeader final : public Http::Header::Header {
- public:
-  NamedHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
-  const char* name() const override { return name_.c_str(); }
-  void write(std::ostream& os) const override { os << value_; }
-#ifdef SAFE_HEADER_CAST
-  uint64_t hash() const override { return 0; }
-#endif
-
- private:
-  std::string name_, value_;
-};
-
-Async::Promise<ssize_t> Send(Http::ResponseWriter& response, const HttpReply& reply) {
-  for (const auto& [name, value] : reply.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
-  // Parsing a media type costs Pistache about 5,200 instructions, 12% of the
-  // adapter's work for GET /purchase/info (callgrind); nearly every reply has
-  // HttpReply's default JSON type, so that one is parsed once.
-  static const std::string_view kDefaultType = HttpReply{}.content_type;
-  static const Http::Mime::MediaType kDefaultMediaType = Http::Mime::MediaType::fromString(std::string(kDefaultType));
-  const auto code = static_cast<Http::Code>(reply.status);
-  if (reply.content_type == kDefaultType) return response.send(code, reply.body, kDefaultMediaType);
-  return response.send(code, reply.body, Http::Mime::MediaType::fromString(std::string(reply.content_type)));
-}
-
-// Sends replies whose fault rule says "answer late", each at its deadline,
-// from one thread of its own.
-class DelayedReplies {
- public:
-  DelayedReplies() : thread_([this] { Run(); }) {}
-  ~DelayedReplies() {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
-  void Schedule(SteadyTime when, Http::ResponseWriter response, HttpReply reply) {
-    {
-      std::lock_guard lock(mu_);
-      queue_.push(std::make_shared<Pending>(Pending{when, next_++, std::move(response), std::move(reply)}));
-    }
-    cv_.notify_all();
-  }
-
- private:
-  struct Pending {
-    SteadyTime when;
-    uint64_t seq;
-    Http::ResponseWriter response;
-    HttpReply reply;
-  };
-  struct Later {
-    bool operator()(const std::shared_ptr<Pending>& a, const std::shared_ptr<Pending>& b) const {
-      return a->when != b->when ? a->when > b->when : a->seq > b->seq;
-    }
-  };
-
-  void Run() {
-    std::unique_lock lock(mu_);
-    while (!stopping_) {
-      if (queue_.empty()) {
-        cv_.wait(lock);
-        continue;
-      }
-      const SteadyTime when = queue_.top()->when;
-      if (std::chrono::steady_clock::now() < when) {
-        cv_.wait_until(lock, when);
-        continue;
-      }
-      std::shared_ptr<Pending> due = queue_.top();
-      queue_.pop();
-      lock.unlock();
-      Send(due->response, due->reply);
-      lock.lock();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::priority_queue<std::shared_ptr<Pending>, std::vector<std::shared_ptr<Pending>>, Later> queue_;
-  uint64_t next_ = 0;
-  bool stopping_ = false;
-  std::thread thread_;
-};
-
-// An error the adapter answers itself, before HttpApi sees the request: its
+// An error the adapter answers itself, before the API sees the request: its
 // code and status (spec/errors.yaml, looked up when the server is built).
 struct WireError {
   std::string_view code;
   int status = 0;
 };
 
-struct Shared {
-  RequestHandler* api;
-  bool log_requests;
-  size_t max_body_read;  // ServerOptions::max_request_bytes
-  // host:port actually bound, for requests without a Host header (HTTP/1.0);
-  // written once before `bound` is set.
-  std::string authority;
-  std::atomic<bool> bound{false};
-  DelayedReplies delayed;
-  WireError malformed_request, header_too_large, payload_too_large, internal_error;
-};
-
-// Per connection: Pistache's request parser (so that Pistache's own code,
-// which finds it under Http::Handler::ParserData, still does), and what the
-// adapter checks in front of it.
-struct WireParser final : Http::RequestParser {
-  explicit WireParser(size_t max_bytes) : Http::RequestParser(max_bytes) {}
-  RequestHeadScanner head;
-  std::string pending;     // the bytes of a head that spans reads, until it is complete
-  bool head_fed = false;   // the current request's head is in Pistache's parser
-  bool refused = false;    // answered and closing: every later byte is dropped
-  // Readies the connection for its next request.
-  void NextRequest() {
-    reset();
-    head.Reset();
-    head_fed = false;
-    if (pending.capacity() > 2 * kMaxHeadLineBytes) std::string().swap(pending);
-    pending.clear();
-  }
-};
-
-// The JSON error body HttpApi writes ({"error":{"code","message"}}).
+// The JSON error body every API writes ({"error":{"code","message"}}).
 std::string ErrorBody(std::string_view code, std::string_view message) {
   rapidjson::StringBuffer out;
   rapidjson::Writer<rapidjson::StringBuffer> w(out);
@@ -186,32 +69,280 @@ std::string ErrorBody(std::string_view code, std::string_view message) {
   return std::string(out.GetString(), out.GetSize());
 }
 
-// Pistache 0.0.5's Http::Handler::onInput, taken over: it feeds each read to
-// the parser and calls onRequest when a request is whole, but answers what it
-// refuses itself (plain-text 400, 413, 501, and a 500 with the exception's
-// what() for a Content-Length of -1 or 20 digits), accepts what it should
-// refuse (a 100,000-byte header; Content-Length "abc" read as 0) and keeps a
-// request whose body passes its buffer in memory. This one does what it did
-// (the same parser, ResponseWriter, Connection header, Peer::setIdle), with
-// RequestHeadScanner in front of the parser and every refusal a JSON error of
-// spec/errors.yaml. It runs on the connection's I/O thread, like Pistache's.
+// The bytes of a reply: status line, Content-Type, Connection when it
+// closes, the reply's own headers, Content-Length, and the body unless the
+// request was a HEAD (which gets GET's head, Content-Length included).
+std::string WireBytes(const HttpReply& reply, int minor_version, bool closes, bool head_only) {
+  const char* reason = Http::codeString(static_cast<Http::Code>(reply.status));
+  std::string out;
+  out.reserve(128 + reply.body.size());
+  out.append(minor_version == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  out.append(std::to_string(reply.status));
+  out.push_back(' ');
+  out.append(reason ? reason : "");
+  out.append("\r\nContent-Type: ");
+  out.append(reply.content_type);
+  out.append("\r\n");
+  if (closes) out.append("Connection: close\r\n");
+  for (const auto& [name, value] : reply.headers) {
+    out.append(name);
+    out.append(": ");
+    out.append(value);
+    out.append("\r\n");
+  }
+  out.append("Content-Length: ");
+  out.append(std::to_string(reply.body.size()));
+  out.append("\r\n\r\n");
+  if (!head_only) out.append(reply.body);
+  return out;
+}
+
+// Writes `bytes` to the peer (from any thread: Peer::send only queues them
+// for its I/O thread) and, when `closes`, ends the stream once they are
+// written (shutdown SHUT_WR): the client reads the reply, then the end. What
+// it still sends is read and dropped until it closes, so that the close never
+// resets a reply it has not read yet.
+void Write(const std::shared_ptr<Tcp::Peer>& peer, std::string bytes, bool closes) {
+  const size_t size = bytes.size();
+  auto sent = peer->send(RawBuffer(std::move(bytes), size));
+  if (!closes) return;
+  std::weak_ptr<Tcp::Peer> weak = peer;
+  sent.then(
+      [weak](ssize_t) {
+        if (auto p = weak.lock()) ::shutdown(p->fd(), SHUT_WR);
+      },
+      Async::IgnoreException);
+}
+
+// Sends replies whose fault rule says "answer late", and the replies
+// pipelined behind them, each at its instant and in the order scheduled,
+// from one thread of its own.
+class DelayedReplies {
+ public:
+  DelayedReplies() : thread_([this] { Run(); }) {}
+  ~DelayedReplies() { Stop(); }
+
+  void Schedule(SteadyTime when, std::weak_ptr<Tcp::Peer> peer, std::string bytes, bool closes) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      queue_.push(Pending{when, next_++, std::move(peer), std::move(bytes), closes});
+    }
+    cv_.notify_all();
+  }
+
+  // Drops what is still waiting (the peers are about to go).
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  struct Pending {
+    SteadyTime when;
+    uint64_t seq;
+    std::weak_ptr<Tcp::Peer> peer;
+    std::string bytes;
+    bool closes;
+  };
+  struct Later {
+    bool operator()(const Pending& a, const Pending& b) const {
+      return a.when != b.when ? a.when > b.when : a.seq > b.seq;
+    }
+  };
+
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      if (queue_.empty()) {
+        cv_.wait(lock);
+        continue;
+      }
+      const SteadyTime when = queue_.top().when;
+      if (Clock::now() < when) {
+        cv_.wait_until(lock, when);
+        continue;
+      }
+      Pending due = queue_.top();
+      queue_.pop();
+      lock.unlock();
+      if (auto peer = due.peer.lock()) Write(peer, std::move(due.bytes), due.closes);
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::priority_queue<Pending, std::vector<Pending>, Later> queue_;
+  uint64_t next_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// One connection: its framer and what the adapter knows of it. Pistache
+// finds it under Http::Handler::ParserData (see the top of this file).
+struct Connection final : Http::RequestParser {
+  Connection(FramingLimits limits, std::weak_ptr<Tcp::Peer> p)
+      : Http::RequestParser(/*maxDataSize=*/1), framer(limits), peer(std::move(p)) {}
+
+  // Taken by the I/O thread for each read and by StallWatch: a connection's
+  // bytes are handled by one of them at a time.
+  std::mutex mu;
+  RequestFramer framer;
+  std::weak_ptr<Tcp::Peer> peer;
+  SteadyTime request_started{};  // when the first byte of the request being framed arrived
+  // A reply that ends the connection is queued (a refusal, Connection: close,
+  // HTTP/1.0, an unread body, a dropped connection): nothing more is read.
+  bool closing = false;
+  // Replies are sent in the order of their requests: a reply held back by a
+  // fault rule's delay holds back the replies pipelined after it, until then.
+  SteadyTime replies_held_until{};
+};
+
+struct Shared;
+
+// Answers every request that has been in flight longer than the limit (its
+// first byte arrived, its last did not) with a JSON 408 and closes its
+// connection: a client that stalls mid-request holds nothing for ever, and
+// learns why in the API's own error format.
+class StallWatch {
+ public:
+  StallWatch(std::chrono::milliseconds limit, WireError error, bool log, DelayedReplies& delayed)
+      : limit_(limit), error_(error), log_(log), delayed_(delayed), thread_([this] { Run(); }) {}
+  ~StallWatch() { Stop(); }
+
+  void Watch(const std::shared_ptr<Connection>& connection) {
+    std::lock_guard lock(mu_);
+    connections_.push_back(connection);
+  }
+
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    // A tenth of the limit late at most, and never busier than 100 checks a second.
+    const auto tick = std::clamp<std::chrono::milliseconds>(limit_ / 10, std::chrono::milliseconds(10),
+                                                            std::chrono::milliseconds(1000));
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      cv_.wait_for(lock, tick);
+      if (stopping_) break;
+      const SteadyTime now = Clock::now();
+      for (auto it = connections_.begin(); it != connections_.end();) {
+        std::shared_ptr<Connection> connection = it->lock();
+        if (!connection) {
+          it = connections_.erase(it);
+          continue;
+        }
+        ++it;
+        Check(*connection, now);
+      }
+    }
+  }
+
+  void Check(Connection& connection, SteadyTime now) {
+    std::lock_guard lock(connection.mu);
+    if (connection.closing || !connection.framer.HasPartialRequest()) return;
+    if (now - connection.request_started <= limit_) return;
+    connection.closing = true;
+    const auto peer = connection.peer.lock();
+    if (!peer) return;
+    HttpReply reply;
+    reply.status = error_.status;
+    reply.body = ErrorBody(error_.code, "the request was not complete within " + std::to_string(limit_.count()) +
+                                            " ms of its first byte (a body shorter than its Content-Length, or a "
+                                            "head or chunk never finished)");
+    if (log_) std::fprintf(stderr, "- - %d (request stalled)\n", reply.status);
+    std::string bytes = WireBytes(reply, 1, /*closes=*/true, /*head_only=*/false);
+    // After the replies still held back on this connection, if any.
+    if (connection.replies_held_until > now)
+      delayed_.Schedule(connection.replies_held_until, peer, std::move(bytes), /*closes=*/true);
+    else
+      Write(peer, std::move(bytes), /*closes=*/true);
+  }
+
+  std::chrono::milliseconds limit_;
+  WireError error_;
+  bool log_;
+  DelayedReplies& delayed_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::list<std::weak_ptr<Connection>> connections_;
+  std::thread thread_;
+};
+
+struct Shared {
+  Shared(const ServerOptions& options, WireError timeout)
+      : stalls(options.request_timeout, timeout, options.log_requests, delayed) {}
+  RequestHandler* api = nullptr;
+  bool log_requests = true;
+  FramingLimits limits;
+  // host:port actually bound, for requests without a Host header (HTTP/1.0);
+  // written once before `bound` is set.
+  std::string authority;
+  std::atomic<bool> bound{false};
+  DelayedReplies delayed;
+  StallWatch stalls;
+  WireError malformed_request, header_too_large, payload_too_large, internal_error;
+};
+
+// Splits a raw query string into its name/value pairs, in order and with
+// every repeat, not decoded (the API decodes and judges them).
+void SplitQuery(std::string_view query, RawQuery& out) {
+  size_t n = 0;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view part = query.substr(0, amp);
+    if (!part.empty()) {
+      if (n == out.size()) out.emplace_back();
+      const size_t eq = part.find('=');
+      out[n].first.assign(part.substr(0, eq));
+      if (eq == std::string_view::npos)
+        out[n].second.clear();
+      else
+        out[n].second.assign(part.substr(eq + 1));
+      ++n;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  out.resize(n);
+}
+
+// Pistache 0.0.5's Http::Handler, with its onInput taken over: every byte
+// read goes to the connection's RequestFramer, and each request it frames is
+// answered in turn (pipelined ones included) by the API, on the connection's
+// I/O thread.
 class ApiHandler : public Http::Handler {
  public:
   HTTP_PROTOTYPE(ApiHandler)
   explicit ApiHandler(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
 
-  void onRequest(const Http::Request& request, Http::ResponseWriter response) override {
-    Serve(request, std::move(response), /*body_unread=*/false);
-  }
+  // Unused: onInput never hands Pistache a request.
+  void onRequest(const Http::Request&, Http::ResponseWriter) override {}
 
   // A client that half-closes its side right after its request (printf ... |
   // nc -N; some proxies) makes Pistache read 0 bytes in the same call that
   // read the request (Tcp::Transport::handleIncoming), then call this and
-  // close the socket (removePeer), while the reply onRequest queued
-  // (Transport::asyncWrite only queues) is still unwritten: it was lost.
-  // Writing the queue now sends it before the close. A reply too large for
-  // the socket buffer at once is still cut short, as is one waiting for its
-  // fault rule's delay.
+  // close the socket (removePeer), while the reply onInput queued
+  // (Peer::send only queues) is still unwritten: it was lost. Writing the
+  // queue now sends it before the close. A reply too large for the socket
+  // buffer at once is still cut short, as is one waiting for its fault
+  // rule's delay.
   void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
     (void)peer;
     transport()->flush();
@@ -219,224 +350,130 @@ class ApiHandler : public Http::Handler {
 
  private:
   void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
-    // As Http::Handler::onConnection, with the adapter's parser.
-    std::shared_ptr<Http::RequestParser> parser = std::make_shared<WireParser>(getMaxRequestSize());
-    peer->putData(ParserData, parser);
+    auto connection = std::make_shared<Connection>(shared_->limits, peer);
+    peer->putData(ParserData, connection);
+    peer->setIdle(true);
+    shared_->stalls.Watch(connection);
   }
 
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
     const std::shared_ptr<Http::RequestParser> parser = getParser(peer);
-    WireParser& wire = static_cast<WireParser&>(*parser);
-    if (wire.refused) return;
-    if (wire.head_fed) {
-      Feed(wire, buffer, len, peer);
-      return;
-    }
-    // A head is usually whole in one read: it is scanned where it lies and
-    // only a head that spans reads is kept (in `pending`) until it is whole.
-    const bool kept = !wire.pending.empty();
-    if (kept) wire.pending.append(buffer, len);
-    const char* data = kept ? wire.pending.data() : buffer;
-    const size_t size = kept ? wire.pending.size() : len;
-    using Verdict = RequestHeadScanner::Verdict;
-    const Verdict verdict = wire.head.Scan(data, size);
-    switch (verdict) {
-      case Verdict::kIncomplete:
-        if (!kept) wire.pending.assign(buffer, len);
-        return;
-      case Verdict::kComplete:
-        break;
-      case Verdict::kLineTooLong:
-      case Verdict::kHeadTooLarge:
-        Refuse(wire, peer, shared_->header_too_large, RequestHeadScanner::Explain(verdict));
-        return;
-      default:
-        Refuse(wire, peer, shared_->malformed_request, RequestHeadScanner::Explain(verdict));
-        return;
-    }
-    wire.head_fed = true;
-    const std::string carried = std::move(wire.pending);  // `data` may point into it
-    wire.pending.clear();
-    if (kept) data = carried.data();
-    const std::optional<uint64_t> length = wire.head.content_length();
-    if (!length || *length <= shared_->max_body_read) {
-      Feed(wire, data, size, peer);
-      return;
-    }
-    // A body over the limit is not read: the request is answered from its
-    // head (HttpApi's 413 after its route and fault checks), then the
-    // connection is closed. Pistache is given the head without its
-    // Content-Length, or it would wait for (or try to reserve) that body.
-    const std::string head = RequestHeadScanner::WithoutContentLength(std::string_view(data, wire.head.head_size()));
-    Http::Private::State state = Http::Private::State::Again;
-    try {
-      if (wire.feed(head.data(), head.size())) state = wire.parse();
-    } catch (const std::exception&) {
-      state = Http::Private::State::Again;
-    }
-    if (state == Http::Private::State::Done)
-      Answer(wire, peer, /*body_unread=*/true);
-    else
-      Refuse(wire, peer, shared_->payload_too_large,
-             "the request body is larger than " + std::to_string(shared_->max_body_read) + " bytes");
-  }
-
-  // Feeds bytes of the current request (its head, then body bytes) to
-  // Pistache's parser and answers the request once it is whole.
-  void Feed(WireParser& wire, const char* data, size_t size, const std::shared_ptr<Tcp::Peer>& peer) {
-    if (!wire.feed(data, size)) {
-      // Past the parser's buffer: a chunked body longer than any
-      // Content-Length would be let in. Answered from its head, as above.
-      Answer(wire, peer, /*body_unread=*/true);
-      return;
-    }
-    Http::Private::State state;
-    try {
-      state = wire.parse();
-    } catch (const Http::HttpError& e) {
-      // Pistache's own refusals: a bad request line or version, an unknown
-      // method, an unsupported Transfer-Encoding, a malformed chunk.
-      Refuse(wire, peer, shared_->malformed_request, "the request is not HTTP/1.1 this server reads: " + e.reason());
-      return;
-    } catch (const std::exception&) {
-      Refuse(wire, peer, shared_->malformed_request, "the request is not HTTP/1.1 this server reads");
-      return;
-    }
-    if (state == Http::Private::State::Done) {
-      Answer(wire, peer, /*body_unread=*/false);
-    } else if (wire.step()->id() != Http::Private::BodyStep::Id) {
-      // The whole head is in and Pistache still reads it: a request line
-      // without a version, a field without a colon, bare LFs. It would wait
-      // for the rest forever.
-      Refuse(wire, peer, shared_->malformed_request, "the request head is not HTTP/1.1 this server reads");
+    Connection& connection = static_cast<Connection&>(*parser);
+    std::lock_guard lock(connection.mu);
+    if (connection.closing) return;
+    RequestFramer& framer = connection.framer;
+    if (!framer.HasPartialRequest()) connection.request_started = Clock::now();
+    framer.Append(buffer, len);
+    thread_local FramedRequest request;
+    for (;;) {
+      switch (framer.TakeRequest(request)) {
+        case RequestFramer::Next::kNeedMore:
+          if (framer.HasPartialRequest()) {
+            peer->setIdle(false);
+          } else {
+            // Idle: Pistache's keep-alive timeout counts from now.
+            peer->setIdle(true);
+            connection.reset();
+          }
+          return;
+        case RequestFramer::Next::kRefused: {
+          const RequestFramer::Refusal why = framer.refusal();
+          const bool too_large = why == RequestFramer::Refusal::kLineTooLong ||
+                                 why == RequestFramer::Refusal::kHeadTooLarge;
+          Refuse(connection, peer, too_large ? shared_->header_too_large : shared_->malformed_request,
+                 RequestFramer::Explain(why));
+          return;
+        }
+        case RequestFramer::Next::kRequest:
+          Answer(connection, request, peer);
+          if (connection.closing) return;
+          // The next request's bytes may already be here: its time starts now.
+          connection.request_started = Clock::now();
+          break;
+      }
     }
   }
 
-  // Answers the request Pistache parsed, as Http::Handler::onInput does.
-  void Answer(WireParser& wire, const std::shared_ptr<Tcp::Peer>& peer, bool body_unread) {
-    Http::Request& request = wire.request;
-    try {
-      Http::ResponseWriter response(request.version(), transport(), this, peer);
-      request.copyAddress(peer->address());
-      // Keep-alive: HTTP/1.1 means keep the connection unless the client
-      // says otherwise; Pistache's "Connection: Close" default is wrong for it.
-      auto connection = request.headers().tryGet<Http::Header::Connection>();
-      const bool client_closes = connection && connection->control() == Http::ConnectionControl::Close;
-      if (body_unread || client_closes || request.version() != Http::Version::Http11)
-        response.headers().add<Http::Header::Connection>(
-            body_unread || !connection ? Http::ConnectionControl::Close : connection->control());
-      peer->setIdle(false);
-      Serve(request, std::move(response), body_unread);
-    } catch (const std::exception& e) {
-      if (shared_->log_requests) std::fprintf(stderr, "- - 500 (adapter: %s)\n", e.what());
-      Refuse(wire, peer, shared_->internal_error, "unexpected server error");
-      return;
-    }
-    if (body_unread) {
-      wire.refused = true;
-      wire.reset();
-    } else {
-      wire.NextRequest();
-    }
-  }
-
-  // Answers `error` and closes the connection: after a framing error or an
-  // unread body, the next request's first byte cannot be found. The client
-  // gets the reply, then the end of the stream (shutdown SHUT_WR once the
-  // reply is written); what it still sends is read and dropped until it
-  // closes, so that the close never resets a reply it has not read yet.
-  void Refuse(WireParser& wire, const std::shared_ptr<Tcp::Peer>& peer, const WireError& error,
+  // Answers `error` and closes the connection: after a framing error the
+  // next request's first byte cannot be found.
+  void Refuse(Connection& connection, const std::shared_ptr<Tcp::Peer>& peer, const WireError& error,
               const std::string& message) {
-    wire.refused = true;
     HttpReply reply;
     reply.status = error.status;
     reply.body = ErrorBody(error.code, message);
-    Http::ResponseWriter response(Http::Version::Http11, transport(), this, peer);
-    response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
     if (shared_->log_requests) std::fprintf(stderr, "- - %d (refused before the API: %s)\n", reply.status, message.c_str());
-    CloseAfter(Send(response, reply), peer);
-    wire.reset();
-    wire.pending.clear();
+    Emit(connection, peer, WireBytes(reply, 1, /*closes=*/true, /*head_only=*/false), Clock::now(), /*closes=*/true);
   }
 
-  static void CloseAfter(Async::Promise<ssize_t> sent, const std::shared_ptr<Tcp::Peer>& peer) {
-    std::weak_ptr<Tcp::Peer> weak = peer;
-    sent.then(
-        [weak](ssize_t) {
-          if (auto p = weak.lock()) ::shutdown(p->fd(), SHUT_WR);
-        },
-        Async::IgnoreException);
+  // Sends a reply at `when` or later, after every reply sent before it on
+  // this connection; `closes` ends the connection after it.
+  void Emit(Connection& connection, const std::shared_ptr<Tcp::Peer>& peer, std::string bytes, SteadyTime when,
+            bool closes) {
+    if (closes) connection.closing = true;
+    if (when < connection.replies_held_until) when = connection.replies_held_until;
+    if (when > Clock::now()) {
+      connection.replies_held_until = when;
+      shared_->delayed.Schedule(when, peer, std::move(bytes), closes);
+      return;
+    }
+    Write(peer, std::move(bytes), closes);
   }
 
-  // Copies the request into an HttpRequest, asks HttpApi, and writes its
-  // reply. `body_unread`: the body was over the limit and not read; HttpApi
-  // is given one just past the limit, so that it answers exactly as for any
-  // body over max_body_bytes (route, fault rules, 413), and the connection
-  // is closed after the reply.
-  void Serve(const Http::Request& request, Http::ResponseWriter response, bool body_unread) {
-    const auto start = std::chrono::steady_clock::now();
+  // Copies the request into an HttpRequest, asks the API, and sends its reply.
+  // A body over the limit was not read: the API is given one just past the
+  // limit, so that it answers exactly as for any body over its own limit
+  // (route, fault rules, 413), and the connection is closed after the reply.
+  void Answer(Connection& connection, FramedRequest& request, const std::shared_ptr<Tcp::Peer>& peer) {
+    const auto start = Clock::now();
     // One request record per I/O thread, assigned over field by field: its
-    // strings keep their buffers, so building it allocates nothing once warm
-    // (a fresh one cost three allocations per GET /purchase/info). Handle()
-    // is synchronous, so nothing holds on to it.
+    // strings keep their buffers, so building it allocates nothing once warm.
+    // Handle() is synchronous, so nothing holds on to it.
     thread_local HttpRequest req;
-    req.method = MethodName(request.method());
-    req.path = request.resource();
-    size_t params = 0;
-    for (auto it = request.query().parameters_begin(); it != request.query().parameters_end(); ++it, ++params) {
-      if (params == req.query.size()) req.query.emplace_back();
-      req.query[params].first = it->first;
-      req.query[params].second = it->second;
-    }
-    req.query.resize(params);
-    const auto& headers = request.headers();
-    // One pass over the raw headers instead of two tryGetRaw() lookups: each
-    // of those lowercases a copy of the name, hashes it and copies the header
-    // out (callgrind: 1,800 instructions and two allocations per request).
-    // The map holds one entry per case-insensitive name, so this finds the same.
-    bool has_authorization = false, has_host = false;
-    for (const auto& [name, raw] : headers.rawList()) {
-      if (strcasecmp(name.c_str(), "Authorization") == 0) {
-        req.authorization = raw.value();
-        has_authorization = true;
-      } else if (strcasecmp(name.c_str(), "Host") == 0) {
-        req.host = raw.value();
-        has_host = true;
-      }
-    }
-    if (!has_authorization) req.authorization.reset();
-    if (!has_host) req.host.reset();
+    const bool head_only = request.method == "HEAD";
+    req.method = head_only ? std::string_view("GET") : std::string_view(request.method);
+    req.path = request.path;
+    SplitQuery(request.query, req.query);
+    if (const auto authorization = request.Field("Authorization"))
+      req.authorization.emplace(*authorization);
+    else
+      req.authorization.reset();
+    req.host = request.host;
     req.local_authority =
         shared_->bound.load(std::memory_order_acquire) ? std::string_view(shared_->authority) : std::string_view();
-    if (body_unread)
-      req.body.assign(shared_->max_body_read + 1, 'x');
+    if (request.body_unread)
+      req.body.assign(shared_->limits.max_body + 1, 'x');
     else
-      req.body = request.body();
+      req.body.swap(request.body);
 
-    HttpReply reply = shared_->api->Handle(req);
-    if (body_unread && req.body.capacity() > 2 * kMaxHeadBytes) std::string().swap(req.body);
+    HttpReply reply;
+    try {
+      reply = shared_->api->Handle(req);
+    } catch (const std::exception& e) {
+      // Handle never throws; if it did, the client still gets JSON.
+      if (shared_->log_requests) std::fprintf(stderr, "- - 500 (adapter: %s)\n", e.what());
+      reply = HttpReply{};
+      reply.status = shared_->internal_error.status;
+      reply.body = ErrorBody(shared_->internal_error.code, "unexpected server error");
+    }
+    if (req.body.capacity() > 2 * kMaxHeadBytes) std::string().swap(req.body);
 
     if (shared_->log_requests) {
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-      std::fprintf(stderr, "%s %s %d %.3fms%s\n", req.method.c_str(), req.path.c_str(), reply.status, ms,
+      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      std::fprintf(stderr, "%s %s %d %.3fms%s\n", request.method.c_str(), req.path.c_str(), reply.status, ms,
                    reply.drop_connection ? " (connection dropped by fault rule)"
                    : reply.delay_ms      ? " (delayed by fault rule)"
-                   : body_unread         ? " (body over the limit not read; connection closed)"
+                   : request.body_unread ? " (body over the limit not read; connection closed)"
                                          : "");
     }
     if (reply.drop_connection) {
       // The lost-reply case: the request was handled, the client never hears.
-      if (auto peer = response.peer()) ::shutdown(peer->fd(), SHUT_RDWR);
+      connection.closing = true;
+      ::shutdown(peer->fd(), SHUT_RDWR);
       return;
     }
-    if (reply.delay_ms > 0) {
-      // (After an unread body the client closes: the reply says Connection: close.)
-      shared_->delayed.Schedule(start + std::chrono::milliseconds(reply.delay_ms), std::move(response), std::move(reply));
-      return;
-    }
-    auto sent = Send(response, reply);
-    if (body_unread)
-      if (auto peer = response.peer()) CloseAfter(std::move(sent), peer);
+    const bool closes = request.CloseAfterReply();
+    Emit(connection, peer, WireBytes(reply, request.minor_version, closes, head_only),
+         start + std::chrono::milliseconds(reply.delay_ms), closes);
   }
 
   std::shared_ptr<Shared> shared_;
@@ -460,10 +497,10 @@ struct PistacheServer::Impl {
 
 PistacheServer::PistacheServer(RequestHandler& api, ServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  impl_->shared = std::make_shared<Shared>();
+  impl_->shared = std::make_shared<Shared>(impl_->options, Catalogued("REQUEST_TIMEOUT"));
   impl_->shared->api = &api;
   impl_->shared->log_requests = impl_->options.log_requests;
-  impl_->shared->max_body_read = impl_->options.max_request_bytes;
+  impl_->shared->limits.max_body = impl_->options.max_request_bytes;
   impl_->shared->malformed_request = Catalogued("MALFORMED_REQUEST");
   impl_->shared->header_too_large = Catalogued("REQUEST_HEADER_FIELDS_TOO_LARGE");
   impl_->shared->payload_too_large = Catalogued("PAYLOAD_TOO_LARGE");
@@ -475,12 +512,16 @@ PistacheServer::~PistacheServer() { Stop(); }
 uint16_t PistacheServer::Start() {
   const Address address(impl_->options.host, Port(impl_->options.port));
   impl_->endpoint = std::make_unique<Http::Endpoint>(address);
+  // Pistache's own stall answer (a plain-text 408) must never come first:
+  // StallWatch answers stalls.
+  const auto never = std::chrono::hours(24 * 365);
   auto opts = Http::Endpoint::options()
                   .threads(impl_->options.threads)
                   .flags(Tcp::Options::ReuseAddr)
-                  // A whole head and the largest body read fit in Pistache's buffer.
                   .maxRequestSize(impl_->options.max_request_bytes + kMaxHeadBytes)
-                  .maxResponseSize(16 * 1024 * 1024);
+                  .maxResponseSize(16 * 1024 * 1024)
+                  .headerTimeout(never)
+                  .bodyTimeout(never);
   impl_->endpoint->init(opts);
   impl_->endpoint->setHandler(Http::make_handler<ApiHandler>(impl_->shared));
   impl_->endpoint->serveThreaded();  // binds, then serves
@@ -492,6 +533,10 @@ uint16_t PistacheServer::Start() {
 
 void PistacheServer::Stop() {
   if (impl_->endpoint) {
+    // The threads that write from outside the I/O loop stop first: the
+    // peers they would write to are about to go.
+    impl_->shared->stalls.Stop();
+    impl_->shared->delayed.Stop();
     impl_->endpoint->shutdown();
     impl_->endpoint.reset();
   }

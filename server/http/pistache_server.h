@@ -1,21 +1,29 @@
-// The Pistache adapter: copies each HTTP request into an HttpRequest, asks
-// HttpApi, and writes the HttpReply back. It also works around Pistache 0.0.5:
-// it keeps HTTP/1.1 connections alive for clients that send no Connection
-// header (Pistache answers "Connection: Close" yet keeps the socket, so such
-// clients reconnect for every request), and answers late replies from a timer
-// thread instead of sleeping on an I/O thread (which would stall every
-// connection on it). Routing is HttpApi's, not Pistache's router, which has a
-// data race with several threads in 0.0.5.
-// It takes over Pistache's Http::Handler::onInput, so that every answer is a
-// JSON one of spec/: a head over its limits (http/request_head.h) is 431
-// REQUEST_HEADER_FIELDS_TOO_LARGE, a request that cannot be framed (a bad
-// Content-Length, what Pistache's parser refuses or cannot finish) 400
-// MALFORMED_REQUEST, both closing the connection; a body over
-// max_request_bytes is answered by HttpApi from the head alone (413, after
-// its route and fault checks) without being read, then the connection is
-// closed; and a request followed at once by a half-close still gets its reply.
+// The socket adapter: Pistache 0.0.5 accepts connections and moves bytes;
+// every request is framed here (http/request_framer.h), handed to the API
+// (an HttpApi or a ProfileHost) as one HttpRequest, and its HttpReply
+// written back by us, so that no byte sequence a client can send reaches a
+// Pistache parser that loops or drops (see the top of pistache_server.cc for
+// what of Pistache still runs).
+// What a client sees:
+// - pipelined requests answered in order, a reply held back by a fault
+//   rule's delay holding back those behind it (sent from a timer thread, never
+//   by sleeping on an I/O thread);
+// - keep-alive for HTTP/1.1 unless the client sends "Connection: close";
+//   HTTP/1.0 answered in kind, then closed; HEAD answered as GET without the
+//   body; absolute-form targets ("GET http://host/path") read as origin-form;
+// - every refusal a JSON error of spec/errors.yaml, then the connection
+//   closed: a head over its limits 431 REQUEST_HEADER_FIELDS_TOO_LARGE, a
+//   request that cannot be framed (or is ambiguous about its length) 400
+//   MALFORMED_REQUEST, a request not complete within request_timeout of its
+//   first byte 408 REQUEST_TIMEOUT; a body over max_request_bytes is not read
+//   but answered by the API from the head (413, after its route and fault
+//   checks), then the connection closed;
+// - a request followed at once by a half-close still gets its reply.
+// Routing is the API's, not Pistache's router, which has a data race with
+// several threads in 0.0.5.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,6 +43,10 @@ struct ServerOptions {
   // max_body_bytes (413 after the route and fault checks), its body left
   // unread and the connection closed after the reply.
   size_t max_request_bytes = 1024 * 1024;
+  // A request whose first byte arrived this long ago and whose last has not
+  // (a body shorter than its Content-Length, a head or chunk never finished)
+  // is answered 408 REQUEST_TIMEOUT and its connection closed.
+  std::chrono::milliseconds request_timeout{30000};
 };
 
 class PistacheServer {

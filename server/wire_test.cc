@@ -1,0 +1,273 @@
+// The purchase-server process on a real socket, for each of the four APIs:
+// one request can never stop it. Every request of the framing corpus (and a
+// few of each API's own), sent split at every byte boundary and in random
+// read sizes, gets the same bytes back as when sent whole; the chunked
+// request that once hung Pistache 0.0.5 for every client gets its answer,
+// and the server still stops on SIGTERM; a stalled request gets a JSON 408.
+// Talks to 127.0.0.1 only; every wait is bounded.
+#define BOOST_TEST_MODULE wire
+#include <boost/test/unit_test.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testing/framing_corpus.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using purchase::http::testing::FramingCase;
+
+// One purchase-server process serving `api` with its fixtures, killed when
+// the test ends.
+class ServerProcess {
+ public:
+  explicit ServerProcess(const std::string& api, std::vector<std::string> args = {}) {
+    int out[2];
+    BOOST_REQUIRE(pipe(out) == 0);
+    pid_ = fork();
+    BOOST_REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      close(out[1]);
+      const std::string fixtures = std::string(PURCHASE_TEST_FIXTURES) + (api == "hl-connector" ? "" : "/" + api);
+      std::vector<std::string> all = {PURCHASE_SERVER_BINARY, "--port", "0", "--quiet", "--api", api,
+                                      "--fixtures", fixtures};
+      for (auto& a : args) all.push_back(std::move(a));
+      std::vector<char*> argv;
+      for (auto& a : all) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    // "listening on http://127.0.0.1:PORT ..."
+    std::string banner;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (banner.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{out[0], POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char c[256];
+      const ssize_t n = read(out[0], c, sizeof c);
+      if (n <= 0) break;
+      banner.append(c, static_cast<size_t>(n));
+    }
+    close(out[0]);
+    const size_t colon = banner.find("127.0.0.1:");
+    BOOST_REQUIRE_MESSAGE(colon != std::string::npos, "purchase-server did not start: " << banner);
+    port_ = static_cast<uint16_t>(std::stoi(banner.substr(colon + 10)));
+  }
+  ~ServerProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  uint16_t port() const { return port_; }
+
+  // Sends SIGTERM; whether the process exited with status 0 within `limit`.
+  bool StopsOnSigterm(std::chrono::milliseconds limit) {
+    kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+int Connect(uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  BOOST_REQUIRE(fd >= 0);
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  BOOST_REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  return fd;
+}
+
+// Reads until the server ends the stream; "<timeout>" appended if it has
+// not within `limit`.
+std::string ReadToEnd(int fd, std::chrono::milliseconds limit) {
+  std::string out;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 20) <= 0) continue;
+    char buf[65536];
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out + "<timeout>";
+}
+
+// Sends `bytes` in the reads `cuts` marks (a short pause after each piece,
+// so that the server reads them apart), then reads every reply until the
+// server closes.
+std::string Exchange(uint16_t port, const std::string& bytes, const std::vector<size_t>& cuts) {
+  const int fd = Connect(port);
+  size_t from = 0;
+  std::vector<size_t> ends = cuts;
+  ends.push_back(bytes.size());
+  for (const size_t to : ends) {
+    if (send(fd, bytes.data() + from, to - from, MSG_NOSIGNAL) < 0) break;  // closed early after a refusal
+    from = to;
+    if (to != bytes.size()) std::this_thread::sleep_for(300us);
+  }
+  std::string replies = ReadToEnd(fd, 5s);
+  close(fd);
+  return replies;
+}
+
+const std::string kCloseRequest = "GET /_control/clock HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+void Reset(uint16_t port) {
+  const std::string reply =
+      Exchange(port, "POST /_control/reset HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", {});
+  BOOST_REQUIRE_MESSAGE(reply.rfind("HTTP/1.1 200", 0) == 0, reply);
+}
+
+// Every case, whole and then split at every byte and in random reads, from
+// the same start state: the same replies, byte for byte.
+void ExpectSplitsAnswerAsTheWhole(const std::string& api, const std::vector<FramingCase>& own) {
+  ServerProcess server(api);
+  std::vector<FramingCase> cases = purchase::http::testing::FramingCorpus();
+  cases.insert(cases.end(), own.begin(), own.end());
+  std::mt19937 random(11);
+  size_t exchanges = 0;
+  for (const auto& c : cases) {
+    // A request that closes after the case's own: the end of the replies is
+    // the end of the stream.
+    const std::string bytes = c.bytes + kCloseRequest;
+    Reset(server.port());
+    const std::string whole = Exchange(server.port(), bytes, {});
+    BOOST_TEST_REQUIRE(whole.find("<timeout>") == std::string::npos, api << ", " << c.name << ": " << whole);
+    BOOST_TEST_REQUIRE(whole.rfind("HTTP/1.", 0) == 0, api << ", " << c.name << ": " << whole);
+    std::vector<std::vector<size_t>> splits;
+    for (size_t cut = 1; cut < bytes.size(); ++cut) splits.push_back({cut});
+    for (int round = 0; round < 5; ++round) {
+      std::vector<size_t> cuts;
+      for (size_t at = 1 + random() % 5; at < bytes.size(); at += 1 + random() % 40) cuts.push_back(at);
+      splits.push_back(cuts);
+    }
+    for (const auto& cuts : splits) {
+      Reset(server.port());
+      const std::string split = Exchange(server.port(), bytes, cuts);
+      ++exchanges;
+      BOOST_TEST_REQUIRE(split == whole, api << ", " << c.name << ", reads starting at " << cuts.front() << " ("
+                                             << cuts.size() << " cuts):\n"
+                                             << split << "\n--- whole:\n"
+                                             << whole);
+    }
+  }
+  BOOST_TEST_MESSAGE(api << ": " << cases.size() << " cases, " << exchanges << " split exchanges");
+}
+
+std::string Get(const std::string& target, const std::string& token) {
+  return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\n\r\n";
+}
+
+std::string Post(const std::string& target, const std::string& token, const std::string& body) {
+  return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(WireRules)
+
+BOOST_AUTO_TEST_CASE(HlConnectorAnswersEverySplitAsTheWhole) {
+  ExpectSplitsAnswerAsTheWhole(
+      "hl-connector",
+      {{"validate then info", Post("/purchase/validate-purchase-before-payment", "test-token-vendor-a",
+                                   R"({"asset_id":"asset-basic","quantity":1,"customer_ip":"203.0.113.7"})") +
+                                  Get("/purchase/info?order_id=nope", "test-token-vendor-a")}});
+}
+
+BOOST_AUTO_TEST_CASE(ImagingCatalogAnswersEverySplitAsTheWhole) {
+  ExpectSplitsAnswerAsTheWhole(
+      "imaging-catalog",
+      {{"purchase then read", Post("/api/catalog/v2/purchases", "test-token-caller-a", R"({"frame_id":"none"})") +
+                                  Get("/api/catalog/v2/purchases/nope", "test-token-caller-a")}});
+}
+
+BOOST_AUTO_TEST_CASE(SheetMusicDirectAnswersEverySplitAsTheWhole) {
+  ExpectSplitsAnswerAsTheWhole("sheetmusicdirect",
+                               {{"orders unsigned", Get("/orders?retailerOrderId=1&key=k", "unused") +
+                                                        Get("/orders/allproducts", "unused")}});
+}
+
+BOOST_AUTO_TEST_CASE(TabsAnswersEverySplitAsTheWhole) {
+  ExpectSplitsAnswerAsTheWhole("tabs", {{"purchase then read", Post("/v1/purchases", "test-token-merchant-a", "{}") +
+                                                                   Get("/v1/purchases/nope", "test-token-merchant-a")}});
+}
+
+BOOST_AUTO_TEST_CASE(TheChunkedRequestThatHungPistacheIsAnsweredAndTheServerStillStops) {
+  ServerProcess server("hl-connector");
+  const int fd = Connect(server.port());
+  const std::string head =
+      "POST /_control/clock/advance HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nd\r\n{\"seconds\":0}\r";
+  BOOST_REQUIRE(send(fd, head.data(), head.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(head.size()));
+  std::this_thread::sleep_for(200ms);
+  const std::string rest = "\n0\r\n\r\n" + kCloseRequest;
+  BOOST_REQUIRE(send(fd, rest.data(), rest.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(rest.size()));
+  const std::string replies = ReadToEnd(fd, 5s);
+  close(fd);
+  BOOST_TEST(replies.rfind("HTTP/1.1 200 OK", 0) == 0, replies);
+  BOOST_TEST(replies.find("\"settled\":0") != std::string::npos, replies);
+  // Another client is still served, and SIGTERM still stops the process.
+  BOOST_TEST(Exchange(server.port(), kCloseRequest, {}).rfind("HTTP/1.1 200 OK", 0) == 0);
+  BOOST_TEST(server.StopsOnSigterm(5s));
+}
+
+BOOST_AUTO_TEST_CASE(AStalledRequestIsAnsweredWithAJson408AfterTheRequestTimeout) {
+  ServerProcess server("tabs", {"--request-timeout", "0.3"});
+  const auto start = std::chrono::steady_clock::now();
+  const int fd = Connect(server.port());
+  const std::string partial = "POST /_control/clock/advance HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n{\"se";
+  BOOST_REQUIRE(send(fd, partial.data(), partial.size(), MSG_NOSIGNAL) > 0);
+  const std::string reply = ReadToEnd(fd, 5s);
+  close(fd);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  BOOST_TEST(reply.rfind("HTTP/1.1 408 Request Timeout\r\n", 0) == 0, reply);
+  BOOST_TEST(reply.find("Content-Type: application/json; charset=utf-8\r\n") != std::string::npos, reply);
+  BOOST_TEST(reply.find("\"code\":\"REQUEST_TIMEOUT\"") != std::string::npos, reply);
+  BOOST_TEST(reply.find("<timeout>") == std::string::npos, "the connection stayed open: " << reply);
+  BOOST_TEST(waited >= 300ms);
+  // An idle keep-alive connection is not a stalled request.
+  const int idle = Connect(server.port());
+  std::this_thread::sleep_for(600ms);
+  BOOST_REQUIRE(send(idle, kCloseRequest.data(), kCloseRequest.size(), MSG_NOSIGNAL) > 0);
+  const std::string later = ReadToEnd(idle, 5s);
+  close(idle);
+  BOOST_TEST(later.rfind("HTTP/1.1 200 OK", 0) == 0, later);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
