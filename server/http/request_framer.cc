@@ -198,20 +198,27 @@ bool RequestFramer::Refuse(Refusal why) {
   return false;
 }
 
-bool RequestFramer::NextLine(std::string_view& line, Refusal too_long) {
+bool RequestFramer::NextLine(std::string_view& line, Refusal too_long, bool in_head) {
   const size_t avail = buf_.size() - pos_;
   const char* start = buf_.data() + pos_;
   const void* found = scan_ < avail ? std::memchr(start + scan_, '\n', avail - scan_) : nullptr;
+  const size_t lf = found ? static_cast<size_t>(static_cast<const char*>(found) - start) : avail;
+  // Each limit is passed at one byte of the stream: the line's at its
+  // (max_line + 2)th byte without an LF (+1: a CR may end the line), the
+  // head's at its (max_head + 1)th byte. The verdict names the one passed
+  // first, so it does not depend on how the bytes were split into reads.
+  const bool line_over = lf > limits_.max_line + 1;
+  const bool head_over = in_head && head_bytes_ + (found ? lf + 1 : avail) > limits_.max_head;
+  if (line_over && head_over)
+    return Refuse(head_bytes_ + limits_.max_line + 2 <= limits_.max_head + 1 ? too_long : Refusal::kHeadTooLarge);
+  if (line_over) return Refuse(too_long);
+  if (head_over) return Refuse(Refusal::kHeadTooLarge);
   if (!found) {
     scan_ = avail;
-    // +1: a CR may still end the line.
-    if (avail > limits_.max_line + 1) return Refuse(too_long);
     return false;
   }
-  const size_t lf = static_cast<size_t>(static_cast<const char*>(found) - start);
   if (lf == 0 || start[lf - 1] != '\r') return Refuse(Refusal::kBadLineEnding);
   line = std::string_view(start, lf - 1);
-  if (line.size() > limits_.max_line) return Refuse(too_long);
   if (line.find('\r') != std::string_view::npos) return Refuse(Refusal::kBadLineEnding);
   pos_ += lf + 1;
   scan_ = 0;
@@ -222,13 +229,8 @@ bool RequestFramer::ReadHead() {
   if (pos_ < buf_.size()) started_ = true;
   std::string_view line;
   for (;;) {
-    if (!NextLine(line, Refusal::kLineTooLong)) {
-      if (refusal_ == Refusal::kNone && head_bytes_ + (buf_.size() - pos_) > limits_.max_head)
-        return Refuse(Refusal::kHeadTooLarge);
-      return false;
-    }
+    if (!NextLine(line, Refusal::kLineTooLong, /*in_head=*/true)) return false;
     head_bytes_ += line.size() + 2;
-    if (head_bytes_ > limits_.max_head) return Refuse(Refusal::kHeadTooLarge);
     if (!request_line_seen_) {
       if (line.empty()) continue;  // RFC 9112 2.2: empty lines before a request are skipped
       request_line_seen_ = true;

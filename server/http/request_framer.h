@@ -150,9 +150,9 @@ class RequestFramer {
   bool ReadChunkDataEnd();
   bool ReadTrailer();
   // Takes the next CRLF-ended line from pos_ into `line` (without its CRLF);
-  // false when it needs more bytes or refused: `too_long` past max_line, a
-  // bare CR or LF always.
-  bool NextLine(std::string_view& line, Refusal too_long);
+  // false when it needs more bytes or refused: `too_long` past max_line (and
+  // kHeadTooLarge past max_head when `in_head`), a bare CR or LF always.
+  bool NextLine(std::string_view& line, Refusal too_long, bool in_head = false);
   bool Refuse(Refusal why);
   void Compact();
 
