@@ -340,11 +340,14 @@ class ApiHandler : public Http::Handler {
   // read the request (Tcp::Transport::handleIncoming), then call this and
   // close the socket (removePeer), while the reply onInput queued
   // (Peer::send only queues) is still unwritten: it was lost. Writing the
-  // queue now sends it before the close. A reply too large for the socket
-  // buffer at once is still cut short, as is one waiting for its fault
-  // rule's delay.
+  // queue now sends it before the close; one waiting for its fault rule's
+  // delay is lost (the client hung up on it).
+  // The kernel still delivers what it holds after the close, so the socket
+  // buffer is raised to the most the kernel allows (net.core.wmem_max) first:
+  // only a reply larger than that (about 400 KB by default) is cut short.
   void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
-    (void)peer;
+    const int most = 64 * 1024 * 1024;  // clamped by the kernel
+    ::setsockopt(peer->fd(), SOL_SOCKET, SO_SNDBUF, &most, sizeof most);
     transport()->flush();
   }
 
