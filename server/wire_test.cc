@@ -229,6 +229,84 @@ BOOST_AUTO_TEST_CASE(TabsAnswersEverySplitAsTheWhole) {
                                                                    Get("/v1/purchases/nope", "test-token-merchant-a")}});
 }
 
+// Each framing case of issue 19 gets the answer the contract documents, on
+// every API: the statuses of its replies in order, and whether the server
+// then ended the stream.
+BOOST_AUTO_TEST_CASE(EveryFramingCaseGetsItsDocumentedAnswerOnEveryApi) {
+  const std::string get = "GET /_control/clock HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string advance = "POST /_control/clock/advance HTTP/1.1\r\nHost: x\r\n";
+  struct Case {
+    const char* name;
+    std::string bytes;
+    std::vector<int> statuses;  // of the replies, in order
+    bool closed;                // the server ended the stream after them
+  };
+  const std::vector<Case> cases = {
+      {"pipelined triple", get + get + get, {200, 200, 200}, false},
+      {"pipelined, a body then the next request", advance + "Content-Length: 13\r\n\r\n{\"seconds\":0}" + get,
+       {200, 200}, false},
+      {"Connection: close", "GET /_control/clock HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" + get, {200}, true},
+      {"HTTP/1.0", "GET /_control/clock HTTP/1.0\r\n\r\n" + get, {200}, true},
+      {"absolute-form", "GET http://127.0.0.1/_control/clock HTTP/1.1\r\nHost: x\r\n\r\n", {200}, false},
+      {"smuggling: a blank before the colon", advance + "Content-Length: 13\r\nTransfer-Encoding : chunked\r\n\r\n",
+       {400}, true},
+      {"Content-Length beside Transfer-Encoding", advance + "Content-Length: 13\r\nTransfer-Encoding: chunked\r\n\r\n",
+       {400}, true},
+      {"version HTTP/1", "GET /_control/clock HTTP/1\r\nHost: x\r\n\r\n", {400}, true},
+      {"no version", "GET /_control/clock\r\nHost: x\r\n\r\n", {400}, true},
+      {"a header name with a space", "GET /_control/clock HTTP/1.1\r\nHost: x\r\nX Y: 1\r\n\r\n", {400}, true},
+      {"a valid request, then a bad one", get + "GET /_control/clock HTTP/9.9\r\nHost: x\r\n\r\n" + get, {200, 400},
+       true},
+      {"a line of 8193 bytes", "GET /_control/clock HTTP/1.1\r\nHost: x\r\nX: " + std::string(8190, 'a') + "\r\n\r\n",
+       {431}, true},
+  };
+  for (const std::string api : {"hl-connector", "imaging-catalog", "sheetmusicdirect", "tabs"}) {
+    ServerProcess server(api);
+    for (const auto& c : cases) {
+      const int fd = Connect(server.port());
+      BOOST_REQUIRE(send(fd, c.bytes.data(), c.bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(c.bytes.size()));
+      // A stream that should end gets 3 s to; one that should stay open is
+      // read for 300 ms (its replies come in well under 1 ms), then shows as
+      // <timeout>.
+      const std::string replies = ReadToEnd(fd, c.closed ? 3000ms : 300ms);
+      close(fd);
+      std::vector<int> statuses;
+      size_t at = 0;
+      while ((at = replies.find("HTTP/1.", at)) != std::string::npos) {
+        statuses.push_back(std::stoi(replies.substr(at + 9, 3)));
+        const size_t head_end = replies.find("\r\n\r\n", at);
+        BOOST_TEST_REQUIRE(head_end != std::string::npos, api << ", " << c.name << ": " << replies);
+        const std::string head = replies.substr(at, head_end - at);
+        BOOST_TEST(head.find("\r\nContent-Type: application/json; charset=utf-8\r\n") != std::string::npos,
+                   api << ", " << c.name << ": " << head);
+        const size_t length_at = head.find("\r\nContent-Length: ");
+        BOOST_TEST_REQUIRE(length_at != std::string::npos, api << ", " << c.name << ": " << head);
+        at = head_end + 4 + std::stoul(head.substr(length_at + 18));
+        if (statuses.back() >= 400) {
+          BOOST_TEST(head.find("\r\nConnection: close") != std::string::npos, api << ", " << c.name << ": " << head);
+          BOOST_TEST(replies.find("\"error\":{\"code\":") != std::string::npos, api << ", " << c.name);
+        }
+      }
+      BOOST_TEST((statuses == c.statuses), api << ", " << c.name << ": " << replies);
+      const bool closed = replies.find("<timeout>") == std::string::npos;
+      BOOST_TEST(closed == c.closed, api << ", " << c.name << ": " << replies);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(HeadIsAnsweredAsGetWithoutTheBody) {
+  for (const std::string api : {"hl-connector", "tabs"}) {
+    ServerProcess server(api);
+    const std::string get = Exchange(server.port(), kCloseRequest, {});
+    std::string head_request = kCloseRequest;
+    head_request.replace(0, 3, "HEAD");
+    const std::string head = Exchange(server.port(), head_request, {});
+    // The same status line and fields, Content-Length included; no body.
+    BOOST_TEST(head == get.substr(0, get.find("\r\n\r\n") + 4), api << ":\n" << head << "\n--- GET:\n" << get);
+    BOOST_TEST(head.find("Content-Length: 0") == std::string::npos, head);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(TheChunkedRequestThatHungPistacheIsAnsweredAndTheServerStillStops) {
   ServerProcess server("hl-connector");
   const int fd = Connect(server.port());
