@@ -195,6 +195,29 @@ std::optional<std::string> MatchText(const Matcher& m, const std::string* text, 
     if (!SearchMatcher(m, *text, &error))
       return error.empty() ? "expected to match /" + *m.matches + "/, got " + Quote(*text) : error;
   }
+  if (m.members) {
+    // RFC 9110 5.6.1: elements separated by commas and optional whitespace;
+    // a set such as Allow's has no order.
+    std::vector<std::string> got;
+    std::string_view rest = *text;
+    while (true) {
+      const size_t comma = rest.find(',');
+      std::string_view element = rest.substr(0, comma);
+      while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) element.remove_prefix(1);
+      while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) element.remove_suffix(1);
+      if (!element.empty()) got.emplace_back(element);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    std::vector<std::string> expected = *m.members;
+    std::sort(got.begin(), got.end());
+    std::sort(expected.begin(), expected.end());
+    if (got != expected) {
+      std::string list;
+      for (const auto& e : *m.members) list += (list.empty() ? "" : ", ") + e;
+      return "expected the list " + list + " in any order, got " + Quote(*text);
+    }
+  }
   return std::nullopt;
 }
 

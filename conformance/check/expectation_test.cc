@@ -51,6 +51,17 @@ BOOST_AUTO_TEST_CASE(PointerEqualsComparesJsonValuesWithVariables) {
   BOOST_TEST(f[0] == "t.yaml:4:21 body /order_id: expected \"ord_1\", got \"ord_2\"");
 }
 
+BOOST_AUTO_TEST_CASE(AListHeaderMatchesItsMembersInAnyOrder) {
+  const std::string allow = "{headers: {Allow: {members: [GET, POST, DELETE]}}}";
+  BOOST_TEST(Judge(allow, 200, "", {{"Allow", "GET, POST, DELETE"}}).empty());
+  BOOST_TEST(Judge(allow, 200, "", {{"Allow", "DELETE,GET ,  POST"}}).empty());
+  BOOST_TEST(Judge(allow, 200, "", {{"Allow", "GET, POST"}}).size() == 1u);
+  BOOST_TEST(Judge(allow, 200, "", {{"Allow", "GET, POST, DELETE, PUT"}}).size() == 1u);
+  BOOST_TEST(Judge(allow, 200, "", {{"Allow", "get, post, delete"}}).size() == 1u);  // methods are case-sensitive
+  const auto f = Judge(allow, 200, "", {});
+  BOOST_REQUIRE_EQUAL(f.size(), 1u);
+}
+
 BOOST_AUTO_TEST_CASE(MatchesSearchesTheRegexInTheValue) {
   BOOST_TEST(Judge("{body: {/u: {matches: 'sig=[0-9a-f]+$'}}}", 200, R"({"u":"http://x/?sig=ab12"})").empty());
   BOOST_TEST(Judge("{body: {/u: {matches: '^sig'}}}", 200, R"({"u":"http://x/?sig=ab12"})").size() == 1u);

@@ -334,7 +334,7 @@ std::shared_ptr<const std::regex> CompileRegex(const Context& ctx, const YAML::N
   }
 }
 
-const std::vector<std::string> kMatcherKeys = {"equals", "matches", "type", "exists", "absent", "length"};
+const std::vector<std::string> kMatcherKeys = {"equals", "matches", "type", "exists", "absent", "length", "members"};
 const std::vector<std::string> kTypes = {"string", "integer", "number", "boolean", "object", "array", "null"};
 
 // Parses a matcher: a scalar or list compares for equality; a map combines
@@ -362,7 +362,7 @@ std::optional<Matcher> ParseMatcher(const Context& ctx, const YAML::Node& node, 
       any_matcher_key = true;
   if (!any_matcher_key) {
     Error(ctx, node,
-          "a map here is a matcher (equals, matches, type, exists, absent, length); to compare a "
+          "a map here is a matcher (equals, matches, type, exists, absent, length, members); to compare a "
           "JSON object write {equals: {...}}");
     return std::nullopt;
   }
@@ -421,6 +421,27 @@ std::optional<Matcher> ParseMatcher(const Context& ctx, const YAML::Node& node, 
         continue;
       }
       m.exists = exists;
+    } else if (key == "members") {
+      if (!header) {
+        Error(ctx, kv.first, "'members' applies to a header that is a comma-separated list (such as Allow)");
+        ok = false;
+        continue;
+      }
+      if (!value.IsSequence() || value.size() == 0) {
+        Error(ctx, value, "'members' is a non-empty list of the elements the header must list, in any order");
+        ok = false;
+        continue;
+      }
+      std::vector<std::string> members;
+      for (const auto& item : value) {
+        std::string element;
+        if (!ParseScalarString(ctx, item, "a member", &element)) {
+          ok = false;
+          break;
+        }
+        members.push_back(element);
+      }
+      m.members = std::move(members);
     } else if (key == "length") {
       long long n = 0;
       if (header) {
@@ -435,7 +456,7 @@ std::optional<Matcher> ParseMatcher(const Context& ctx, const YAML::Node& node, 
       m.length = n;
     }
   }
-  if (ok && m.exists && !*m.exists && (m.equals || m.matches || m.type || m.length)) {
+  if (ok && m.exists && !*m.exists && (m.equals || m.matches || m.type || m.length || m.members)) {
     Error(ctx, node, "an absent value cannot also be compared");
     ok = false;
   }

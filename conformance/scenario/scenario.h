@@ -49,6 +49,9 @@ struct Matcher {
   std::optional<std::string> type;     // string integer number boolean object array null
   std::optional<bool> exists;          // `absent: true` is stored as exists = false
   std::optional<long long> length;     // array items, object members or string characters
+  // A header that is a comma-separated list (RFC 9110 5.6.1, such as Allow):
+  // exactly these elements, in any order.
+  std::optional<std::vector<std::string>> members;
 };
 
 struct PointerExpectation {
