@@ -783,6 +783,22 @@ BOOST_AUTO_TEST_CASE(ClockRequestsAreValidated) {
   BOOST_TEST(Failure(api.Post("/_control/clock/advance", "{", std::nullopt)) == "400 MALFORMED_JSON");
 }
 
+BOOST_AUTO_TEST_CASE(TheClockRefusesInstantsPastTheYear9999) {
+  Api api;
+  for (const std::string past : {"9999-12-31T23:59:59.001Z", "9999-12-31T23:59:59-00:01"}) {
+    const HttpReply r = api.Post("/_control/clock/set", R"({"now":")" + past + "\"}", std::nullopt);
+    BOOST_TEST(Failure(r) == "422 REQUEST_VALIDATION_FAILED", past);
+    BOOST_TEST(Str(r, "error/field") == "now", past);
+  }
+  BOOST_TEST(api.Post("/_control/clock/set", R"({"now":"9999-12-31T23:59:58Z"})", std::nullopt).status == 200);
+  const HttpReply r = api.Post("/_control/clock/advance", R"({"seconds":1.5})", std::nullopt);
+  BOOST_TEST(Failure(r) == "422 REQUEST_VALIDATION_FAILED");
+  BOOST_TEST(Str(r, "error/field") == "seconds");
+  BOOST_TEST(Str(api.Get("/_control/clock", std::nullopt), "now") == "9999-12-31T23:59:58Z");
+  BOOST_TEST(api.Post("/_control/clock/advance", R"({"seconds":1})", std::nullopt).status == 200);
+  BOOST_TEST(Str(api.Get("/_control/clock", std::nullopt), "now") == "9999-12-31T23:59:59Z");
+}
+
 BOOST_AUTO_TEST_CASE(ARepeatedMemberIsRefusedAtAnyDepthNamingIt) {
   Api api;
   for (const auto& [path, body, field] : std::vector<std::tuple<std::string, std::string, std::string>>{

@@ -280,6 +280,7 @@ Result<Millis> DecodeClockSet(const rapidjson::Value& body, UnknownMembers unkno
   if (r.error()) return *r.error();
   auto t = ParseRfc3339(*now);
   if (!t) return InvalidField("now", "field 'now' must be an RFC 3339 instant like 2026-01-01T00:00:00Z");
+  if (*t > kLatestInstant) return InvalidField("now", "field 'now' must not be past 9999-12-31T23:59:59Z");
   return *t;
 }
 

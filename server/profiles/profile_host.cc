@@ -303,7 +303,11 @@ http::HttpReply ProfileHost::AdvanceClock(const http::HttpRequest& request, cons
   if (!(seconds >= 0) || seconds > 316224000)
     return errors_.Reply("REQUEST_VALIDATION_FAILED", "'seconds' must be 0..316224000");
   if (!manual_) return errors_.Reply("CLOCK_NOT_MANUAL", "the clock is real; start the server with --clock manual");
-  return MoveClock(manual_->Now() + static_cast<Millis>(std::llround(seconds * 1000)));
+  const Millis to = manual_->Now() + static_cast<Millis>(std::llround(seconds * 1000));
+  if (to > kLatestInstant)
+    return errors_.Reply("REQUEST_VALIDATION_FAILED",
+                         "'seconds' would move the clock past 9999-12-31T23:59:59Z, the latest instant a reply can carry");
+  return MoveClock(to);
 }
 
 http::HttpReply ProfileHost::SetClock(const http::HttpRequest& request, const PathParams&) {
@@ -317,6 +321,7 @@ http::HttpReply ProfileHost::SetClock(const http::HttpRequest& request, const Pa
   // With its length: an instant followed by an escaped NUL and more is no instant.
   const auto at = ParseRfc3339(std::string_view(doc["now"].GetString(), doc["now"].GetStringLength()));
   if (!at) return errors_.Reply("REQUEST_VALIDATION_FAILED", "'now' must be an RFC 3339 instant");
+  if (*at > kLatestInstant) return errors_.Reply("REQUEST_VALIDATION_FAILED", "'now' must not be past 9999-12-31T23:59:59Z");
   if (!manual_) return errors_.Reply("CLOCK_NOT_MANUAL", "the clock is real; start the server with --clock manual");
   if (*at < manual_->Now()) return errors_.Reply("CLOCK_BACKWARDS", "the clock never moves back");
   return MoveClock(*at);

@@ -239,6 +239,21 @@ BOOST_AUTO_TEST_CASE(ALoneSurrogateEscapeIsRefused) {
              201);
 }
 
+BOOST_AUTO_TEST_CASE(TheClockRefusesInstantsPastTheYear9999) {
+  Host h;
+  for (const char* past : {R"({"now":"9999-12-31T23:59:59.001Z"})", R"({"now":"9999-12-31T23:59:59-00:01"})"}) {
+    const auto r = h.Send("POST", "/_control/clock/set", past);
+    BOOST_TEST(r.status == 422, past);
+    BOOST_TEST(h.Field(r, "/error/message").find("'now'") != std::string::npos, r.body);
+  }
+  BOOST_TEST(h.Send("POST", "/_control/clock/set", R"({"now":"9999-12-31T23:59:58Z"})").status == 200);
+  auto r = h.Send("POST", "/_control/clock/advance", R"({"seconds":1.5})");
+  BOOST_TEST(r.status == 422);
+  BOOST_TEST(h.Field(r, "/error/message").find("'seconds'") != std::string::npos, r.body);
+  BOOST_TEST(h.Send("POST", "/_control/clock/advance", R"({"seconds":1})").status == 200);
+  BOOST_TEST(h.Field(h.Send("GET", "/_control/clock"), "/now") == "9999-12-31T23:59:59Z");
+}
+
 BOOST_AUTO_TEST_CASE(AProfileThatReadsNoParameterNeverLooksAtTheQuery) {
   Host h;
   http::HttpRequest r;
