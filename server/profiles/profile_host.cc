@@ -109,12 +109,6 @@ std::optional<std::string> UnknownMember(const rapidjson::Value& object, std::in
 
 }  // namespace
 
-std::optional<std::string> Call::Param(std::string_view name) const {
-  for (const auto& [key, value] : query)
-    if (key == name) return value;
-  return std::nullopt;
-}
-
 JsonObject Call::Body() const {
   return ReadJsonObject(request.body, errors, [&](const Error& e) { return profile.RefuseInvalid(e, errors); });
 }

@@ -58,12 +58,13 @@ struct JsonObject {
 // What a route handler is given.
 struct Call {
   const http::HttpRequest& request;
-  const Query& query;
+  const Query& query;       // empty unless the profile ReadsQuery()
   PathParams params;        // the route pattern's {names}
   std::string caller;       // who Authenticate said is calling
   engine::OrderEngine& engine;
   const ErrorReplies& errors;
   engine::EngineFaults& faults;
+  const Profile& profile;
 
   // The fulfillment fault rule matching this request, counted as fired: call
   // it only once the request creates an order (a refused request spends no
@@ -72,13 +73,8 @@ struct Call {
     return faults.TakeOutcome(request.method, request.path);
   }
 
-  // The value of a decoded query parameter, if present.
-  std::optional<std::string> Param(std::string_view name) const;
   // The request body as a JSON object, or the reply refusing it.
   JsonObject Body() const;
-
-  const Profile& profile;
-
 };
 
 using RouteHandler = std::function<http::HttpReply(Call&)>;
