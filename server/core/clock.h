@@ -14,6 +14,10 @@ namespace purchase {
 
 using Millis = int64_t;  // milliseconds since 1970-01-01T00:00:00Z
 
+// 9999-12-31T23:59:59Z: the manual clock is never moved past it, because a
+// reply's timestamps have four-digit years (the specs' date-time pattern).
+constexpr Millis kLatestInstant = 253402300799000;
+
 class Clock {
  public:
   virtual ~Clock() = default;

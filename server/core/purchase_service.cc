@@ -470,6 +470,10 @@ Result<ClockReading> PurchaseService::MoveClockLocked(Millis to, bool set) {
       !options_.defects.Has(Defect::kClockGoesBack))
     return MakeError(ErrorCode::kClockBackwards, "time never goes back: the clock is at " + FormatRfc3339(now) +
                                                      ", asked for " + FormatRfc3339(to));
+  if (to > kLatestInstant)
+    return InvalidField(set ? "now" : "seconds", std::string("field '") + (set ? "now" : "seconds") +
+                                                     "' would move the clock past 9999-12-31T23:59:59Z, the latest "
+                                                     "instant a reply can carry");
   const size_t settled = SettleDueLocked(to);
   manual_clock_->Set(to);
   return ClockReading{to, settled};

@@ -17,6 +17,7 @@
 #include "core/spec_layers.h"
 #include "http/http_api.h"
 #include "testing/http_testing.h"
+#include "testing/strict_utf8.h"
 #include "http/pistache_server.h"
 
 #include <arpa/inet.h>
@@ -561,6 +562,47 @@ BOOST_AUTO_TEST_CASE(EveryHostileRequestGetsADocumented4xxAndChangesNothing) {
   for (const auto& [status, n] : by_status) statuses += " " + std::to_string(status) + ":" + std::to_string(n);
   BOOST_TEST_MESSAGE("hostile requests tried through HttpApi: " << tried << " (" << statuses.substr(1)
                                                                  << "), every one a documented 4xx JSON error, no state change");
+}
+
+// Every reply, error or not, decodes as strict UTF-8 (judged by iconv, not by
+// the server's own decoder) whatever bytes and escapes the request carried.
+BOOST_AUTO_TEST_CASE(RepliesAreStrictUtf8ForHostileInput) {
+  World world;
+  const std::string a = kVendorA;
+  const std::string validate = "/purchase/validate-purchase-before-payment";
+  const std::vector<Hostile> hostile = {
+      {"raw 0xff in asset_id", "POST", validate, testing::ValidateBody("asset-\xff"), a, ""},
+      {"lone low surrogate in asset_id", "POST", validate, testing::ValidateBody("asset-\\udc00"), a, ""},
+      {"high surrogate at the end", "POST", validate, testing::ValidateBody("asset-\\ud800"), a, ""},
+      {"surrogate in an unknown member's name", "POST", validate, R"({"\udc00":1})", a, ""},
+      {"raw surrogate in a member name", "POST", validate, "{\"\xed\xa0\x80\":1}", a, ""},
+      {"overlong in vendor_order_id", "POST", "/purchase/register",
+       testing::RegisterBody("{T}", "asset-basic", "vo-\xc0\xaf"), a, ""},
+      {"surrogate in the token", "POST", "/purchase/register", testing::RegisterBody("t\\udfff", "asset-basic", "vo"), a,
+       ""},
+      {"escaped surrogate as the order id", "GET", "/purchase/info?order_id=%ED%A0%80", "", a, ""},
+      {"raw 0xff as the order id", "GET", "/purchase/info?order_id=\xff", "", a, ""},
+      {"0xff as a parameter name", "GET", "/purchase/info?\xff=1&order_id={A1}", "", a, ""},
+      {"escaped 0xff as a parameter name", "GET", "/purchase/info?%FF=1&order_id={A1}", "", a, ""},
+      {"repeated surrogate name", "GET", "/purchase/info?%ED%A0%80=1&%ED%A0%80=2", "", a, ""},
+      {"0xff in a vendor path", "GET", "/purchase/\xff", "", a, ""},
+      {"0xff as an asset id", "GET", "/assets/download/\xff\xfe?expires={EXP}&sig={SIG}", "", std::nullopt, ""},
+      {"surrogate in a signed URL", "GET", "/assets/view/{A1}?expires={VEXP}&sig=%ED%A0%80", "", std::nullopt, ""},
+      {"surrogate in a fault rule's path", "POST", "/_control/faults",
+       R"({"match":{"path":"/purchase/\udc00"},"effect":{"status":500}})", std::nullopt, ""},
+      {"0xff in a fault rule's asset_id", "POST", "/_control/faults",
+       "{\"match\":{\"asset_id\":\"\xff\"},\"effect\":{\"status\":500}}", std::nullopt, ""},
+      {"0xff as a fault id", "DELETE", "/_control/faults/\xff", "", std::nullopt, ""},
+      {"surrogate as an order's history", "GET", "/_control/orders/\xed\xbf\xbf/history", "", std::nullopt, ""},
+      {"surrogate as a drill", "POST", "/_control/drills/\xed\xa0\x80", "", std::nullopt, ""},
+      {"surrogate as the clock", "POST", "/_control/clock/set", R"({"now":"\udc00"})", std::nullopt, ""},
+  };
+  for (const Hostile& h : hostile) {
+    const HttpReply r = world.api.Handle(MakeRequest(h.method, world.Fill(h.target), world.Fill(h.body),
+                                                     h.auth ? std::optional(world.Fill(*h.auth)) : std::nullopt));
+    BOOST_TEST(r.status >= 400, h.what << ": " << r.status);
+    BOOST_TEST(purchase::testing::StrictUtf8Problem(r.body) == "", h.what << ": " << r.body);
+  }
 }
 
 // --- the wire -------------------------------------------------------------------

@@ -108,8 +108,10 @@ class Json {
 void WriteErrorObject(Json& j, const Error& e) {
   j.w().StartObject();
   j.KeyStr("code", ErrorCodeName(e.code));
-  j.KeyStr("message", e.message);
-  if (!e.field.empty() || e.code == ErrorCode::kRequestValidationFailed) j.KeyStr("field", e.field);
+  // Messages and fields may echo a request (a name, a path, an id): the last
+  // line of defence against invalid UTF-8 in a reply, which decoding refuses first.
+  j.KeyStr("message", ToValidUtf8(e.message));
+  if (!e.field.empty() || e.code == ErrorCode::kRequestValidationFailed) j.KeyStr("field", ToValidUtf8(e.field));
   if (!e.order_id.empty()) j.KeyStr("order_id", e.order_id);
   j.w().EndObject();
 }

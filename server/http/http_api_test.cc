@@ -253,6 +253,44 @@ BOOST_AUTO_TEST_CASE(InfoAnswers404ForAnUnknownOrderAnd422ForABadQuery) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(RepeatedQueryParameterIsRefusedNamingIt) {
+  Api api;
+  const std::string id = api.Order("asset-basic", "vo-1");
+  for (const std::string& target :
+       {"/purchase/info?order_id=" + id + "&order_id=zzz", "/purchase/info?order_id=zzz&order_id=" + id,
+        "/purchase/download-url?order_id=" + id + "&order_id=" + id, "/purchase/view-url?order_id=" + id + "&order%5Fid=x"}) {
+    const HttpReply r = api.Get(target);
+    BOOST_TEST(Failure(r) == "422 REQUEST_VALIDATION_FAILED", target);
+    BOOST_TEST(Str(r, "error/field") == "order_id", target);
+    BOOST_TEST(Str(r, "error/message").find("'order_id' is given twice") != std::string::npos, r.body);
+  }
+  const HttpReply r = api.Call("DELETE", "/purchase/cancel?order_id=" + id + "&item_id=a&item_id=b");
+  BOOST_TEST(Failure(r) == "422 REQUEST_VALIDATION_FAILED");
+  BOOST_TEST(Str(r, "error/field") == "item_id");
+  BOOST_TEST(api.Get("/purchase/info?order_id=" + id).status == 202);  // not canceled
+}
+
+BOOST_AUTO_TEST_CASE(ARepeatedIgnoredQueryParameterIsStillRefusedUnderTheOtherVariant) {
+  ApiOptions options;
+  options.variant = Variant::kOther;
+  Api api(options);
+  const std::string id = api.Order("asset-basic", "vo-1");
+  BOOST_TEST(api.Get("/purchase/info?order_id=" + id + "&debug=1").status == 202);
+  BOOST_TEST(Failure(api.Get("/purchase/info?order_id=" + id + "&debug=1&debug=2")) == "422 REQUEST_VALIDATION_FAILED");
+  BOOST_TEST(Failure(api.Get("/purchase/info?order_id=" + id + "&debug=%FF")) == "422 REQUEST_VALIDATION_FAILED");
+}
+
+BOOST_AUTO_TEST_CASE(AQueryValueThatIsNotUtf8IsRefused) {
+  Api api;
+  // Escapes of a surrogate, an overlong '/', a code point past U+10FFFF, a lone continuation byte.
+  for (const std::string value : {"%ED%A0%80", "%C0%AF", "%F4%90%80%80", "%80", "%E2%82"}) {
+    const HttpReply r = api.Get("/purchase/info?order_id=" + value);
+    BOOST_TEST(Failure(r) == "422 REQUEST_VALIDATION_FAILED", value);
+    BOOST_TEST(Str(r, "error/field") == "order_id", value);
+  }
+  BOOST_TEST(Failure(api.Get("/purchase/info?order_id=%E2%82%AC")) == "404 ORDER_NOT_FOUND");  // the euro sign
+}
+
 BOOST_AUTO_TEST_CASE(QueryValuesAndNamesArePercentDecoded) {
   Api api;
   const std::string id = api.Order("asset-basic", "vo-1");
@@ -352,6 +390,21 @@ BOOST_AUTO_TEST_CASE(ATamperedOrMalformedSignedUrlIs403) {
            // the same expiry spelled with a leading zero: a URL never handed out
            url.substr(0, url.find("expires=") + 8) + "0" + url.substr(url.find("expires=") + 8),
        }) {
+    const HttpReply r = api.Get(bad, std::nullopt);
+    BOOST_TEST(Failure(r) == "403 URL_SIGNATURE_INVALID", bad);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(ASignedUrlWithARepeatedParameterIs403) {
+  Api api;
+  const std::string id = api.Order("asset-basic", "vo-1");
+  api.Advance(5);
+  const std::string url = api.SignedUrl("download", id);
+  const std::string sig = url.substr(url.find("&sig=") + 5);
+  const std::string expires = url.substr(url.find("expires="), url.find("&sig=") - url.find("expires="));
+  BOOST_TEST(api.Get(url, std::nullopt).status == 200);
+  for (const std::string& bad : {url + "&sig=junk", url + "&sig=" + sig, url + "&" + expires,
+                                 url.substr(0, url.find('?') + 1) + "sig=junk&" + url.substr(url.find('?') + 1)}) {
     const HttpReply r = api.Get(bad, std::nullopt);
     BOOST_TEST(Failure(r) == "403 URL_SIGNATURE_INVALID", bad);
   }
@@ -728,6 +781,50 @@ BOOST_AUTO_TEST_CASE(ClockRequestsAreValidated) {
     BOOST_TEST(Str(r, "error/field") == field, body);
   }
   BOOST_TEST(Failure(api.Post("/_control/clock/advance", "{", std::nullopt)) == "400 MALFORMED_JSON");
+}
+
+BOOST_AUTO_TEST_CASE(TheClockRefusesInstantsPastTheYear9999) {
+  Api api;
+  for (const std::string past : {"9999-12-31T23:59:59.001Z", "9999-12-31T23:59:59-00:01"}) {
+    const HttpReply r = api.Post("/_control/clock/set", R"({"now":")" + past + "\"}", std::nullopt);
+    BOOST_TEST(Failure(r) == "422 REQUEST_VALIDATION_FAILED", past);
+    BOOST_TEST(Str(r, "error/field") == "now", past);
+  }
+  BOOST_TEST(api.Post("/_control/clock/set", R"({"now":"9999-12-31T23:59:58Z"})", std::nullopt).status == 200);
+  const HttpReply r = api.Post("/_control/clock/advance", R"({"seconds":1.5})", std::nullopt);
+  BOOST_TEST(Failure(r) == "422 REQUEST_VALIDATION_FAILED");
+  BOOST_TEST(Str(r, "error/field") == "seconds");
+  BOOST_TEST(Str(api.Get("/_control/clock", std::nullopt), "now") == "9999-12-31T23:59:58Z");
+  BOOST_TEST(api.Post("/_control/clock/advance", R"({"seconds":1})", std::nullopt).status == 200);
+  BOOST_TEST(Str(api.Get("/_control/clock", std::nullopt), "now") == "9999-12-31T23:59:59Z");
+}
+
+BOOST_AUTO_TEST_CASE(ARepeatedMemberIsRefusedAtAnyDepthNamingIt) {
+  Api api;
+  for (const auto& [path, body, field] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"/_control/clock/advance", R"({"seconds":5,"seconds":-1})", "seconds"},
+           {"/_control/faults", R"({"match":{"path":"/purchase/info","path":"/x"},"effect":{"status":500}})", "match.path"},
+           {"/_control/faults", R"({"match":{},"effect":{"status":500,"status":503}})", "effect.status"},
+       }) {
+    const HttpReply r = api.Post(path, body, std::nullopt);
+    BOOST_TEST(Failure(r) == "422 REQUEST_VALIDATION_FAILED", body);
+    BOOST_TEST(Str(r, "error/field") == field, body);
+  }
+  BOOST_TEST(Str(api.Get("/_control/clock", std::nullopt), "now") == "2026-01-01T00:00:00Z");
+  BOOST_TEST(api.Get("/_control/faults", std::nullopt).body == R"({"faults":[]})");
+}
+
+BOOST_AUTO_TEST_CASE(ALoneSurrogateEscapeIsRefused) {
+  Api api;
+  for (const std::string& body : {testing::ValidateBody("asset-basic\\udc00"), testing::ValidateBody("asset\\udbff"),
+                                 std::string(R"({"asset_id":"asset-basic","quantity":1,"customer_ip":"203.0.113.7","\udc00":1})")}) {
+    const HttpReply r = api.Post("/purchase/validate-purchase-before-payment", body);
+    BOOST_TEST(Failure(r) == "400 MALFORMED_JSON", body);
+  }
+  const HttpReply r =
+      api.Post("/_control/faults", R"({"match":{"path":"/purchase/\udc00"},"effect":{"status":500}})", std::nullopt);
+  BOOST_TEST(Failure(r) == "400 MALFORMED_JSON");
+  BOOST_TEST(api.Get("/_control/faults", std::nullopt).body == R"({"faults":[]})");
 }
 
 BOOST_AUTO_TEST_CASE(ARealClockCannotBeMovedThroughTheControlApi) {

@@ -1,28 +1,12 @@
 #include "http/request_decoding.h"
 
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 
-#include <rapidjson/error/en.h>
+#include "http/json_body.h"
 
 namespace purchase::http {
 namespace {
-
-constexpr int kMaxDepth = 64;
-
-int Depth(const rapidjson::Value& v, int limit) {
-  if (limit <= 0) return 1;
-  int deepest = 0;
-  if (v.IsObject()) {
-    for (const auto& m : v.GetObject()) deepest = std::max(deepest, Depth(m.value, limit - 1));
-  } else if (v.IsArray()) {
-    for (const auto& e : v.GetArray()) deepest = std::max(deepest, Depth(e, limit - 1));
-  } else {
-    return 0;
-  }
-  return deepest + 1;
-}
 
 const char* TypeName(const rapidjson::Value& v) {
   if (v.IsNull()) return "null";
@@ -33,34 +17,22 @@ const char* TypeName(const rapidjson::Value& v) {
   return "an object";
 }
 
-// Reads the members of one JSON object, refusing unknown and repeated ones, so
-// that a client's typo ("quantitiy") is an error it sees rather than a default
-// it does not (with UnknownMembers::kIgnore, unknown ones are skipped; known
-// ones still may not repeat).
+// Reads the members of one JSON object, refusing unknown ones, so that a
+// client's typo ("quantitiy") is an error it sees rather than a default it
+// does not (with UnknownMembers::kIgnore, unknown ones are skipped). A
+// repeated member never gets here: ParseJson refuses it, at any depth.
 class ObjectReader {
  public:
   ObjectReader(const rapidjson::Value& object, std::string prefix, std::initializer_list<const char*> known,
                UnknownMembers unknown)
       : object_(object), prefix_(std::move(prefix)) {
-    assert(known.size() <= 64);
-    // Only known names are kept, so only known ones can repeat: one bit per
-    // known name finds a repeat without a set of names (which cost an
-    // allocation per member).
-    uint64_t seen = 0;
+    if (unknown == UnknownMembers::kIgnore) return;
     for (const auto& m : object.GetObject()) {
       const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-      const auto k = std::find_if(known.begin(), known.end(), [&](const char* k) { return name == k; });
-      if (k == known.end()) {
-        if (unknown == UnknownMembers::kIgnore) continue;
+      if (std::find_if(known.begin(), known.end(), [&](const char* k) { return name == k; }) == known.end()) {
         error_ = InvalidField(prefix_ + std::string(name), "unknown field '" + prefix_ + std::string(name) + "'");
         return;
       }
-      const uint64_t bit = uint64_t{1} << (k - known.begin());
-      if (seen & bit) {
-        error_ = InvalidField(prefix_ + std::string(name), "field '" + prefix_ + std::string(name) + "' appears twice");
-        return;
-      }
-      seen |= bit;
     }
   }
 
@@ -153,86 +125,25 @@ class ObjectReader {
   std::optional<Error> error_;
 };
 
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t extra;
-    if (c < 0x80) extra = 0;
-    else if (c >= 0xc2 && c <= 0xdf) extra = 1;
-    else if (c >= 0xe0 && c <= 0xef) extra = 2;
-    else if (c >= 0xf0 && c <= 0xf4) extra = 3;
-    else return false;
-    if (i + extra >= s.size() && extra > 0) return false;
-    for (size_t k = 1; k <= extra; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-    i += extra + 1;
-  }
-  return true;
-}
-
 }  // namespace
-
-std::optional<std::string> PercentDecode(std::string_view text) {
-  // Fast path for the common case (ids, hex signatures): printable ASCII with
-  // no escape decodes to itself. It was 2,200 instructions per GET (callgrind).
-  if (std::all_of(text.begin(), text.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '%'; }))
-    return std::string(text);
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    auto hex = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    const int hi = hex(text[i + 1]), lo = hex(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  if (out.find('\0') != std::string::npos || !IsValidUtf8(out)) return std::nullopt;
-  return out;
-}
 
 Result<std::vector<std::pair<std::string, std::string>>> DecodeQuery(const RawQuery& raw,
                                                                      std::initializer_list<const char*> allowed,
                                                                      std::initializer_list<const char*> required,
                                                                      UnknownMembers unknown) {
+  // Every parameter decodes, and none repeats (which order_id is meant?),
+  // also one that is then ignored.
+  auto decoded = DecodeQueryText(raw);
+  if (!decoded.ok()) return decoded.error();
   std::vector<std::pair<std::string, std::string>> out;
-  out.reserve(raw.size());
-  // A stable order, so the same query always names the same bad parameter
-  // (the HTTP library hands parameters over in hash order).
-  // (Sorted through pointers, and only when there is more than one: most
-  // queries have a single parameter.)
-  std::vector<const std::pair<std::string, std::string>*> sorted;
-  if (raw.size() > 1) {
-    sorted.reserve(raw.size());
-    for (const auto& p : raw) sorted.push_back(&p);
-    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return *a < *b; });
-  }
-  for (size_t i = 0; i < raw.size(); ++i) {
-    const auto& [raw_name, raw_value] = sorted.empty() ? raw[i] : *sorted[i];
-    auto name = PercentDecode(raw_name);
-    if (!name) return InvalidField(raw_name, "query parameter name '" + raw_name + "' is not valid percent-encoding");
-    if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return *name == a; }) == allowed.end()) {
+  out.reserve(decoded.value().size());
+  for (auto& [name, value] : decoded.value()) {
+    if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return name == a; }) == allowed.end()) {
       if (unknown == UnknownMembers::kIgnore) continue;
-      return InvalidField(*name, "unknown query parameter '" + *name + "'");
+      return InvalidField(name, "unknown query parameter '" + name + "'");
     }
-    auto value = PercentDecode(raw_value);
-    if (!value) return InvalidField(*name, "query parameter '" + *name + "' is not valid percent-encoding");
-    if (value->size() > 256) return InvalidField(*name, "query parameter '" + *name + "' is longer than 256 characters");
-    // A repeated parameter is ambiguous (which order_id is meant?): refuse it
-    // rather than pick one.
-    for (const auto& seen : out)
-      if (seen.first == *name) return InvalidField(*name, "query parameter '" + *name + "' is given twice");
-    out.emplace_back(std::move(*name), std::move(*value));
+    if (value.size() > 256) return InvalidField(name, "query parameter '" + name + "' is longer than 256 characters");
+    out.emplace_back(std::move(name), std::move(value));
   }
   for (const char* r : required) {
     if (QueryValue(out, r).empty()) return InvalidField(r, std::string("query parameter '") + r + "' is required");
@@ -246,42 +157,16 @@ std::string_view QueryValue(const std::vector<std::pair<std::string, std::string
   return {};
 }
 
-namespace {
-
-// A parsed body and the memory its values live in, in one heap block of
-// under 1 KiB. RapidJSON's defaults cost a 64 KiB pool chunk and a 1 KiB
-// parse stack per body: requests that large make glibc consolidate its free
-// lists, which was 4% of a register's handling (perf). A usual body (about
-// 150 bytes) parses within `space`; a larger one adds 4 KiB chunks, freed with
-// the block. The parse stacks (128 and 256 bytes) are malloc'd and freed by
-// the parse, as small blocks glibc recycles cheaply.
-struct ParsedBody {
-  char space[640];
-  rapidjson::MemoryPoolAllocator<> pool{space, sizeof space, 4096};
-  rapidjson::Document doc{&pool, 128};
-};
-
-}  // namespace
-
 Result<std::shared_ptr<const rapidjson::Value>> ParseJsonObject(std::string_view body) {
-  // RapidJSON stops at a NUL byte, so "{...}\0garbage" would pass as valid;
-  // JSON text never contains a raw NUL.
-  if (body.find('\0') != std::string_view::npos)
-    return MakeError(ErrorCode::kMalformedJson, "the request body contains a NUL byte; JSON text never does");
-  auto parsed = std::make_shared<ParsedBody>();
-  auto& doc = parsed->doc;
-  // Iterative parsing: a deeply nested hostile body cannot exhaust the stack.
-  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (doc.HasParseError()) {
-    if (body.empty()) return MakeError(ErrorCode::kMalformedJson, "the request body is empty; expected a JSON object");
-    return MakeError(ErrorCode::kMalformedJson, std::string("the request body is not JSON: ") +
-                                                    rapidjson::GetParseError_En(doc.GetParseError()) + " (at byte " +
-                                                    std::to_string(doc.GetErrorOffset()) + ")");
+  ParsedJson parsed = ParseJson(body);
+  if (parsed.refusal) {
+    if (parsed.refusal->kind == JsonRefusal::Kind::kRepeatedMember)
+      return InvalidField(parsed.refusal->field, "field '" + parsed.refusal->field + "' appears twice");
+    return MakeError(ErrorCode::kMalformedJson, parsed.refusal->message);
   }
-  if (Depth(doc, kMaxDepth + 1) > kMaxDepth)
-    return MakeError(ErrorCode::kMalformedJson, "the request body is nested deeper than 64 levels");
-  if (!doc.IsObject()) return InvalidField("", std::string("the request body must be a JSON object, not ") + TypeName(doc));
-  return std::shared_ptr<const rapidjson::Value>(parsed, &parsed->doc);
+  if (!parsed.value->IsObject())
+    return InvalidField("", std::string("the request body must be a JSON object, not ") + TypeName(*parsed.value));
+  return std::move(parsed.value);
 }
 
 std::string StringMember(const rapidjson::Value& body, const char* name) {
@@ -395,6 +280,7 @@ Result<Millis> DecodeClockSet(const rapidjson::Value& body, UnknownMembers unkno
   if (r.error()) return *r.error();
   auto t = ParseRfc3339(*now);
   if (!t) return InvalidField("now", "field 'now' must be an RFC 3339 instant like 2026-01-01T00:00:00Z");
+  if (*t > kLatestInstant) return InvalidField("now", "field 'now' must not be past 9999-12-31T23:59:59Z");
   return *t;
 }
 

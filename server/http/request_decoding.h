@@ -10,6 +10,7 @@
 #pragma once
 
 #include "http/http_message.h"
+#include "http/valid_text.h"
 
 #include <optional>
 #include <string>
@@ -31,12 +32,9 @@ enum class UnknownMembers { kRefuse, kIgnore };
 // Raw query parameters as the HTTP library split them (not yet decoded).
 // RawQuery: http/http_message.h
 
-// Decodes %XX escapes; nullopt if an escape is malformed or decodes to a NUL
-// byte or invalid UTF-8.
-std::optional<std::string> PercentDecode(std::string_view text);
-
-// The decoded query parameters, after checking that every name is in
-// `allowed` and that `required` ones are present and non-empty.
+// The decoded query parameters (PercentDecode, valid_text.h), after checking
+// that every name is in `allowed` and that `required` ones are present and
+// non-empty; a parameter given twice is refused, also one that is ignored.
 Result<std::vector<std::pair<std::string, std::string>>> DecodeQuery(const RawQuery& raw,
                                                                      std::initializer_list<const char*> allowed,
                                                                      std::initializer_list<const char*> required,
@@ -44,7 +42,9 @@ Result<std::vector<std::pair<std::string, std::string>>> DecodeQuery(const RawQu
 // The value of `name` in a decoded query (a view into it), or "".
 std::string_view QueryValue(const std::vector<std::pair<std::string, std::string>>& query, std::string_view name);
 
-// Parses a body that must be a JSON object (UTF-8 checked, at most 64 levels deep).
+// Parses a body that must be a JSON object (ParseJson, json_body.h): a
+// malformed one is MALFORMED_JSON, a repeated member or another value than an
+// object REQUEST_VALIDATION_FAILED naming it.
 Result<std::shared_ptr<const rapidjson::Value>> ParseJsonObject(std::string_view body);
 
 Result<ValidateRequest> DecodeValidateRequest(const rapidjson::Value& body,

@@ -8,6 +8,7 @@
 
 #include "core/lifecycle.h"  // SpecError
 #include "core/yaml_document.h"
+#include "http/valid_text.h"
 
 namespace purchase::profiles {
 
@@ -44,7 +45,10 @@ http::HttpReply ErrorReplies::Reply(std::string_view code, std::string_view mess
   w.Key("code");
   w.String(code.data(), static_cast<rapidjson::SizeType>(code.size()));
   w.Key("message");
-  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  // A message may echo a request (a name, a path, an id): the last line of
+  // defence against invalid UTF-8 in a reply, which decoding refuses first.
+  const std::string text = http::ToValidUtf8(message);
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
   w.EndObject();
   w.EndObject();
   http::HttpReply reply = JsonReply(it->second != 0 ? it->second : status, buffer.GetString());
@@ -61,7 +65,8 @@ http::HttpReply JsonReply(int status, std::string body) {
 std::string JsonString(std::string_view text) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  const std::string valid = http::ToValidUtf8(text);
+  w.String(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
   return buffer.GetString();
 }
 

@@ -8,7 +8,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "http/request_decoding.h"  // PercentDecode
+#include "http/json_body.h"
+#include "http/valid_text.h"
 
 namespace purchase::profiles {
 namespace {
@@ -95,23 +96,6 @@ std::string RuleJson(const engine::EngineFaultRule& r) {
   return b.GetString();
 }
 
-// The body of a control request as a JSON object, or the reply refusing it.
-struct JsonBody {
-  rapidjson::Document doc;
-  std::optional<http::HttpReply> refusal;
-};
-
-JsonBody ParseObject(const std::string& body, const ErrorReplies& errors) {
-  JsonBody out;
-  out.doc.Parse(body.c_str(), body.size());
-  if (out.doc.HasParseError())
-    out.refusal = errors.Reply("MALFORMED_JSON", std::string("the body is not JSON: ") +
-                                                     rapidjson::GetParseError_En(out.doc.GetParseError()));
-  else if (!out.doc.IsObject())
-    out.refusal = errors.Reply("REQUEST_VALIDATION_FAILED", "the body must be a JSON object");
-  return out;
-}
-
 // Checks that `object` has no member outside `allowed`; names the first.
 std::optional<std::string> UnknownMember(const rapidjson::Value& object, std::initializer_list<std::string_view> allowed) {
   for (const auto& m : object.GetObject()) {
@@ -125,10 +109,20 @@ std::optional<std::string> UnknownMember(const rapidjson::Value& object, std::in
 
 }  // namespace
 
-std::optional<std::string> Call::Query(std::string_view name) const {
-  for (const auto& [key, value] : request.query)
-    if (key == name) return value;
-  return std::nullopt;
+JsonObject Call::Body() const {
+  return ReadJsonObject(request.body, errors, [&](const Error& e) { return profile.RefuseInvalid(e, errors); });
+}
+
+JsonObject ReadJsonObject(std::string_view body, const ErrorReplies& errors,
+                          const std::function<http::HttpReply(const Error&)>& invalid) {
+  http::ParsedJson parsed = http::ParseJson(body);
+  if (parsed.refusal) {
+    if (parsed.refusal->kind == http::JsonRefusal::Kind::kMalformed)
+      return {nullptr, errors.Reply("MALFORMED_JSON", parsed.refusal->message)};
+    return {nullptr, invalid(InvalidField(parsed.refusal->field, parsed.refusal->message))};
+  }
+  if (!parsed.value->IsObject()) return {nullptr, invalid(InvalidField("", "the body must be a JSON object"))};
+  return {std::move(parsed.value), std::nullopt};
 }
 
 ProfileHost::ProfileHost(Profile& profile, const Lifecycle& lifecycle, const ErrorReplies& errors,
@@ -225,10 +219,19 @@ http::HttpReply ProfileHost::Dispatch(const http::HttpRequest& request) {
 http::HttpReply ProfileHost::Route(const http::HttpRequest& request, const RouteMatch& match) {
   if (request.body.size() > options_.max_body_bytes)
     return errors_.Reply("PAYLOAD_TOO_LARGE", "the body is over " + std::to_string(options_.max_body_bytes) + " bytes");
+  // Decoded once, before authentication: a profile may authenticate by its
+  // query (SheetMusicDirect's key and signature), which must then be text.
+  // A profile that reads no parameter never looks at the query.
+  Query query;
+  if (profile_.ReadsQuery()) {
+    auto decoded = http::DecodeQueryText(request.query);
+    if (!decoded.ok()) return profile_.RefuseInvalid(decoded.error(), errors_);
+    query = std::move(decoded.value());
+  }
   const std::string& pattern = routes_.PatternOf(match.index);
-  Caller caller = profile_.Authenticate(request, pattern, errors_);
+  Caller caller = profile_.Authenticate(request, query, pattern, errors_);
   if (!caller.who) return caller.refusal;
-  Call call{request, match.params, *caller.who, *engine_, errors_, faults_};
+  Call call{request, query, match.params, *caller.who, *engine_, errors_, faults_, profile_};
   return handlers_[match.index].handle(call);
 }
 
@@ -283,31 +286,44 @@ http::HttpReply ProfileHost::ReadClock(const http::HttpRequest&, const PathParam
 }
 
 http::HttpReply ProfileHost::AdvanceClock(const http::HttpRequest& request, const PathParams&) {
-  JsonBody body = ParseObject(request.body, errors_);
+  JsonObject body = ControlBody(request);
   if (body.refusal) return *body.refusal;
-  if (auto unknown = UnknownMember(body.doc, {"seconds"}))
+  const rapidjson::Value& doc = *body.value;
+  if (auto unknown = UnknownMember(doc, {"seconds"}))
     return errors_.Reply("REQUEST_VALIDATION_FAILED", "unknown member '" + *unknown + "'");
-  if (!body.doc.HasMember("seconds") || !body.doc["seconds"].IsNumber())
+  if (!doc.HasMember("seconds") || !doc["seconds"].IsNumber())
     return errors_.Reply("REQUEST_VALIDATION_FAILED", "'seconds' must be a number");
-  const double seconds = body.doc["seconds"].GetDouble();
+  const double seconds = doc["seconds"].GetDouble();
   if (!(seconds >= 0) || seconds > 316224000)
     return errors_.Reply("REQUEST_VALIDATION_FAILED", "'seconds' must be 0..316224000");
   if (!manual_) return errors_.Reply("CLOCK_NOT_MANUAL", "the clock is real; start the server with --clock manual");
-  return MoveClock(manual_->Now() + static_cast<Millis>(std::llround(seconds * 1000)));
+  const Millis to = manual_->Now() + static_cast<Millis>(std::llround(seconds * 1000));
+  if (to > kLatestInstant)
+    return errors_.Reply("REQUEST_VALIDATION_FAILED",
+                         "'seconds' would move the clock past 9999-12-31T23:59:59Z, the latest instant a reply can carry");
+  return MoveClock(to);
 }
 
 http::HttpReply ProfileHost::SetClock(const http::HttpRequest& request, const PathParams&) {
-  JsonBody body = ParseObject(request.body, errors_);
+  JsonObject body = ControlBody(request);
   if (body.refusal) return *body.refusal;
-  if (auto unknown = UnknownMember(body.doc, {"now"}))
+  const rapidjson::Value& doc = *body.value;
+  if (auto unknown = UnknownMember(doc, {"now"}))
     return errors_.Reply("REQUEST_VALIDATION_FAILED", "unknown member '" + *unknown + "'");
-  if (!body.doc.HasMember("now") || !body.doc["now"].IsString())
+  if (!doc.HasMember("now") || !doc["now"].IsString())
     return errors_.Reply("REQUEST_VALIDATION_FAILED", "'now' must be an RFC 3339 instant");
-  const auto at = ParseRfc3339(body.doc["now"].GetString());
+  // With its length: an instant followed by an escaped NUL and more is no instant.
+  const auto at = ParseRfc3339(std::string_view(doc["now"].GetString(), doc["now"].GetStringLength()));
   if (!at) return errors_.Reply("REQUEST_VALIDATION_FAILED", "'now' must be an RFC 3339 instant");
+  if (*at > kLatestInstant) return errors_.Reply("REQUEST_VALIDATION_FAILED", "'now' must not be past 9999-12-31T23:59:59Z");
   if (!manual_) return errors_.Reply("CLOCK_NOT_MANUAL", "the clock is real; start the server with --clock manual");
   if (*at < manual_->Now()) return errors_.Reply("CLOCK_BACKWARDS", "the clock never moves back");
   return MoveClock(*at);
+}
+
+JsonObject ProfileHost::ControlBody(const http::HttpRequest& request) const {
+  return ReadJsonObject(request.body, errors_,
+                        [&](const Error& e) { return errors_.Reply("REQUEST_VALIDATION_FAILED", e.message); });
 }
 
 http::HttpReply ProfileHost::MoveClock(Millis to) {
@@ -372,9 +388,9 @@ http::HttpReply ProfileHost::OrderHistory(const http::HttpRequest&, const PathPa
 }
 
 http::HttpReply ProfileHost::AddFault(const http::HttpRequest& request, const PathParams&) {
-  JsonBody parsed = ParseObject(request.body, errors_);
+  JsonObject parsed = ControlBody(request);
   if (parsed.refusal) return *parsed.refusal;
-  const rapidjson::Value& body = parsed.doc;
+  const rapidjson::Value& body = *parsed.value;
   auto invalid = [&](const std::string& message) { return errors_.Reply("REQUEST_VALIDATION_FAILED", message); };
   if (auto unknown = UnknownMember(body, {"match", "effect", "times"}))
     return invalid("unknown member '" + *unknown + "' (a rule is {match, effect, times})");
@@ -387,7 +403,8 @@ http::HttpReply ProfileHost::AddFault(const http::HttpRequest& request, const Pa
       if (match.HasMember(key)) {
         if (!match[key].IsString() || match[key].GetStringLength() == 0 || match[key].GetStringLength() > 2048)
           return invalid(std::string("'match.") + key + "' must be a non-empty string");
-        (std::string_view(key) == "method" ? rule.method : rule.path) = match[key].GetString();
+        (std::string_view(key) == "method" ? rule.method : rule.path) =
+            std::string(match[key].GetString(), match[key].GetStringLength());
       }
   }
   if (!body.HasMember("effect") || !body["effect"].IsObject()) return invalid("'effect' must be an object");
@@ -412,7 +429,7 @@ http::HttpReply ProfileHost::AddFault(const http::HttpRequest& request, const Pa
   }
   if (effect.HasMember("outcome")) {
     if (!effect["outcome"].IsString()) return invalid("'effect.outcome' must be a cause of the lifecycle");
-    const std::string cause = effect["outcome"].GetString();
+    const std::string cause(effect["outcome"].GetString(), effect["outcome"].GetStringLength());
     bool known = false;
     for (const auto& t : lifecycle_.transitions()) known = known || t.cause == cause;
     if (!known) return invalid("'effect.outcome' '" + cause + "' is no cause of the lifecycle");

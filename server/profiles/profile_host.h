@@ -9,8 +9,9 @@
 // spec/control.yaml (reset, clock, faults, history), whose vocabulary is the
 // HL Connector's (spec/README.md, "The control API").
 //
-// Check order, every profile: route -> fault -> 413 -> the profile's
-// authentication -> the handler. One mutex serializes requests: answers are
+// Check order, every profile: route -> fault -> 413 -> the query's text, for
+// a profile that reads one (each parameter decoded once, valid UTF-8, never
+// repeated: 422) -> the profile's authentication -> the handler. One mutex serializes requests: answers are
 // a function of the request sequence alone (and the seed), never of threads.
 #pragma once
 
@@ -27,6 +28,7 @@
 
 #include "core/clock.h"
 #include "core/lifecycle.h"
+#include "core/status.h"
 #include "engine/engine_faults.h"
 #include "engine/order_engine.h"
 #include "http/http_message.h"
@@ -39,14 +41,30 @@ using http::PathParams;
 using http::RouteMatch;
 using http::RouteTable;
 
+class Profile;
+
+// A request's query parameters, percent-decoded once by the host (valid
+// UTF-8, no NUL, each name at most once), in the order sent.
+using Query = std::vector<std::pair<std::string, std::string>>;
+
+// A request body read as a JSON object (http::ParseJson), or the reply that
+// refuses it: MALFORMED_JSON, or the profile's REQUEST_VALIDATION_FAILED
+// (Profile::RefuseInvalid) for a repeated member or a body that is no object.
+struct JsonObject {
+  std::shared_ptr<const rapidjson::Value> value;  // an object, when there is no refusal
+  std::optional<http::HttpReply> refusal;
+};
+
 // What a route handler is given.
 struct Call {
   const http::HttpRequest& request;
+  const Query& query;       // empty unless the profile ReadsQuery()
   PathParams params;        // the route pattern's {names}
   std::string caller;       // who Authenticate said is calling
   engine::OrderEngine& engine;
   const ErrorReplies& errors;
   engine::EngineFaults& faults;
+  const Profile& profile;
 
   // The fulfillment fault rule matching this request, counted as fired: call
   // it only once the request creates an order (a refused request spends no
@@ -55,10 +73,8 @@ struct Call {
     return faults.TakeOutcome(request.method, request.path);
   }
 
-  // The first value of a query parameter, if present, as sent: still
-  // percent-encoded (Pistache 0.0.5 decodes nothing), so that a profile
-  // decides what '+' means (SheetMusicDirect keeps it a plus).
-  std::optional<std::string> Query(std::string_view name) const;
+  // The request body as a JSON object, or the reply refusing it.
+  JsonObject Body() const;
 };
 
 using RouteHandler = std::function<http::HttpReply(Call&)>;
@@ -81,12 +97,26 @@ class Profile {
   // The name of `--api`: "imaging-catalog", "sheetmusicdirect", "tabs".
   virtual std::string_view name() const = 0;
   virtual std::vector<ProfileRoute> Routes() = 0;
-  // Authenticates a request that was routed to `route_pattern`.
-  virtual Caller Authenticate(const http::HttpRequest& request, std::string_view route_pattern,
+  // Authenticates a request that was routed to `route_pattern` (`query` is its decoded query).
+  virtual Caller Authenticate(const http::HttpRequest& request, const Query& query, std::string_view route_pattern,
                               const ErrorReplies& errors) const = 0;
+  // True if its operations read query parameters: the host then decodes the
+  // query once (Call::query) and refuses one that is not text or repeats a
+  // name. Otherwise the query is never read (Call::query is empty).
+  virtual bool ReadsQuery() const { return false; }
+  // The reply refusing a request whose query or body the host cannot read as
+  // text (REQUEST_VALIDATION_FAILED, naming `error.field`); by default the
+  // profile's plain error.
+  virtual http::HttpReply RefuseInvalid(const Error& error, const ErrorReplies& errors) const {
+    return errors.Reply("REQUEST_VALIDATION_FAILED", error.message);
+  }
   // Called by POST /_control/reset after the engine forgot its orders.
   virtual void Reset() {}
 };
+
+// Reads `body` as a JSON object; a validation refusal goes through `invalid`.
+JsonObject ReadJsonObject(std::string_view body, const ErrorReplies& errors,
+                          const std::function<http::HttpReply(const Error&)>& invalid);
 
 struct HostOptions {
   bool control_enabled = true;
@@ -120,6 +150,7 @@ class ProfileHost final : public http::RequestHandler {
   http::HttpReply AdvanceClock(const http::HttpRequest& request, const PathParams& params);
   http::HttpReply SetClock(const http::HttpRequest& request, const PathParams& params);
   http::HttpReply MoveClock(Millis to);
+  JsonObject ControlBody(const http::HttpRequest& request) const;
   http::HttpReply ListFaults(const http::HttpRequest& request, const PathParams& params);
   http::HttpReply AddFault(const http::HttpRequest& request, const PathParams& params);
   http::HttpReply ClearFaults(const http::HttpRequest& request, const PathParams& params);

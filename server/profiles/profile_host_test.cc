@@ -7,6 +7,7 @@
 #include <rapidjson/pointer.h>
 
 #include "profiles/profile_host.h"
+#include "testing/strict_utf8.h"
 
 using namespace purchase;
 using namespace purchase::profiles;
@@ -65,7 +66,8 @@ class ToyProfile final : public Profile {
          }},
     };
   }
-  Caller Authenticate(const http::HttpRequest& request, std::string_view, const ErrorReplies& errors) const override {
+  Caller Authenticate(const http::HttpRequest& request, const Query&, std::string_view,
+                      const ErrorReplies& errors) const override {
     if (request.authorization == "Bearer a") return {"a", {}};
     return {std::nullopt, errors.Reply("UNAUTHENTICATED", "who are you?")};
   }
@@ -178,6 +180,88 @@ BOOST_AUTO_TEST_CASE(TheClockNeverMovesBack) {
              "CLOCK_BACKWARDS");
   BOOST_TEST(h.Send("POST", "/_control/clock/advance", R"({"seconds":-1})").status == 422);
   BOOST_TEST(h.Send("POST", "/_control/clock/advance", "{").status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(AControlBodyWithBytesAfterTheDocumentIsRefused) {
+  Host h;
+  for (const std::string& body : {std::string("{\"seconds\":5}\0garbage", 21), std::string("{\"seconds\":5} x"),
+                                 std::string("{\"seconds\":5}{}")}) {
+    const auto r = h.Send("POST", "/_control/clock/advance", body);
+    BOOST_TEST(r.status == 400, r.body);
+    BOOST_TEST(h.Field(r, "/error/code") == "MALFORMED_JSON");
+  }
+  BOOST_TEST(h.Field(h.Send("GET", "/_control/clock"), "/now") == "2026-01-01T00:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(ARepeatedMemberIsRefusedAtAnyDepthAndNothingMoves) {
+  Host h;
+  auto r = h.Send("POST", "/_control/clock/advance", R"({"seconds":5,"seconds":-1})");
+  BOOST_TEST(r.status == 422);
+  BOOST_TEST(h.Field(r, "/error/code") == "REQUEST_VALIDATION_FAILED");
+  BOOST_TEST(h.Field(r, "/error/message").find("'seconds'") != std::string::npos, r.body);
+  BOOST_TEST(h.Field(h.Send("GET", "/_control/clock"), "/now") == "2026-01-01T00:00:00Z");
+  r = h.Send("POST", "/_control/faults", R"({"match":{"path":"/things","path":"/other"},"effect":{"status":503}})");
+  BOOST_TEST(r.status == 422);
+  BOOST_TEST(h.Field(r, "/error/message").find("'match.path'") != std::string::npos, r.body);
+  BOOST_TEST(h.Send("GET", "/_control/faults").body == R"({"faults":[]})");
+}
+
+BOOST_AUTO_TEST_CASE(ClockSetRefusesAnInstantFollowedByAnEscapedNul) {
+  Host h;
+  const auto r = h.Send("POST", "/_control/clock/set", R"({"now":"2026-01-02T00:00:00Z\u0000junk"})");
+  BOOST_TEST(r.status == 422, r.body);
+  BOOST_TEST(h.Field(h.Send("GET", "/_control/clock"), "/now") == "2026-01-01T00:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(InvalidUtf8InAControlBodyIsRefused) {
+  Host h;
+  const auto r = h.Send("POST", "/_control/faults", "{\"match\":{\"path\":\"/things\xff\"},\"effect\":{\"status\":503}}");
+  BOOST_TEST(r.status == 400, r.body);
+  BOOST_TEST(h.Field(r, "/error/code") == "MALFORMED_JSON");
+  BOOST_TEST(h.Send("GET", "/_control/faults").body == R"({"faults":[]})");
+}
+
+BOOST_AUTO_TEST_CASE(ALoneSurrogateEscapeIsRefused) {
+  Host h;
+  // A low surrogate alone, a high one at the end of a string, one in a member
+  // name: none is a character (RapidJSON would store the bytes ED xx xx).
+  for (const std::string body : {R"({"match":{"path":"/things\udc00"},"effect":{"status":503}})",
+                                 R"({"match":{"path":"/things\ud800"},"effect":{"status":503}})",
+                                 R"({"match":{"\udc00":"/things"},"effect":{"status":503}})",
+                                 R"({"\udfff":1,"effect":{"status":503}})"}) {
+    const auto r = h.Send("POST", "/_control/faults", body);
+    BOOST_TEST(r.status == 400, body << ": " << r.body);
+    BOOST_TEST(testing::StrictUtf8Problem(r.body) == "", r.body);
+  }
+  BOOST_TEST(h.Send("GET", "/_control/faults").body == R"({"faults":[]})");
+  // A pair is a character and is kept.
+  BOOST_TEST(h.Send("POST", "/_control/faults", R"({"match":{"path":"/\ud83d\ude00"},"effect":{"status":503}})").status ==
+             201);
+}
+
+BOOST_AUTO_TEST_CASE(TheClockRefusesInstantsPastTheYear9999) {
+  Host h;
+  for (const char* past : {R"({"now":"9999-12-31T23:59:59.001Z"})", R"({"now":"9999-12-31T23:59:59-00:01"})"}) {
+    const auto r = h.Send("POST", "/_control/clock/set", past);
+    BOOST_TEST(r.status == 422, past);
+    BOOST_TEST(h.Field(r, "/error/message").find("'now'") != std::string::npos, r.body);
+  }
+  BOOST_TEST(h.Send("POST", "/_control/clock/set", R"({"now":"9999-12-31T23:59:58Z"})").status == 200);
+  auto r = h.Send("POST", "/_control/clock/advance", R"({"seconds":1.5})");
+  BOOST_TEST(r.status == 422);
+  BOOST_TEST(h.Field(r, "/error/message").find("'seconds'") != std::string::npos, r.body);
+  BOOST_TEST(h.Send("POST", "/_control/clock/advance", R"({"seconds":1})").status == 200);
+  BOOST_TEST(h.Field(h.Send("GET", "/_control/clock"), "/now") == "9999-12-31T23:59:59Z");
+}
+
+BOOST_AUTO_TEST_CASE(AProfileThatReadsNoParameterNeverLooksAtTheQuery) {
+  Host h;
+  http::HttpRequest r;
+  r.method = "POST";
+  r.path = "/things";
+  r.authorization = "Bearer a";
+  r.query = {{"a", "%FF"}, {"a", "%zz"}};
+  BOOST_TEST(h.host.Handle(r).status == 201);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -37,7 +37,8 @@ std::vector<ProfileRoute> ImagingCatalogProfile::Routes() {
   };
 }
 
-Caller ImagingCatalogProfile::Authenticate(const http::HttpRequest& request, std::string_view /*route_pattern*/,
+Caller ImagingCatalogProfile::Authenticate(const http::HttpRequest& request, const Query& /*query*/,
+                                 std::string_view /*route_pattern*/,
                                            const ErrorReplies& errors) const {
   const CallerAccount* caller = nullptr;
   if (request.authorization && request.authorization->size() > 7 &&

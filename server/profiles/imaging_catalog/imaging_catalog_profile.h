@@ -46,7 +46,7 @@ class ImagingCatalogProfile final : public Profile {
   std::vector<ProfileRoute> Routes() override;
   // Bearer <token> of a caller in callers.yaml, else 401 UNAUTHENTICATED with
   // WWW-Authenticate: Bearer.
-  Caller Authenticate(const http::HttpRequest& request, std::string_view route_pattern,
+  Caller Authenticate(const http::HttpRequest& request, const Query& query, std::string_view route_pattern,
                       const ErrorReplies& errors) const override;
 
  private:

@@ -12,6 +12,7 @@
 #include "profile_imaging_catalog_embedded.h"
 #include "profiles/imaging_catalog/fixtures.h"
 #include "profiles/imaging_catalog/imaging_catalog_profile.h"
+#include "testing/strict_utf8.h"
 #include "profiles/imaging_catalog/purchase_json.h"
 #include "profiles/profile_registry.h"
 
@@ -231,6 +232,60 @@ BOOST_AUTO_TEST_CASE(MalformedPurchaseRequestsAre422) {
     BOOST_TEST(Server::Code(reply) == "REQUEST_VALIDATION_FAILED", members);
   }
   BOOST_TEST(s.host.engine_for_tests().size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(ALoneSurrogateEscapeIsRefusedAndNothingIsStored) {
+  Server s;
+  const std::string a = std::string("\"frameID\":\"frame-basic\",\"contractID\":\"") + kContractA + "\"";
+  for (const std::string& members : {a + R"(,"reference":"r\udc00")", a + R"(,"reference":"r\ud800")",
+                                     a + R"(,"\udc00":1)", a + R"(,"productTypes":["GEO\udfff"])"}) {
+    const http::HttpReply reply = s.Purchase(members);
+    BOOST_TEST(reply.status == 400, members << ": " << reply.body);
+    BOOST_TEST(Server::Code(reply) == "MALFORMED_JSON", members);
+    BOOST_TEST(testing::StrictUtf8Problem(reply.body) == "", reply.body);
+  }
+  BOOST_TEST(s.host.engine_for_tests().size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(ARepeatedMemberOrTrailingBytesAreRefused) {
+  Server s;
+  const std::string a = std::string("\"frameID\":\"frame-basic\",\"contractID\":\"") + kContractA + "\"";
+  http::HttpReply reply = s.Purchase(a + R"(,"frameID":"frame-slow")");
+  BOOST_TEST(reply.status == 422, reply.body);
+  BOOST_TEST(Server::Code(reply) == "REQUEST_VALIDATION_FAILED");
+  BOOST_TEST(reply.body.find("frameID") != std::string::npos, reply.body);
+  reply = s.Send("POST", "/api/catalog/v2/purchases", "{" + a + "}" + std::string(1, '\0') + "junk");
+  BOOST_TEST(reply.status == 400, reply.body);
+  BOOST_TEST(s.host.engine_for_tests().size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(ImagingRepliesAreStrictUtf8ForHostileInput) {
+  Server s;
+  const std::string a = std::string("\"frameID\":\"frame-basic\",\"contractID\":\"") + kContractA + "\"";
+  const std::string id = s.Buy("frame-basic", ",\"reference\":\"caf\xc3\xa9 \\ud83d\\ude00\"");
+  const std::vector<std::pair<std::string, std::string>> hostile = {
+      {"POST /api/catalog/v2/purchases", "{" + a + ",\"reference\":\"\xff\"}"},
+      {"POST /api/catalog/v2/purchases", "{" + a + R"(,"reference":"\udc00"})"},
+      {"POST /api/catalog/v2/purchases", "{" + a + ",\"\xc0\xaf\":1}"},
+      {"POST /api/catalog/v2/purchases", "{" + a + R"(,"x\udbff":1})"},
+      {"POST /api/catalog/v2/purchases", R"({"frameID":"\udc00","contractID":"x"})"},
+      {"POST /api/catalog/v2/purchases", R"({"frameID":"f","contractID":"\ud800"})"},
+      {"GET /api/catalog/v2/purchases/\xff\xed\xa0\x80", ""},
+      {"GET /api/catalog/v2/purchases/\xe0\x80\x80/products", ""},
+      {"POST /_control/faults", R"({"match":{"path":"/api/\udc00"},"effect":{"status":500}})"},
+      {"POST /_control/faults", "{\"effect\":{\"outcome\":\"\xff\"}}"},
+      {"DELETE /_control/faults/\xff", ""},
+      {"GET /_control/orders/\xed\xbf\xbf/history", ""},
+  };
+  for (const auto& [line, body] : hostile) {
+    const size_t space = line.find(' ');
+    const http::HttpReply r = s.Send(line.substr(0, space), line.substr(space + 1), body);
+    BOOST_TEST(r.status >= 400, line);
+    BOOST_TEST(testing::StrictUtf8Problem(r.body) == "", line << ": " << r.body);
+  }
+  const http::HttpReply got = s.Send("GET", "/api/catalog/v2/purchases/" + id);
+  BOOST_TEST(got.status == 200);
+  BOOST_TEST(testing::StrictUtf8Problem(got.body) == "", got.body);
 }
 
 BOOST_AUTO_TEST_CASE(EveryOperationNeedsACallersBearerToken) {

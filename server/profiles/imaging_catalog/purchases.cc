@@ -8,7 +8,6 @@
 #include <vector>
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include "profiles/imaging_catalog/imaging_catalog_profile.h"
 #include "profiles/imaging_catalog/purchase_json.h"
@@ -41,12 +40,8 @@ bool ReadString(const rapidjson::Value& body, const char* name, size_t min, size
   return true;
 }
 
-// Decodes a PurchaseRequest object; on failure `problem` says what is wrong.
+// Decodes a PurchaseRequest from a body object (Call::Body); on failure `problem` says what is wrong.
 std::optional<PurchaseRequest> Decode(const rapidjson::Value& body, std::string* problem) {
-  if (!body.IsObject()) {
-    *problem = "the body must be a JSON object";
-    return std::nullopt;
-  }
   PurchaseRequest request;
   std::optional<std::string> frame, contract, eula;
   if (!ReadString(body, "frameID", 1, 64, &frame, problem) ||
@@ -113,13 +108,10 @@ engine::EngineOrder* FindOwnPurchase(Call& call, const Defects& defects) {
 }
 
 http::HttpReply PurchaseFrame(Call& call, const Fixtures& fixtures, const Defects& defects) {
-  rapidjson::Document body;
-  body.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(call.request.body.data(), call.request.body.size());
-  if (body.HasParseError())
-    return call.errors.Reply("MALFORMED_JSON", std::string("the body is not JSON: ") +
-                                                   rapidjson::GetParseError_En(body.GetParseError()));
+  const JsonObject body = call.Body();
+  if (body.refusal) return *body.refusal;
   std::string problem;
-  const std::optional<PurchaseRequest> request = Decode(body, &problem);
+  const std::optional<PurchaseRequest> request = Decode(*body.value, &problem);
   if (!request) return call.errors.Reply("REQUEST_VALIDATION_FAILED", problem);
 
   const CallerAccount* caller = nullptr;

@@ -28,7 +28,7 @@ struct OrderSummary {
 }  // namespace
 
 http::HttpReply ListOrders(const SheetMusicDirectProfile& profile, Call& call) {
-  const QueryParams params(call.request.query, false);
+  const QueryParams params(call.query, false);
   ParamReader reader(params);
   const std::string client_id = reader.Text("retailerClientId", kMaxIdLength);
   if (!reader.ok()) return call.errors.Reply("REQUEST_VALIDATION_FAILED", reader.message());
@@ -72,7 +72,7 @@ http::HttpReply ListOrders(const SheetMusicDirectProfile& profile, Call& call) {
 }
 
 http::HttpReply ListOrderItems(const SheetMusicDirectProfile& profile, Call& call) {
-  const QueryParams params(call.request.query, false);
+  const QueryParams params(call.query, false);
   ParamReader reader(params);
   const std::string client_id = reader.Text("retailerClientId", kMaxIdLength);
   const std::string order_id = reader.Text("retailerOrderId", kMaxIdLength);
@@ -96,7 +96,7 @@ http::HttpReply ListOrderItems(const SheetMusicDirectProfile& profile, Call& cal
 
 http::HttpReply ListAllProducts(const SheetMusicDirectProfile& profile, Call& call) {
   (void)profile;
-  const QueryParams params(call.request.query, false);
+  const QueryParams params(call.query, false);
   ParamReader reader(params);
   const std::string client_id = reader.Text("retailerClientId", kMaxIdLength);
   if (!reader.ok()) return call.errors.Reply("REQUEST_VALIDATION_FAILED", reader.message());

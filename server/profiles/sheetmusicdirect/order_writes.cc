@@ -45,7 +45,7 @@ std::string StatusOf(const Lifecycle& lifecycle, const engine::EngineOrder& item
 }  // namespace
 
 http::HttpReply CreateOrder(const SheetMusicDirectProfile& profile, Call& call) {
-  const QueryParams params(call.request.query, profile.defects().plus_as_space);
+  const QueryParams params(call.query, profile.defects().plus_as_space);
   ParamReader reader(params);
   const std::string order_id = reader.Text("retailerOrderId", kMaxIdLength);
   const std::string client_id = reader.Text("retailerClientId", kMaxIdLength);
@@ -56,9 +56,7 @@ http::HttpReply CreateOrder(const SheetMusicDirectProfile& profile, Call& call) 
                                                           [](char c) { return c >= 'A' && c <= 'Z'; })))
     reader.Refuse("countryCode", "countryCode must be two capital letters (ISO 3166-1 alpha-2), e.g. GB");
   std::string license;
-  if (params.Escaped("licenseString"))
-    reader.Refuse("licenseString", "licenseString has a '%' not followed by two hex digits");
-  else if (std::optional<std::string> given = params.Get("licenseString"); given && !given->empty())
+  if (std::optional<std::string> given = params.Get("licenseString"); given && !given->empty())
     license = *given;
   if (license.size() > kMaxLicenseLength)
     reader.Refuse("licenseString", "licenseString is longer than " + std::to_string(kMaxLicenseLength) + " bytes");
@@ -100,7 +98,7 @@ http::HttpReply CreateOrder(const SheetMusicDirectProfile& profile, Call& call) 
 }
 
 http::HttpReply CancelOrder(const SheetMusicDirectProfile& profile, Call& call) {
-  const QueryParams params(call.request.query, false);
+  const QueryParams params(call.query, false);
   ParamReader reader(params);
   const std::string order_id = reader.Text("retailerOrderId", kMaxIdLength);
   const std::string client_id = reader.Text("retailerClientId", kMaxIdLength);
@@ -120,7 +118,7 @@ http::HttpReply CancelOrder(const SheetMusicDirectProfile& profile, Call& call) 
 }
 
 http::HttpReply CancelOrderItem(const SheetMusicDirectProfile& profile, Call& call) {
-  const QueryParams params(call.request.query, false);
+  const QueryParams params(call.query, false);
   ParamReader reader(params);
   const std::string order_id = reader.Text("retailerOrderId", kMaxIdLength);
   const std::string client_id = reader.Text("retailerClientId", kMaxIdLength);
@@ -142,7 +140,7 @@ http::HttpReply CancelOrderItem(const SheetMusicDirectProfile& profile, Call& ca
 }
 
 http::HttpReply UpdateOrder(const SheetMusicDirectProfile& profile, Call& call) {
-  const QueryParams params(call.request.query, false);
+  const QueryParams params(call.query, false);
   ParamReader reader(params);
   const std::string order_id = reader.Text("retailerOrderId", kMaxIdLength);
   const std::string client_id = reader.Text("retailerClientId", kMaxIdLength);
@@ -181,7 +179,7 @@ http::HttpReply UpdateOrder(const SheetMusicDirectProfile& profile, Call& call) 
 }
 
 http::HttpReply UpdatePrintsRemaining(const SheetMusicDirectProfile& profile, Call& call) {
-  const QueryParams params(call.request.query, false);
+  const QueryParams params(call.query, false);
   ParamReader reader(params);
   const std::string order_id = reader.Text("retailerOrderId", kMaxIdLength);
   const std::string client_id = reader.Text("retailerClientId", kMaxIdLength);

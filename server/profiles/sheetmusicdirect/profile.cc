@@ -87,9 +87,10 @@ std::vector<ProfileRoute> SheetMusicDirectProfile::Routes() {
 
 // Check order (README, "Check order"): key present and known (401), then the
 // signature (403); parameters are the handler's (422 and after).
-Caller SheetMusicDirectProfile::Authenticate(const http::HttpRequest& request, std::string_view route_pattern,
+Caller SheetMusicDirectProfile::Authenticate(const http::HttpRequest& /*request*/, const Query& query,
+                                             std::string_view route_pattern,
                                              const ErrorReplies& errors) const {
-  const QueryParams params(request.query, false);
+  const QueryParams params(query, false);
   const std::optional<std::string> key = params.Get("key");
   if (!key || key->empty())
     return {std::nullopt, errors.Reply("UNAUTHENTICATED", "the key query parameter is required")};

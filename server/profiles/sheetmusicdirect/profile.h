@@ -47,7 +47,9 @@ class SheetMusicDirectProfile final : public Profile {
 
   std::string_view name() const override { return "sheetmusicdirect"; }
   std::vector<ProfileRoute> Routes() override;
-  Caller Authenticate(const http::HttpRequest& request, std::string_view route_pattern,
+  // Every parameter is in the query string (signed): decoded once by the host.
+  bool ReadsQuery() const override { return true; }
+  Caller Authenticate(const http::HttpRequest& request, const Query& query, std::string_view route_pattern,
                       const ErrorReplies& errors) const override;
 
   const Fixtures& fixtures() const { return fixtures_; }

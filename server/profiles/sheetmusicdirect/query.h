@@ -1,8 +1,8 @@
-// The query-string parameters of a SheetMusicDirect request, decoded as the
-// seed says (spec/sheetmusicdirect/README.md, "Parameters"): %XX escapes are
-// decoded and '+' stays a literal '+' (a space is "%20", never "+"). The first
-// value of a repeated parameter counts; unknown parameters are ignored.
-// Immutable after construction; thread-safe.
+// The query-string parameters of a SheetMusicDirect request, as the host
+// decoded them once (ProfileHost: %XX escapes decoded, valid UTF-8, each name
+// at most once, else 422 before authentication); '+' stays a literal '+' (a
+// space is "%20", never "+"; spec/sheetmusicdirect/README.md, "Parameters").
+// Unknown parameters are ignored. Immutable after construction; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -11,13 +11,9 @@
 #include <string_view>
 #include <variant>
 
-#include "http/http_message.h"
+#include "profiles/profile_host.h"  // Query
 
 namespace purchase::profiles::sheetmusicdirect {
-
-// Decodes %XX escapes; nothing for a '%' not followed by two hex digits.
-// `plus_as_space` is the deliberate defect plus-as-space.
-std::optional<std::string> PercentDecode(std::string_view raw, bool plus_as_space = false);
 
 // Why a parameter was refused, for a 422 message ("quantity must be ...").
 struct ParamProblem {
@@ -26,12 +22,11 @@ struct ParamProblem {
 
 class QueryParams {
  public:
-  QueryParams(const http::RawQuery& raw, bool plus_as_space);
+  // `plus_as_space` is the deliberate defect plus-as-space.
+  QueryParams(const Query& query, bool plus_as_space);
 
-  // The decoded first value, or nothing when the parameter is absent or
-  // badly escaped (Escaped() tells which).
+  // The value, or nothing when the parameter is absent.
   std::optional<std::string> Get(std::string_view name) const;
-  bool Escaped(std::string_view name) const;  // present but not decodable
 
   // A required text of 1..max_length characters.
   std::variant<std::string, ParamProblem> Text(std::string_view name, size_t max_length) const;
@@ -39,7 +34,7 @@ class QueryParams {
   std::variant<int64_t, ParamProblem> Integer(std::string_view name, int64_t min, int64_t max) const;
 
  private:
-  const http::RawQuery& raw_;
+  const Query& query_;
   const bool plus_as_space_;
 };
 

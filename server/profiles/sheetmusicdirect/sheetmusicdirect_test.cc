@@ -16,6 +16,7 @@
 #include "profiles/sheetmusicdirect/profile.h"
 #include "profiles/sheetmusicdirect/query.h"
 #include "profiles/sheetmusicdirect/signature.h"
+#include "testing/strict_utf8.h"
 
 using namespace purchase;
 using namespace purchase::profiles;
@@ -272,7 +273,7 @@ BOOST_AUTO_TEST_CASE(UpdateIsAllOrNothing) {
 
 BOOST_AUTO_TEST_CASE(PrintsCanBeResetOnlyForACompletedItem) {
   Host h;
-  h.Create("o1", "13618", {{"quantity", "1"}});
+  h.Create("o1", "13618");
   auto r = h.Prints("o1", "13618", "5");
   BOOST_TEST(r.status == 409);
   BOOST_TEST(At(r, "/error/code") == "ORDER_STATUS_CONFLICT");
@@ -395,11 +396,67 @@ BOOST_AUTO_TEST_CASE(ABadFixtureNamesItsFileLineAndColumn) {
                     SpecError);
 }
 
-BOOST_AUTO_TEST_CASE(ThePercentDecoderRefusesABrokenEscape) {
-  BOOST_TEST(PercentDecode("a%20b").value() == "a b");
-  BOOST_TEST(PercentDecode("a+b").value() == "a+b");
-  BOOST_TEST(!PercentDecode("a%2").has_value());
-  BOOST_TEST(!PercentDecode("a%zz").has_value());
+BOOST_AUTO_TEST_CASE(AQueryThatIsNotTextIsRefusedAndNothingIsStored) {
+  Host h;
+  // A broken escape, an escaped NUL, invalid UTF-8, an escaped surrogate:
+  // each 422 naming the parameter, and no order is created.
+  for (const std::string bad : {"bad%2", "o%00", "%FF", "%ED%A0%80", "%C0%AF"}) {
+    const auto r = h.Create(bad, "13618");
+    BOOST_TEST(r.status == 422, bad);
+    BOOST_TEST(At(r, "/error/code") == "REQUEST_VALIDATION_FAILED", bad);
+    BOOST_TEST(At(r, "/error/message").find("retailerOrderId") != std::string::npos, bad << ": " << r.body);
+  }
+  const auto all = h.Signed("GET", "/orders/allproducts", "orders-allproducts", {{"retailerClientId", "c1"}});
+  BOOST_TEST(all.status == 200);
+  BOOST_TEST(At(all, "/orderedProducts") == "[0]", all.body);
+}
+
+BOOST_AUTO_TEST_CASE(RepeatedQueryParameterIsRefusedNamingIt) {
+  Host h;
+  // A repeated id: which order is meant is ambiguous.
+  auto r = h.Create("o1", "13618", {{"retailerOrderId", "o2"}});
+  BOOST_TEST(r.status == 422);
+  BOOST_TEST(At(r, "/error/message").find("'retailerOrderId' is given twice") != std::string::npos, r.body);
+  // The signed parameters too: a second signature or key, even an equal one.
+  r = h.Signed("GET", "/orders/allproducts", "orders-allproducts",
+               {{"retailerClientId", "c1"}, {"signature", "junk"}});
+  BOOST_TEST(r.status == 422);
+  BOOST_TEST(At(r, "/error/message").find("'signature'") != std::string::npos, r.body);
+  r = h.Signed("GET", "/orders/allproducts", "orders-allproducts", {{"retailerClientId", "c1"}, {"key", kKey}});
+  BOOST_TEST(r.status == 422);
+  BOOST_TEST(At(r, "/error/message").find("'key'") != std::string::npos, r.body);
+  BOOST_TEST(h.Signed("GET", "/orders/allproducts", "orders-allproducts", {{"retailerClientId", "c1"}}).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(SheetMusicDirectRepliesAreStrictUtf8ForHostileInput) {
+  Host h;
+  BOOST_TEST(h.Create("o1", "13618", {{"licenseString", "caf%C3%A9"}}).status == 201);
+  const std::vector<http::HttpReply> replies = {
+      h.Create("%FF", "13618"),
+      h.Create("o%ED%A0%80", "13618"),
+      h.Create("o\xff", "13618"),
+      h.Create("o2", "13618", {{"licenseString", "%C0%AF"}}),
+      h.Create("o3", "13618", {{"%FF", "1"}}),
+      h.Create("o4", "13618", {{"x\xed\xa0\x80", "1"}, {"x\xed\xa0\x80", "2"}}),
+      h.Items("\xff"),
+      h.Send("GET", "/orders/\xff", {}),
+      h.Send("GET", "/orders", {{"key", "\xff"}}),
+      h.Send("GET", "/orders", {{"key", kKey}, {"signature", "\xed\xa0\x80"}}),
+      h.host.Handle([] {
+        http::HttpRequest r;
+        r.method = "POST";
+        r.path = "/_control/faults";
+        r.body = R"({"match":{"path":"/orders\udc00"},"effect":{"status":500}})";
+        return r;
+      }()),
+  };
+  for (const http::HttpReply& r : replies) {
+    BOOST_TEST(r.status >= 400, r.body);
+    BOOST_TEST(testing::StrictUtf8Problem(r.body) == "", r.body);
+  }
+  const auto items = h.Items("o1");
+  BOOST_TEST(items.status == 200);
+  BOOST_TEST(testing::StrictUtf8Problem(items.body) == "", items.body);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

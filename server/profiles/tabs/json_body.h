@@ -1,4 +1,4 @@
-// Reading the JSON body of a tabs request: parse it as an object, refuse
+// Reading the JSON body of a tabs request (parsed by Call::Body): refuse
 // unknown members, and name the offending member in every refusal
 // (error.field), as spec/tabs/README.md says. Pure functions.
 #pragma once
@@ -16,11 +16,6 @@ namespace purchase::profiles::tabs {
 
 // A 422 REQUEST_VALIDATION_FAILED naming `field` ("" for the body itself).
 http::HttpReply Invalid(const ErrorReplies& errors, std::string_view field, std::string_view message);
-
-// Parses `body` into `doc` as a JSON object; the refusal (400 MALFORMED_JSON,
-// or 422 when it is JSON but no object) otherwise.
-std::optional<http::HttpReply> ParseObject(const std::string& body, rapidjson::Document& doc,
-                                           const ErrorReplies& errors);
 
 // The first member of `object` outside `allowed`, or nothing.
 std::optional<std::string> UnknownMember(const rapidjson::Value& object, std::initializer_list<std::string_view> allowed);

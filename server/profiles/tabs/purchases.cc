@@ -111,10 +111,10 @@ std::optional<http::HttpReply> DecodePurchase(const rapidjson::Value& body, cons
 
 http::HttpReply TabsProfile::CreatePurchase(Call& call) {
   const Credential& who = *fixtures_.CredentialOfOwner(call.caller);
-  rapidjson::Document body;
-  if (auto refusal = ParseObject(call.request.body, body, call.errors)) return *refusal;
+  const JsonObject body = call.Body();
+  if (body.refusal) return *body.refusal;
   std::map<std::string, std::string> fields;
-  if (auto refusal = DecodePurchase(body, call.errors, fields)) return *refusal;
+  if (auto refusal = DecodePurchase(*body.value, call.errors, fields)) return *refusal;
 
   const Millis now = call.engine.Now();
   book_.Settle(now);

@@ -23,8 +23,9 @@ http::HttpReply TabsProfile::GetTab(Call& call) {
 }
 
 http::HttpReply TabsProfile::PayTab(Call& call) {
-  rapidjson::Document body;
-  if (auto refusal = ParseObject(call.request.body, body, call.errors)) return *refusal;
+  const JsonObject parsed = call.Body();
+  if (parsed.refusal) return *parsed.refusal;
+  const rapidjson::Value& body = *parsed.value;
   if (auto unknown = UnknownMember(body, {"payment_method"}))
     return Invalid(call.errors, *unknown, "unknown member '" + *unknown + "'");
   if (!body.HasMember("payment_method") || !body["payment_method"].IsString())

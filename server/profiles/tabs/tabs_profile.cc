@@ -1,5 +1,7 @@
 #include "profiles/tabs/tabs_profile.h"
 
+#include "profiles/tabs/json_body.h"
+
 #include <cctype>
 
 #include "profile_tabs_embedded.h"
@@ -32,7 +34,12 @@ std::vector<ProfileRoute> TabsProfile::Routes() {
   };
 }
 
-Caller TabsProfile::Authenticate(const http::HttpRequest& request, std::string_view /*route_pattern*/,
+http::HttpReply TabsProfile::RefuseInvalid(const Error& error, const ErrorReplies& errors) const {
+  return Invalid(errors, error.field, error.message);
+}
+
+Caller TabsProfile::Authenticate(const http::HttpRequest& request, const Query& /*query*/,
+                                 std::string_view /*route_pattern*/,
                                  const ErrorReplies& errors) const {
   Caller caller;
   const std::string_view token = BearerToken(request.authorization);

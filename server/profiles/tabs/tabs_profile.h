@@ -38,8 +38,10 @@ class TabsProfile final : public Profile {
 
   std::string_view name() const override { return "tabs"; }
   std::vector<ProfileRoute> Routes() override;
-  Caller Authenticate(const http::HttpRequest& request, std::string_view route_pattern,
+  Caller Authenticate(const http::HttpRequest& request, const Query& query, std::string_view route_pattern,
                       const ErrorReplies& errors) const override;
+  // 422 with error.field, as every refusal of this API (json_body.h).
+  http::HttpReply RefuseInvalid(const Error& error, const ErrorReplies& errors) const override;
   void Reset() override { book_.Reset(); }
 
  private:

@@ -10,6 +10,7 @@
 
 #include "core/lifecycle.h"
 #include "profiles/profile_registry.h"
+#include "testing/strict_utf8.h"
 #include "profiles/tabs/fixtures.h"
 #include "profiles/tabs/valid_window.h"
 
@@ -198,6 +199,66 @@ BOOST_AUTO_TEST_CASE(TabsValidationNamesTheField) {
   BOOST_TEST(s.Send("POST", "/v1/purchases", "{").status == 400);
   BOOST_TEST(s.Send("POST", "/v1/purchases", std::string(100, '[')).status == 400);
   BOOST_TEST(s.Send("POST", "/v1/purchases", "{}", nullptr).status == 401);
+}
+
+BOOST_AUTO_TEST_CASE(TabsALoneSurrogateEscapeIsRefusedAndNothingIsStored) {
+  Sandbox s;
+  const std::string price = R"("price":{"amount":100,"currency":"USD"},"sales_model":"single_purchase","payment_model":"pay_later")";
+  // In the summary, in the metadata (a value, a member name), as an unknown member's name.
+  for (const std::string& body :
+       {R"({"offering_id":"o","summary":"s\udc00",)" + price + "}",
+        R"({"offering_id":"o","summary":"s",)" + price + R"(,"metadata":{"k":"v\ud800"}})",
+        R"({"offering_id":"o","summary":"s",)" + price + R"(,"metadata":{"\udc00":"v"}})",
+        R"({"offering_id":"o","summary":"s","\udfff":1,)" + price + "}"}) {
+    const http::HttpReply r = s.Send("POST", "/v1/purchases", body);
+    BOOST_TEST(r.status == 400, body << ": " << r.body);
+    BOOST_TEST(Sandbox::Code(r) == "MALFORMED_JSON");
+    BOOST_TEST(testing::StrictUtf8Problem(r.body) == "", r.body);
+  }
+  BOOST_TEST(s.host.engine_for_tests().size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(TabsARepeatedMemberIsRefusedNamingItAtAnyDepth) {
+  Sandbox s;
+  const std::string base = R"("offering_id":"o","summary":"s","sales_model":"single_purchase","payment_model":"pay_later")";
+  auto r = s.Send("POST", "/v1/purchases", "{" + base + R"(,"price":{"amount":100,"amount":1,"currency":"USD"}})");
+  BOOST_TEST(r.status == 422, r.body);
+  BOOST_TEST(Str(Sandbox::Json(r), "/error/field") == "price.amount");
+  r = s.Send("POST", "/v1/purchases",
+             "{" + base + R"(,"price":{"amount":100,"currency":"USD"},"metadata":{"a":{"b":1,"b":2}}})");
+  BOOST_TEST(r.status == 422, r.body);
+  BOOST_TEST(Str(Sandbox::Json(r), "/error/field") == "metadata.a.b");
+  r = s.Send("POST", "/v1/purchases", "{" + base + R"(,"summary":"t","price":{"amount":100,"currency":"USD"}})");
+  BOOST_TEST(Str(Sandbox::Json(r), "/error/field") == "summary");
+  BOOST_TEST(s.host.engine_for_tests().size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(TabsRepliesAreStrictUtf8ForHostileInput) {
+  Sandbox s;
+  const std::string ok = R"({"offering_id":"o","summary":"s","price":{"amount":100,"currency":"USD"},"sales_model":"single_purchase","payment_model":"pay_later"})";
+  const std::vector<std::pair<std::string, std::string>> hostile = {
+      {"POST /v1/purchases", "{\"offering_id\":\"o\xff\"}"},
+      {"POST /v1/purchases", R"({"offering_id":"o","summary":"\udc00"})"},
+      {"POST /v1/purchases", "{\"\xed\xa0\x80\":1}"},
+      {"POST /v1/purchases", R"({"\ud800x":1})"},
+      {"POST /v1/purchases", R"({"offering_id":"o","offering_id":"\udc00"})"},
+      {"GET /v1/purchases/\xff\xed\xa0\x80", ""},
+      {"GET /v1/tabs/\xc0\xaf", ""},
+      {"POST /v1/tabs/\xff/payment", R"({"payment_method":"\udc00"})"},
+      {"POST /v1/tabs/x/payment", "{\"payment_method\":\"pm\xfe\"}"},
+      {"POST /_control/faults", R"({"match":{"path":"/v1/\udc00"},"effect":{"status":500}})"},
+      {"POST /_control/faults", "{\"match\":{\"\xff\":1},\"effect\":{\"status\":500}}"},
+      {"DELETE /_control/faults/\xff", ""},
+      {"GET /_control/orders/\xed\xbf\xbf/history", ""},
+      {"POST /_control/clock/set", R"({"now":"\udc00"})"},
+  };
+  BOOST_TEST(s.Send("POST", "/v1/purchases", ok).status == 201);
+  for (const auto& [line, body] : hostile) {
+    const size_t space = line.find(' ');
+    const http::HttpReply r = s.Send(line.substr(0, space), line.substr(space + 1), body);
+    BOOST_TEST(r.status >= 400, line);
+    BOOST_TEST(testing::StrictUtf8Problem(r.body) == "", line << ": " << r.body);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(TabsTimedeltaIsAWholeNumberAndAFixedUnit) {
