@@ -745,8 +745,10 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     pa.api = api;
     pa.scenarios_dir = std::filesystem::exists("scenarios/" + api) ? "scenarios/" + api
                                                                    : std::string(CONFORMANCE_SOURCE_DIR_FOR_ROLES) + "/scenarios/" + api;
-    pa.fixtures_dir = std::filesystem::exists("fixtures/" + api) ? "fixtures/" + api
-                                                                 : std::string(CONFORMANCE_SOURCE_FIXTURES) + "/" + api;
+    pa.fixtures_dir = !reference_fixtures.empty()               ? reference_fixtures
+                      : std::filesystem::exists("fixtures/" + api) ? "fixtures/" + api
+                                                                   : std::string(CONFORMANCE_SOURCE_FIXTURES) + "/" + api;
+    pa.strict_reference = vm.count("strict-reference") > 0;
     const LoadResult roles = LoadFixtureRoles(pa.scenarios_dir + "/_fixtures.yaml");
     for (const auto& d : roles.errors) err << d.ToString() << "\n";
     if (!roles.errors.empty()) return kExitUsage;

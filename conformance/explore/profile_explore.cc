@@ -1,5 +1,7 @@
 #include "explore/profile_explore.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -812,6 +814,16 @@ int RunProfileExplore(const ProfileExploreArgs& a, std::ostream& out, std::ostre
   LoadResult loaded = LoadScenarios({a.scenarios_dir});
   for (const auto& d : loaded.errors) err << d.ToString() << "\n";
   if (!loaded.errors.empty()) return 2;
+  if (!a.strict_reference) {
+    // What only our server promises is no command for another target.
+    auto& all = loaded.scenarios;
+    all.erase(std::remove_if(all.begin(), all.end(),
+                             [](const Scenario& s) {
+                               return std::find(s.requires_caps.begin(), s.requires_caps.end(),
+                                                kReferenceCapability) != s.requires_caps.end();
+                             }),
+              all.end());
+  }
   std::unique_ptr<ProfileHostClient> oracle;
   try {
     oracle = std::make_unique<ProfileHostClient>(a.api, a.fixtures_dir, a.options.seed);
@@ -826,7 +838,21 @@ int RunProfileExplore(const ProfileExploreArgs& a, std::ostream& out, std::ostre
   ProfileSide target{client.get(), a.base_url, a.token, a.token_b, a.control_token, {}};
   for (const auto& [k, v] : a.roles)
     if (v) target.roles[k] = *v;
+  // The oracle runs on our fixtures, so it is sent our fixtures' tokens (their
+  // target file's), as it is sent our values of every fixture role: the
+  // target's own tokens would be unknown to it.
   ProfileSide reference{oracle.get(), "http://oracle.invalid", a.token, a.token_b, "", {}};
+  if (const std::string file = a.fixtures_dir + "/target.yaml"; std::filesystem::exists(file)) {
+    try {
+      const YAML::Node ours = YAML::LoadFile(file);
+      if (ours["token"] && ours["token"].IsScalar()) reference.token = ours["token"].Scalar();
+      if (ours["token_b"] && ours["token_b"].IsScalar()) reference.token_b = ours["token_b"].Scalar();
+    } catch (const YAML::Exception& e) {
+      err << file << ": error: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  if (a.token_b.empty()) reference.token_b.clear();
   for (const auto& [k, role] : loaded.fixture_roles) reference.roles[k] = role.default_value;
   const ProfileCorpus corpus = BuildProfileCorpus(loaded.scenarios, lifecycle, target, reference);
   ProfileExplorer explorer(corpus, lifecycle, target, reference);

@@ -172,6 +172,9 @@ struct ProfileExploreArgs {
   std::string emit_dir;       // "" none
   std::string base_url, token, token_b, control_token;
   std::map<std::string, std::optional<std::string>> roles;  // the target's, resolved
+  // Also generate from the scenarios that require `reference` (our server's
+  // own promises); without it a correct target is never judged by them.
+  bool strict_reference = false;
   ProfileExploreOptions options;
   long timeout_ms = 10000;
 };
