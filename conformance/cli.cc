@@ -836,12 +836,13 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   generator.second_vendor = !target.token_b.empty();
   generator.faults = target.capabilities.count("faults") > 0;
   generator.history = target.capabilities.count("history") > 0;
+  generator.cancel_after = generator.faults && (strict_reference || explore::TakesCancelAfter(target_side));
   for (const auto& role : explore::AssetRoles())
     if (target_side.roles.count(role)) generator.asset_roles.push_back(role);
   for (const auto& role : explore::IpRoles())
     if (target_side.roles.count(role)) generator.ip_roles.push_back(role);
 
-  explore::Executor executor(target_side, reference_side, *spec.openapi, spec.lifecycle());
+  explore::Executor executor(target_side, reference_side, *spec.openapi, spec.lifecycle(), strict_reference);
   const auto start = std::chrono::steady_clock::now();
   const explore::SecondsClock seconds = [start] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -89,12 +89,18 @@ struct SequenceRun {
 // Compares one pair of answers to `command` (the oracle): status, error code,
 // the members and headers the contract fixes, handles one to one. `rh`/`th`
 // are each side's handles before the answers. Returns the first difference.
+// Instants compare by value (RFC 3339 lets `+00:00` and any fraction spell
+// one); what only our server promises (items and failure_reason absent where
+// the contract does not ask for them, the item id `<order_id>-1`, the
+// history's cause names) only when `strict_reference`.
 std::optional<Mismatch> CompareAnswers(const Command& command, const HttpResponse& reference,
-                                       const HttpResponse& target, const Handles& rh, const Handles& th);
+                                       const HttpResponse& target, const Handles& rh, const Handles& th,
+                                       bool strict_reference = false);
 
 class Executor {
  public:
-  Executor(Side target, Side reference, const OpenApiSpec& spec, const purchase::Lifecycle& lifecycle);
+  Executor(Side target, Side reference, const OpenApiSpec& spec, const purchase::Lifecycle& lifecycle,
+           bool strict_reference = false);
 
   // Resets both sides, then runs the commands until the first mismatch.
   SequenceRun Run(const std::vector<Command>& commands);
@@ -106,9 +112,14 @@ class Executor {
   Side target_, reference_;
   const OpenApiSpec& spec_;
   const purchase::Lifecycle& lifecycle_;
+  bool strict_reference_;
 };
 
 // Sends POST /_control/reset to `side`; returns why it failed, or "".
 std::string ResetSide(const Side& side);
+
+// Whether `side` takes a fulfillment fault rule with `cancel_after_seconds`
+// (201 to adding one); resets it afterwards.
+bool TakesCancelAfter(const Side& side);
 
 }  // namespace conformance::explore

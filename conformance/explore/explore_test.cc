@@ -41,7 +41,7 @@ Side SideOf(const char* name, ReferenceTarget& r, const std::string& base_url) {
 
 GeneratorOptions AllOfIt() {
   GeneratorOptions g;
-  g.second_vendor = g.faults = g.history = true;
+  g.second_vendor = g.faults = g.history = g.cancel_after = true;
   g.asset_roles = AssetRoles();
   g.ip_roles = IpRoles();
   return g;
@@ -57,7 +57,7 @@ struct Bench {
         oracle(NewReference()),
         target_side(SideOf("target", *target, "http://target.invalid")),
         oracle_side(SideOf("reference", *oracle, ReferenceTarget::kBaseUrl)),
-        executor(target_side, oracle_side, Spec(), purchase::Lifecycle::Builtin()) {}
+        executor(target_side, oracle_side, Spec(), purchase::Lifecycle::Builtin(), /*strict_reference=*/true) {}
 
   ExploreResult Explore(int sequences, int max_failures = 0) {
     ExploreOptions o;
@@ -188,6 +188,35 @@ BOOST_AUTO_TEST_CASE(ACauseIsTheRuleBrokenNotTheAnswerGiven) {
   BOOST_TEST(a.Cause() == c.Cause());
   c.expected = "TOKEN_INVALID";
   BOOST_TEST(a.Cause() != c.Cause());
+}
+
+// What explore compares of a foreign target is what the contract fixes: an
+// instant by value, items or a failure reason that the oracle has, not the
+// ones it lacks, and the item id only on our server.
+BOOST_AUTO_TEST_CASE(OnlyTheContractDecidesWhatExploreComparesOfAnOrder) {
+  Command info;
+  info.kind = CommandKind::kInfo;
+  HttpResponse ref, tgt;
+  ref.status = tgt.status = 202;
+  ref.body = R"({"order_id":"a","status":"PROCESSING","quantity":1,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"})";
+  tgt.body = R"({"order_id":"b","status":"PROCESSING","quantity":1,"created_at":"2026-01-01T00:00:00.000+00:00","updated_at":"2026-01-01T00:00:00Z","items":[{"item_id":"x"}]})";
+  Handles none;
+  BOOST_TEST(!CompareAnswers(info, ref, tgt, none, none).has_value());
+  const auto strict = CompareAnswers(info, ref, tgt, none, none, /*strict_reference=*/true);
+  BOOST_REQUIRE(strict.has_value());
+  BOOST_TEST(strict->aspect == "/items");
+  // A different instant is a difference however it is spelled.
+  tgt.body = R"({"order_id":"b","status":"PROCESSING","quantity":1,"created_at":"2026-01-01T01:00:00+01:00","updated_at":"2026-01-01T00:00:01Z"})";
+  const auto later = CompareAnswers(info, ref, tgt, none, none);
+  BOOST_REQUIRE(later.has_value());
+  BOOST_TEST(later->aspect == "/updated_at");
+  // Items the oracle has (COMPLETED, "with the items") must be there.
+  ref.status = tgt.status = 200;
+  ref.body = R"({"order_id":"a","status":"COMPLETED","quantity":1,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:05Z","items":[{"item_id":"a-1"}]})";
+  tgt.body = R"({"order_id":"b","status":"COMPLETED","quantity":1,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:05Z"})";
+  const auto missing = CompareAnswers(info, ref, tgt, none, none);
+  BOOST_REQUIRE(missing.has_value());
+  BOOST_TEST(missing->aspect == "/items");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

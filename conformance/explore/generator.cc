@@ -200,7 +200,9 @@ std::vector<Command> Generate(uint64_t seed, const GeneratorOptions& options, co
             static const std::vector<double> delays = {0, 2, 7};
             f.delay_seconds = random.Of(delays);
           }
-          if (f.fulfillment == "complete" && random.Chance(35)) f.cancel_after_seconds = 3;
+          // The draw is made either way, so a seed gives the same sequence
+          // with and without the effect.
+          if (f.fulfillment == "complete" && random.Chance(35) && options.cancel_after) f.cancel_after_seconds = 3;
           if (!assets.empty() && random.Chance(50)) f.match_asset = assets[random.Below(std::min<size_t>(2, assets.size()))];
           f.times = random.Chance(60) ? 1 : 0;
         }

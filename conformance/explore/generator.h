@@ -23,6 +23,9 @@ struct GeneratorOptions {
   bool second_vendor = false;  // ${token_b} given
   bool faults = false;         // the target has the faults capability
   bool history = false;        // ... and history
+  // The target takes a fault rule's `cancel_after_seconds` (an effect of our
+  // control API, not of every implementation's): probed, or --strict-reference.
+  bool cancel_after = false;
   // The fixture roles the target can fill: assets and customer IPs.
   std::vector<std::string> asset_roles, ip_roles;
 };
