@@ -138,7 +138,8 @@ Result<std::vector<std::pair<std::string, std::string>>> DecodeQuery(const RawQu
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(decoded.value().size());
   for (auto& [name, value] : decoded.value()) {
-    if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return name == a; }) == allowed.end()) {
+    const std::string& key = name;  // clang 14 does not capture a structured binding
+    if (std::find_if(allowed.begin(), allowed.end(), [&key](const char* a) { return key == a; }) == allowed.end()) {
       if (unknown == UnknownMembers::kIgnore) continue;
       return InvalidField(name, "unknown query parameter '" + name + "'");
     }
