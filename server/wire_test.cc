@@ -307,6 +307,33 @@ BOOST_AUTO_TEST_CASE(HeadIsAnsweredAsGetWithoutTheBody) {
   }
 }
 
+// RFC 9110 10.1.1: a client that sends "Expect: 100-continue" waits for the
+// 100 before its body (curl does for bodies over 1 KiB, a second at most).
+BOOST_AUTO_TEST_CASE(AnExpectContinueIsAnsweredBeforeTheBody) {
+  ServerProcess server("tabs");
+  const int fd = Connect(server.port());
+  const std::string head =
+      "POST /_control/clock/advance HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 13\r\n"
+      "Connection: close\r\n\r\n";
+  BOOST_REQUIRE(send(fd, head.data(), head.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(head.size()));
+  std::string interim;
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (interim.find("\r\n\r\n") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 20) <= 0) continue;
+    char buf[256];
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    interim.append(buf, static_cast<size_t>(n));
+  }
+  BOOST_TEST(interim == "HTTP/1.1 100 Continue\r\n\r\n");
+  const std::string body = "{\"seconds\":0}";
+  BOOST_REQUIRE(send(fd, body.data(), body.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(body.size()));
+  const std::string reply = ReadToEnd(fd, 3s);
+  close(fd);
+  BOOST_TEST(reply.rfind("HTTP/1.1 200 OK\r\n", 0) == 0, reply);
+}
+
 BOOST_AUTO_TEST_CASE(TheChunkedRequestThatHungPistacheIsAnsweredAndTheServerStillStops) {
   ServerProcess server("hl-connector");
   const int fd = Connect(server.port());

@@ -373,6 +373,10 @@ class ApiHandler : public Http::Handler {
         case RequestFramer::Next::kNeedMore:
           if (framer.HasPartialRequest()) {
             peer->setIdle(false);
+            // A client that asked for "100-continue" waits for it before
+            // sending the body (curl: a second, then it sends anyway).
+            if (framer.TakeContinueRequest() && connection.replies_held_until <= Clock::now())
+              Write(peer, "HTTP/1.1 100 Continue\r\n\r\n", /*closes=*/false);
           } else {
             // Idle: Pistache's keep-alive timeout counts from now.
             peer->setIdle(true);

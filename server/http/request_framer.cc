@@ -132,6 +132,13 @@ void RequestFramer::Append(const char* data, size_t size) {
   buf_.append(data, size);
 }
 
+bool RequestFramer::TakeContinueRequest() {
+  if (stopped() || stage_ == Stage::kHead || complete_ || continue_taken_) return false;
+  if (!current_.expects_continue || current_.minor_version == 0) return false;
+  continue_taken_ = true;
+  return true;
+}
+
 bool RequestFramer::HasPartialRequest() const {
   if (stopped()) return false;
   return started_ || pos_ < buf_.size();
@@ -160,6 +167,7 @@ RequestFramer::Next RequestFramer::TakeRequest(FramedRequest& out) {
       current_ = FramedRequest();
       complete_ = false;
       started_ = false;
+      continue_taken_ = false;
       request_line_seen_ = false;
       head_bytes_ = 0;
       content_length_.reset();

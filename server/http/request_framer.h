@@ -129,6 +129,10 @@ class RequestFramer {
   bool HasPartialRequest() const;
   // After kRefused: why. kLineTooLong and kHeadTooLarge are 431s, the rest 400s.
   Refusal refusal() const { return refusal_; }
+  // Once per request: whether its head is whole, it asked for "100-continue"
+  // (HTTP/1.1) and its body has not all arrived yet, so the client waits for
+  // a 100 Continue before sending it (RFC 9110 10.1.1).
+  bool TakeContinueRequest();
   // Whether the framer has stopped (refused, or past an unread body).
   bool stopped() const { return refusal_ != Refusal::kNone || unread_body_; }
 
@@ -167,6 +171,7 @@ class RequestFramer {
   // The request being framed.
   FramedRequest current_;
   bool started_ = false;  // a byte of it has arrived
+  bool continue_taken_ = false;
   bool complete_ = false;
   bool request_line_seen_ = false;
   size_t head_bytes_ = 0;

@@ -270,4 +270,23 @@ BOOST_AUTO_TEST_CASE(AnIdleConnectionHoldsNoPartialRequest) {
   BOOST_TEST(!framer.HasPartialRequest());
 }
 
+BOOST_AUTO_TEST_CASE(AnExpectContinueIsOwedOnceWhenTheBodyIsStillToCome) {
+  RequestFramer framer;
+  FramedRequest r;
+  framer.Append(kAdvance + "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+  BOOST_TEST((framer.TakeRequest(r) == RequestFramer::Next::kNeedMore));
+  BOOST_TEST(framer.TakeContinueRequest());
+  BOOST_TEST(!framer.TakeContinueRequest());
+  framer.Append("{}");
+  BOOST_TEST((framer.TakeRequest(r) == RequestFramer::Next::kRequest));
+  // The body came with the head: nothing is owed.
+  framer.Append(kAdvance + "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n{}");
+  BOOST_TEST((framer.TakeRequest(r) == RequestFramer::Next::kRequest));
+  BOOST_TEST(!framer.TakeContinueRequest());
+  // Nor without the expectation, nor in HTTP/1.0.
+  framer.Append(kAdvance + "Content-Length: 2\r\n\r\n");
+  BOOST_TEST((framer.TakeRequest(r) == RequestFramer::Next::kNeedMore));
+  BOOST_TEST(!framer.TakeContinueRequest());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
