@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "testing/framing_corpus.h"
+#include "testing/raw_socket.h"
 
 namespace {
 
@@ -100,32 +101,17 @@ class ServerProcess {
 };
 
 int Connect(uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = purchase::testing::ConnectLoopback(port);
   BOOST_REQUIRE(fd >= 0);
-  const int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  BOOST_REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   return fd;
 }
 
 // Reads until the server ends the stream; "<timeout>" appended if it has
 // not within `limit`.
 std::string ReadToEnd(int fd, std::chrono::milliseconds limit) {
-  std::string out;
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 20) <= 0) continue;
-    char buf[65536];
-    const ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) return out;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out + "<timeout>";
+  bool closed = false;
+  std::string out = purchase::testing::ReadUntilClosed(fd, limit, &closed);
+  return closed ? out : out + "<timeout>";
 }
 
 // Sends `bytes` in the reads `cuts` marks (a short pause after each piece,

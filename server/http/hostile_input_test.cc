@@ -17,6 +17,7 @@
 #include "core/spec_layers.h"
 #include "http/http_api.h"
 #include "testing/http_testing.h"
+#include "testing/raw_socket.h"
 #include "testing/strict_utf8.h"
 #include "http/pistache_server.h"
 
@@ -611,21 +612,10 @@ BOOST_AUTO_TEST_CASE(RepliesAreStrictUtf8ForHostileInput) {
 // whole reply has come (Content-Length), or `timeout` passes. Returns what
 // was read ("" if nothing).
 std::string RawExchange(uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return "<cannot connect>";
-  }
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    const ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may answer (413) and close before reading it all
-    sent += static_cast<size_t>(n);
-  }
+  const int fd = purchase::testing::ConnectLoopback(port);
+  if (fd < 0) return "<cannot connect>";
+  // The server may answer (413) and close before reading it all.
+  purchase::testing::SendAll(fd, bytes);
   std::string in;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

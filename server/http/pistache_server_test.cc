@@ -10,6 +10,7 @@
 #define BOOST_TEST_MODULE pistache_server_test
 #include "http/pistache_server.h"
 #include "testing/http_testing.h"
+#include "testing/raw_socket.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -426,13 +427,8 @@ std::ostream& operator<<(std::ostream& os, const RawReply& r) {
 }
 
 int Connect(uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = purchase::testing::ConnectLoopback(port);
   BOOST_REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  BOOST_REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   return fd;
 }
 
