@@ -110,6 +110,26 @@ BOOST_AUTO_TEST_CASE(AReportedHistoryIsCheckedTransitionByTransition) {
   BOOST_TEST(failures[1] == "order o: reported history entry 1 goes back in time");
 }
 
+BOOST_AUTO_TEST_CASE(WithoutTheReferenceLayerAHistorysCausesAreFreeButItsTransitionsAreNot) {
+  // No source names the causes (issue 2: "every transition with from, to, instant and cause").
+  LifecycleTracker t(purchase::Lifecycle::Builtin());
+  t.set_check_causes(false);
+  auto own_words = Json(R"({"order_id":"o","status":"CANCELED","history":[
+      {"from":null,"to":"PROCESSING","at":"2026-01-01T00:00:00+00:00","cause":"registered"},
+      {"from":"PROCESSING","to":"CANCELED","at":"2026-01-01T00:00:01.5Z","cause":"canceled by vendor"}]})");
+  BOOST_TEST(t.ObserveBody(own_words, false, "step 1").empty());
+
+  LifecycleTracker u(purchase::Lifecycle::Builtin());
+  u.set_check_causes(false);
+  auto bad = Json(R"({"order_id":"o","status":"PROCESSING","history":[
+      {"from":null,"to":"COMPLETED","at":"2026-01-01T00:00:00Z","cause":"x"},
+      {"from":"COMPLETED","to":"PROCESSING","at":"2026-01-01T00:00:01Z","cause":"y"}]})");
+  const auto failures = u.ObserveBody(bad, false, "step 1");
+  BOOST_REQUIRE_EQUAL(failures.size(), 2u);
+  BOOST_TEST(failures[0].find("must start with null -> PROCESSING") != std::string::npos);
+  BOOST_TEST(failures[1] == "order o: reported history entry 1: COMPLETED -> PROCESSING is not a transition of spec/lifecycle.yaml");
+}
+
 BOOST_AUTO_TEST_CASE(AReportedHistoryMustContainEveryObservedState) {
   LifecycleTracker t(purchase::Lifecycle::Builtin());
   t.Observe("o", "PROCESSING", true, "step 1");

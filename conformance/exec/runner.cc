@@ -122,6 +122,8 @@ class ScenarioExecution {
   ScenarioExecution(const Scenario& scenario, HttpClient& client, const RunContext& ctx, size_t index)
       : scenario_(scenario), client_(client), ctx_(ctx), tracker_(*ctx.lifecycle) {
     const Target& t = *ctx.target;
+    // The history's cause names are the reference server's (no source names them).
+    tracker_.set_check_causes(t.capabilities.count(kReferenceCapability) > 0);
     base_path_ = PathOf(t.base_url);
     if (base_path_ == "/") base_path_ = {};
     vars_.SetString("run_id", ctx.run_id + "-" + std::to_string(index));

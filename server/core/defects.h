@@ -38,7 +38,13 @@ namespace purchase {
   X(NoLocationHeader, "no-location-header", "201 from register carries no Location header")                             \
   X(MismatchSpendsToken, "mismatch-spends-token", "a register refused with TOKEN_MISMATCH still uses up the token")         \
   X(NoAllowHeader, "no-allow-header", "405 answers carry no Allow header")                                                \
-  X(ClockGoesBack, "clock-goes-back", "clock/set accepts an instant earlier than now")                                    \
+  X(ClockGoesBack, "clock-goes-back", "clock/set accepts an instant earlier than now")
+
+// Defects that break a promise of the reference layer only (no source makes it
+// contract, spec/README.md "Two layers"): the scenarios must catch them on our
+// server judged with --strict-reference; the variant, judged by the contract
+// alone, owes nothing there.
+#define PURCHASE_REFERENCE_DEFECTS(X)                                                                  \
   X(ItemIdIgnored, "item-id-ignored", "cancel with an item_id that is not the order's still cancels it")
 
 // Subtler ones, each breaking one rule in a way the hand-written scenarios
@@ -71,6 +77,7 @@ namespace purchase {
 enum class Defect {
 #define PURCHASE_DEFECT_ENUM(name, text, description) k##name,
   PURCHASE_DEFECTS(PURCHASE_DEFECT_ENUM)
+  PURCHASE_REFERENCE_DEFECTS(PURCHASE_DEFECT_ENUM)
   PURCHASE_SUBTLE_DEFECTS(PURCHASE_DEFECT_ENUM)
 #undef PURCHASE_DEFECT_ENUM
   kCount
@@ -81,6 +88,8 @@ struct DefectInfo {
   std::string_view name;
   std::string_view description;
   // "scenario": the scenario suite must catch it (ci/defect_sweep);
+  // "reference": the scenario suite must catch it on our server with
+  // --strict-reference (it breaks a promise no source makes contract);
   // "subtle": only `conformance explore` must (ci/defect_sweep --explore).
   std::string_view kind;
 };
