@@ -721,6 +721,10 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       ("url-ttl", po::value(&url_ttl)->default_value(600), "the target's signed URL lifetime, seconds")
       ("timeout", po::value(&timeout)->default_value(10), "limit for one HTTP exchange, seconds")
       ("strict-reference", "also judge answers by the spec's reference layer (for our server)")
+      ("no-zero-delay",
+       "generate no fulfillment fault rule due at the register instant itself (an implementation that settles such "
+       "an order only at the next clock move breaks issue 2's 'settles when the clock reaches its due time (due <= "
+       "now)'; this judges the rest of it)")
       ("open-choices", "print what the oracle never compares, and why, then exit");
   po::variables_map vm;
   std::vector<std::string> positional;
@@ -837,6 +841,8 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   generator.faults = target.capabilities.count("faults") > 0;
   generator.history = target.capabilities.count("history") > 0;
   generator.cancel_after = generator.faults && (strict_reference || explore::TakesCancelAfter(target_side));
+  generator.item_ids = strict_reference;
+  generator.zero_delays = !vm.count("no-zero-delay");
   for (const auto& role : explore::AssetRoles())
     if (target_side.roles.count(role)) generator.asset_roles.push_back(role);
   for (const auto& role : explore::IpRoles())

@@ -41,7 +41,7 @@ Side SideOf(const char* name, ReferenceTarget& r, const std::string& base_url) {
 
 GeneratorOptions AllOfIt() {
   GeneratorOptions g;
-  g.second_vendor = g.faults = g.history = g.cancel_after = true;
+  g.second_vendor = g.faults = g.history = g.cancel_after = g.item_ids = true;
   g.asset_roles = AssetRoles();
   g.ip_roles = IpRoles();
   return g;

@@ -156,8 +156,10 @@ std::vector<Command> Generate(uint64_t seed, const GeneratorOptions& options, co
         const int index = pick_order();
         c.order = index >= 0 ? model.orders[index].producer : -1;
         c.vendor = index >= 0 ? pick_vendor(model.orders[index].vendor) : 0;
-        if (kind == CommandKind::kCancel)
+        if (kind == CommandKind::kCancel) {
           c.item = random.Chance(65) ? ItemChoice::kNone : random.Chance(65) ? ItemChoice::kOwn : ItemChoice::kBogus;
+          if (!options.item_ids) c.item = ItemChoice::kNone;  // drawn anyway: the same sequence either way
+        }
         break;
       }
       case CommandKind::kFetchUrl:
@@ -199,6 +201,7 @@ std::vector<Command> Generate(uint64_t seed, const GeneratorOptions& options, co
           if (random.Chance(60)) {
             static const std::vector<double> delays = {0, 2, 7};
             f.delay_seconds = random.Of(delays);
+            if (f.delay_seconds == 0 && !options.zero_delays) f.delay_seconds = 2;
           }
           // The draw is made either way, so a seed gives the same sequence
           // with and without the effect.

@@ -26,6 +26,11 @@ struct GeneratorOptions {
   // The target takes a fault rule's `cancel_after_seconds` (an effect of our
   // control API, not of every implementation's): probed, or --strict-reference.
   bool cancel_after = false;
+  // Cancels name an item by its id `<order_id>-1`, our server's choice (a
+  // contract item id is whatever the order's items say): --strict-reference.
+  bool item_ids = false;
+  // Fulfillment rules due at the register instant itself (delay 0).
+  bool zero_delays = true;
   // The fixture roles the target can fill: assets and customer IPs.
   std::vector<std::string> asset_roles, ip_roles;
 };
