@@ -343,11 +343,24 @@ class ApiHandler : public Http::Handler {
   // queue now sends it before the close; one waiting for its fault rule's
   // delay is lost (the client hung up on it).
   // The kernel still delivers what it holds after the close, so the socket
-  // buffer is raised to the most the kernel allows (net.core.wmem_max) first:
-  // only a reply larger than that (about 400 KB by default) is cut short.
+  // buffer is raised to the most the kernel allows (twice net.core.wmem_max)
+  // first: only a reply larger than that is cut short.
   void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
-    const int most = 64 * 1024 * 1024;  // clamped by the kernel
-    ::setsockopt(peer->fd(), SOL_SOCKET, SO_SNDBUF, &most, sizeof most);
+    // Setting SO_SNDBUF ends the kernel's own tuning of it, so it is set only
+    // when that makes it larger (the kernel doubles the value, up to twice
+    // wmem_max).
+    static const int most = [] {
+      long wmem_max = 0;
+      if (FILE* f = std::fopen("/proc/sys/net/core/wmem_max", "r")) {
+        if (std::fscanf(f, "%ld", &wmem_max) != 1) wmem_max = 0;
+        std::fclose(f);
+      }
+      return static_cast<int>(std::min<long>(wmem_max, 1L << 29));
+    }();
+    int current = 0;
+    socklen_t size = sizeof current;
+    if (most > 0 && ::getsockopt(peer->fd(), SOL_SOCKET, SO_SNDBUF, &current, &size) == 0 && current < 2 * most)
+      ::setsockopt(peer->fd(), SOL_SOCKET, SO_SNDBUF, &most, sizeof most);
     transport()->flush();
   }
 
