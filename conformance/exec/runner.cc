@@ -1,5 +1,7 @@
 #include "exec/runner.h"
 
+#include "scenario/source_comment.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -173,7 +175,7 @@ class ScenarioExecution {
       failed.name = "set " + name;
       failed.where = value.where;
       failed.outcome = Outcome::kFailed;
-      failed.failures.push_back(Failure{value.where, {}, "variable '" + missing + "' is not set"});
+      failed.failures.push_back(Failure{value.where, {}, "variable '" + missing + "' is not set", ""});
       result->steps.push_back(std::move(failed));
       result->outcome = Outcome::kFailed;
       return false;
@@ -279,7 +281,8 @@ class ScenarioExecution {
 
   void Fail(StepResult* step, const SourceLocation& where, const std::string& label, const std::string& message) const {
     step->outcome = Outcome::kFailed;
-    step->failures.push_back(Failure{where, current_included_from_, label + ": " + message});
+    step->failures.push_back(
+        Failure{where, current_included_from_, label + ": " + message, SourceCommentFor(where.file, where.line)});
   }
 
   // Judges a response (`body` is its body parsed) against the spec and the
@@ -536,7 +539,8 @@ ScenarioResult RunScenario(const Scenario& scenario, HttpClient& client, const R
     StepResult step;
     step.name = "(runner)";
     step.outcome = Outcome::kFailed;
-    step.failures.push_back(Failure{SourceLocation{scenario.file, 1, 1}, {}, std::string("internal error: ") + e.what()});
+    step.failures.push_back(
+        Failure{SourceLocation{scenario.file, 1, 1}, {}, std::string("internal error: ") + e.what(), ""});
     r.steps.push_back(std::move(step));
     return r;
   }

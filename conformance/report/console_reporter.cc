@@ -82,6 +82,7 @@ void ConsoleReporter::OnScenarioFinished(const ScenarioResult& r) {
         if (step.outcome != Outcome::kFailed) continue;
         for (const auto& f : step.failures) {
           out_ << "  " << f.where.ToString() << ": " << Paint("error", "31") << ": " << f.message << "\n";
+          if (!f.source.empty()) out_ << "  " << f.where.ToString() << ": note: " << f.source << "\n";
           for (const auto& from : f.included_from) out_ << "  " << from.ToString() << ": note: included from here\n";
         }
         if (!options_.verbose) continue;

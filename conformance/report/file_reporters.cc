@@ -142,6 +142,7 @@ void JunitReporter::OnRunFinished(const RunResult& run) {
           for (const auto& f : step.failures) {
             if (headline.empty()) headline = f.message;
             text += f.where.ToString() + ": error: " + f.message + "\n";
+            if (!f.source.empty()) text += f.where.ToString() + ": note: " + f.source + "\n";
             for (const auto& from : f.included_from) text += from.ToString() + ": note: included from here\n";
           }
           exchanges += ExchangesText(step);
@@ -246,6 +247,10 @@ void JsonReporter::OnRunFinished(const RunResult& run) {
           Location(w, f.where);
           w.Key("message");
           String(w, f.message);
+          if (!f.source.empty()) {
+            w.Key("source");
+            String(w, f.source);
+          }
           if (!f.included_from.empty()) {
             w.Key("included_from");
             w.StartArray();

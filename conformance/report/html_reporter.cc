@@ -86,6 +86,7 @@ void WriteScenario(std::ostream& o, const ScenarioResult& s, const purchase::Lif
       << "</h4>\n";
     for (const auto& f : step.failures) {
       o << "<div class=\"failure\">" << XmlEscape(f.where.ToString() + ": error: " + f.message);
+      if (!f.source.empty()) o << "\n<span class=\"source\">" << XmlEscape("why this is a rule: " + f.source) << "</span>";
       for (const auto& from : f.included_from) o << "\n" << XmlEscape(from.ToString() + ": note: included from here");
       o << "</div>\n";
     }

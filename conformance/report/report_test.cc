@@ -53,10 +53,11 @@ RunResult SampleRun() {
   bad.where = SourceLocation{fail.file, 12, 5};
   bad.outcome = Outcome::kFailed;
   bad.failures.push_back(Failure{SourceLocation{fail.file, 15, 15}, {},
-                                 "step 2 \"register again\": expected status 422, got 201: {\"order_id\":\"ord_1\"}"});
+                                 "step 2 \"register again\": expected status 422, got 201: {\"order_id\":\"ord_1\"}", ""});
   bad.failures.push_back(Failure{SourceLocation{"scenarios/_shared/purchase.yaml", 20, 9},
                                  {SourceLocation{fail.file, 6, 5}},
-                                 "step 2 \"register again\": expected error <TOKEN_ALREADY_USED> & more, got no /error/code"});
+                                 "step 2 \"register again\": expected error <TOKEN_ALREADY_USED> & more, got no /error/code",
+                                 ""});
   Exchange e;
   e.method = "POST";
   e.url = "http://127.0.0.1:8080/purchase/register";

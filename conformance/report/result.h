@@ -35,6 +35,9 @@ struct Failure {
   SourceLocation where;
   std::vector<SourceLocation> included_from;  // innermost first
   std::string message;
+  // The `# source:` comment of the check (scenario/source_comment.h): the
+  // sentence that makes it a rule; "" when the scenario gives none.
+  std::string source;
 };
 
 struct StepResult {

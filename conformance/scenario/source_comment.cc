@@ -1,0 +1,79 @@
+#include "scenario/source_comment.h"
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <vector>
+
+namespace conformance {
+namespace {
+
+using Lines = std::vector<std::string>;
+
+std::shared_ptr<const Lines> LinesOf(const std::string& file) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const Lines>> cache;
+  std::lock_guard lock(mu);
+  if (auto it = cache.find(file); it != cache.end()) return it->second;
+  auto lines = std::make_shared<Lines>();
+  std::ifstream in(file);
+  for (std::string l; std::getline(in, l);) lines->push_back(l);
+  if (cache.size() < 4096) cache.emplace(file, lines);
+  return lines;
+}
+
+size_t Indent(const std::string& l) { return l.find_first_not_of(" \t"); }
+bool IsComment(const std::string& l) { return Indent(l) != std::string::npos && l[Indent(l)] == '#'; }
+bool IsBlank(const std::string& l) { return Indent(l) == std::string::npos; }
+
+// The block starting at lines[at] (a line with "# source:"): its text and
+// the comment lines that continue it.
+std::string Block(const Lines& lines, size_t at) {
+  std::string text = lines[at].substr(lines[at].find("# source:") + 2);  // "source: ..."
+  for (size_t j = at + 1; j < lines.size() && IsComment(lines[j]) && lines[j].find("# source:") == std::string::npos; ++j)
+    text += " " + lines[j].substr(Indent(lines[j]) + 1);
+  std::string out;
+  for (const char c : text) {
+    if (c == ' ' || c == '\t') {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+std::string SourceCommentFor(const std::string& file, int line) {
+  const auto lines_ptr = LinesOf(file);
+  const Lines& lines = *lines_ptr;
+  if (line < 1 || static_cast<size_t>(line) > lines.size()) return "";
+  // The step: the nearest item line ("- ...") at or above the check.
+  size_t step = static_cast<size_t>(line) - 1;
+  const size_t check_indent = IsBlank(lines[step]) ? 0 : Indent(lines[step]);
+  while (step > 0) {
+    const std::string& l = lines[step];
+    if (!IsBlank(l) && !IsComment(l) && l[Indent(l)] == '-' && Indent(l) <= check_indent) break;
+    --step;
+  }
+  // Within the step, from the check up, then the comments right above it.
+  for (size_t i = static_cast<size_t>(line) - 1; i + 1 > step; --i) {
+    if (lines[i].find("# source:") != std::string::npos) return Block(lines, i);
+    if (i == 0) break;
+  }
+  for (size_t i = step; i-- > 0 && (IsComment(lines[i]) || IsBlank(lines[i]));)
+    if (lines[i].find("# source:") != std::string::npos) return Block(lines, i);
+  // The scenario's head, before its `steps:` (an include file has none).
+  size_t head_end = 0;
+  while (head_end < lines.size() && lines[head_end].rfind("steps:", 0) != 0) ++head_end;
+  if (head_end == lines.size()) return "";
+  for (size_t i = 0; i < head_end; ++i)
+    if (lines[i].find("# source:") != std::string::npos) return Block(lines, i);
+  return "";
+}
+
+}  // namespace conformance
