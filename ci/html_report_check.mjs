@@ -31,6 +31,8 @@ try {
   const stepText = await step.innerText();
   check(stepText.includes('CANCELED is terminal in spec/lifecycle.yaml but changed to COMPLETED'),
         'the failure says the terminal state changed');
+  check(stepText.includes('why this is a rule: source: issue 2, "A canceled PROCESSING order never becomes COMPLETED'),
+        'the failure shows the sentence that makes it a rule');
   check(stepText.includes('GET ') && stepText.includes('/purchase/info?order_id='), 'the request is shown');
   check(/"status":\s*"COMPLETED"/.test(stepText), 'the response is shown');
 
