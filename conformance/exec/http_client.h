@@ -71,7 +71,7 @@ std::unique_ptr<HttpClient> NewCurlHttpClient(const HttpClientOptions& options);
 std::string PercentEncode(std::string_view text);
 
 // The query parameters of a URL as written (not percent-decoded), in order;
-// a fragment is not part of the query.
+// a fragment is not part of the query (purchase::http::SplitRawQuery).
 std::vector<std::pair<std::string, std::string>> RawQueryOf(std::string_view url);
 
 }  // namespace conformance

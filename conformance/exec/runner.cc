@@ -1,5 +1,6 @@
 #include "exec/runner.h"
 
+#include "http/valid_text.h"  // SplitRawQuery
 #include "scenario/source_comment.h"
 
 #include <algorithm>
@@ -38,21 +39,10 @@ std::string PercentEncode(std::string_view s) {
 }
 
 std::vector<std::pair<std::string, std::string>> RawQueryOf(std::string_view url) {
-  std::vector<std::pair<std::string, std::string>> out;
   url = url.substr(0, url.find('#'));
   const size_t question = url.find('?');
-  if (question == std::string_view::npos) return out;
-  std::string_view query = url.substr(question + 1);
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view part = query.substr(0, amp);
-    const size_t eq = part.find('=');
-    out.emplace_back(std::string(part.substr(0, eq)),
-                     eq == std::string_view::npos ? std::string() : std::string(part.substr(eq + 1)));
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return out;
+  if (question == std::string_view::npos) return {};
+  return purchase::http::SplitRawQuery(url.substr(question + 1));
 }
 
 namespace {

@@ -1008,6 +1008,18 @@ BOOST_AUTO_TEST_CASE(AnotherSeedGivesOtherIds) {
   BOOST_TEST(one.Token("asset-basic") != two.Token("asset-basic"));
 }
 
+// The adapter, the tests' requests and the runner's in-process oracle all
+// split a query with SplitRawQuery: the API sees the same pairs from each.
+BOOST_AUTO_TEST_CASE(AQuerySplitsOnAmpersandsKeepingRepeatsAndDroppingEmptyParts) {
+  const RawQuery q = SplitRawQuery("a=1&&b&a=%41&=x&c=d=e&");
+  const RawQuery expected = {{"a", "1"}, {"b", ""}, {"a", "%41"}, {"", "x"}, {"c", "d=e"}};
+  BOOST_TEST((q == expected));
+  RawQuery reused = {{"old", "value"}, {"x", "y"}, {"z", "w"}};
+  SplitRawQuery("k=v", reused);
+  BOOST_TEST((reused == RawQuery{{"k", "v"}}));
+  BOOST_TEST(SplitRawQuery("").empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

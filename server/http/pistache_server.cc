@@ -22,6 +22,7 @@
 
 #include "core/error_catalog.h"
 #include "http/request_framer.h"
+#include "http/valid_text.h"
 
 // What of Pistache 0.0.5 still runs here, and what it is kept away from:
 // - Relied on: its listener and epoll loop (accept, read, the write queue
@@ -297,31 +298,8 @@ struct Shared {
   std::atomic<bool> bound{false};
   DelayedReplies delayed;
   StallWatch stalls;
-  WireError malformed_request, header_too_large, payload_too_large, internal_error;
+  WireError malformed_request, header_too_large, internal_error;
 };
-
-// Splits a raw query string into its name/value pairs, in order and with
-// every repeat, not decoded (the API decodes and judges them).
-void SplitQuery(std::string_view query, RawQuery& out) {
-  size_t n = 0;
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view part = query.substr(0, amp);
-    if (!part.empty()) {
-      if (n == out.size()) out.emplace_back();
-      const size_t eq = part.find('=');
-      out[n].first.assign(part.substr(0, eq));
-      if (eq == std::string_view::npos)
-        out[n].second.clear();
-      else
-        out[n].second.assign(part.substr(eq + 1));
-      ++n;
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  out.resize(n);
-}
 
 // Pistache 0.0.5's Http::Handler, with its onInput taken over: every byte
 // read goes to the connection's RequestFramer, and each request it frames is
@@ -452,7 +430,7 @@ class ApiHandler : public Http::Handler {
     const bool head_only = request.method == "HEAD";
     req.method = head_only ? std::string_view("GET") : std::string_view(request.method);
     req.path = request.path;
-    SplitQuery(request.query, req.query);
+    SplitRawQuery(request.query, req.query);
     if (const auto authorization = request.Field("Authorization"))
       req.authorization.emplace(*authorization);
     else
@@ -523,7 +501,6 @@ PistacheServer::PistacheServer(RequestHandler& api, ServerOptions options) : imp
   impl_->shared->limits.max_body = impl_->options.max_request_bytes;
   impl_->shared->malformed_request = Catalogued("MALFORMED_REQUEST");
   impl_->shared->header_too_large = Catalogued("REQUEST_HEADER_FIELDS_TOO_LARGE");
-  impl_->shared->payload_too_large = Catalogued("PAYLOAD_TOO_LARGE");
   impl_->shared->internal_error = Catalogued("INTERNAL_ERROR");
 }
 

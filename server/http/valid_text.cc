@@ -90,6 +90,33 @@ std::optional<std::string> PercentDecode(std::string_view text) {
   return out;
 }
 
+void SplitRawQuery(std::string_view query, RawQuery& out) {
+  size_t n = 0;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view part = query.substr(0, amp);
+    if (!part.empty()) {
+      if (n == out.size()) out.emplace_back();
+      const size_t eq = part.find('=');
+      out[n].first.assign(part.substr(0, eq));
+      if (eq == std::string_view::npos)
+        out[n].second.clear();
+      else
+        out[n].second.assign(part.substr(eq + 1));
+      ++n;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  out.resize(n);
+}
+
+RawQuery SplitRawQuery(std::string_view query) {
+  RawQuery out;
+  SplitRawQuery(query, out);
+  return out;
+}
+
 Result<std::vector<std::pair<std::string, std::string>>> DecodeQueryText(const RawQuery& raw) {
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(raw.size());

@@ -28,6 +28,15 @@ std::string ToValidUtf8(std::string_view text);
 // or the result holds a NUL byte or is not valid UTF-8.
 std::optional<std::string> PercentDecode(std::string_view text);
 
+// Splits a raw query string ("a=1&b&a=2", without its '?') into its
+// name/value pairs, in order and with every repeat, not decoded: a part
+// without '=' has the value "", an empty part ("a=1&&b") is no parameter.
+// The one splitter of the server's adapter, the tests' requests and the
+// runner's in-process oracle, so all three hand the API the same pairs.
+// Reuses the strings already in `out` (no allocation once warm).
+void SplitRawQuery(std::string_view query, RawQuery& out);
+RawQuery SplitRawQuery(std::string_view query);
+
 // A query string decoded once: every name and value percent-decoded, in the
 // order sent. Refuses (REQUEST_VALIDATION_FAILED, error.field naming the
 // parameter) a name or value PercentDecode refuses and a name given twice

@@ -23,6 +23,7 @@
 #include "core/lifecycle.h"
 #include "core/purchase_service.h"
 #include "http/http_api.h"
+#include "http/valid_text.h"
 
 namespace purchase::http::testing {
 
@@ -88,22 +89,14 @@ inline std::string JsonText(std::string_view body, const std::string& path) {
 }
 
 // Splits "/path?a=1&b" into the path and the raw (undecoded) query, as the
-// Pistache adapter does, but keeping repeated keys (which Pistache 0.0.5
-// drops before the adapter sees them).
+// socket adapter does (SplitRawQuery, repeats kept).
 inline HttpRequest MakeRequest(const std::string& method, const std::string& target, std::string body,
                                std::optional<std::string> authorization) {
   HttpRequest r;
   r.method = method;
   const size_t q = target.find('?');
   r.path = target.substr(0, q);
-  if (q != std::string::npos) {
-    std::stringstream query(target.substr(q + 1));
-    std::string part;
-    while (std::getline(query, part, '&')) {
-      const size_t eq = part.find('=');
-      r.query.emplace_back(part.substr(0, eq), eq == std::string::npos ? "" : part.substr(eq + 1));
-    }
-  }
+  if (q != std::string::npos) SplitRawQuery(std::string_view(target).substr(q + 1), r.query);
   r.authorization = std::move(authorization);
   r.host = "127.0.0.1:8080";
   r.body = std::move(body);
