@@ -133,15 +133,15 @@ void RequestFramer::Append(const char* data, size_t size) {
 }
 
 bool RequestFramer::TakeContinueRequest() {
-  if (stopped() || stage_ == Stage::kHead || complete_ || continue_taken_) return false;
-  if (!current_.expects_continue || current_.minor_version == 0) return false;
-  continue_taken_ = true;
+  if (stopped() || stage_ == Stage::kHead || r_.complete || r_.continue_taken) return false;
+  if (!r_.request.expects_continue || r_.request.minor_version == 0) return false;
+  r_.continue_taken = true;
   return true;
 }
 
 bool RequestFramer::HasPartialRequest() const {
   if (stopped()) return false;
-  return started_ || pos_ < buf_.size();
+  return stage_ != Stage::kHead || r_.head_bytes > 0 || pos_ < buf_.size();
 }
 
 RequestFramer::Next RequestFramer::TakeRequest(FramedRequest& out) {
@@ -162,17 +162,9 @@ RequestFramer::Next RequestFramer::TakeRequest(FramedRequest& out) {
       pos_ = 0;
       return Next::kRefused;
     }
-    if (complete_) {
-      out = std::move(current_);
-      current_ = FramedRequest();
-      complete_ = false;
-      started_ = false;
-      continue_taken_ = false;
-      request_line_seen_ = false;
-      head_bytes_ = 0;
-      content_length_.reset();
-      chunked_ = false;
-      hosts_ = 0;
+    if (r_.complete) {
+      out = std::move(r_.request);
+      r_ = InProgress();
       stage_ = Stage::kHead;
       if (out.body_unread) {
         unread_body_ = true;
@@ -216,9 +208,9 @@ bool RequestFramer::NextLine(std::string_view& line, Refusal too_long, bool in_h
   // head's at its (max_head + 1)th byte. The verdict names the one passed
   // first, so it does not depend on how the bytes were split into reads.
   const bool line_over = lf > limits_.max_line + 1;
-  const bool head_over = in_head && head_bytes_ + (found ? lf + 1 : avail) > limits_.max_head;
+  const bool head_over = in_head && r_.head_bytes + (found ? lf + 1 : avail) > limits_.max_head;
   if (line_over && head_over)
-    return Refuse(head_bytes_ + limits_.max_line + 2 <= limits_.max_head + 1 ? too_long : Refusal::kHeadTooLarge);
+    return Refuse(r_.head_bytes + limits_.max_line + 2 <= limits_.max_head + 1 ? too_long : Refusal::kHeadTooLarge);
   if (line_over) return Refuse(too_long);
   if (head_over) return Refuse(Refusal::kHeadTooLarge);
   if (!found) {
@@ -234,14 +226,13 @@ bool RequestFramer::NextLine(std::string_view& line, Refusal too_long, bool in_h
 }
 
 bool RequestFramer::ReadHead() {
-  if (pos_ < buf_.size()) started_ = true;
   std::string_view line;
   for (;;) {
     if (!NextLine(line, Refusal::kLineTooLong, /*in_head=*/true)) return false;
-    head_bytes_ += line.size() + 2;
-    if (!request_line_seen_) {
+    r_.head_bytes += line.size() + 2;
+    if (!r_.request_line_seen) {
       if (line.empty()) continue;  // RFC 9112 2.2: empty lines before a request are skipped
-      request_line_seen_ = true;
+      r_.request_line_seen = true;
       if (!ParseRequestLine(line)) return false;
       continue;
     }
@@ -263,12 +254,12 @@ bool RequestFramer::ParseRequestLine(std::string_view line) {
     if (c <= 0x20 || c >= 0x7f || c == '#') return Refuse(Refusal::kBadRequestLine);
   }
   if (version == "HTTP/1.1")
-    current_.minor_version = 1;
+    r_.request.minor_version = 1;
   else if (version == "HTTP/1.0")
-    current_.minor_version = 0;
+    r_.request.minor_version = 0;
   else
     return Refuse(Refusal::kBadVersion);
-  current_.method.assign(method);
+  r_.request.method.assign(method);
 
   std::string_view rest = target;
   if (target.front() != '/') {
@@ -284,16 +275,15 @@ bool RequestFramer::ParseRequestLine(std::string_view line) {
     const size_t end = rest.find_first_of("/?");
     const std::string_view authority = rest.substr(0, end);
     if (authority.empty() || authority.find('@') != std::string_view::npos) return Refuse(Refusal::kBadRequestLine);
-    absolute_host_.assign(authority);
-    has_absolute_host_ = true;
+    r_.absolute_host.emplace(authority);
     rest.remove_prefix(authority.size());
   }
   const size_t q = rest.find('?');
-  current_.path.assign(rest.substr(0, q));
-  if (current_.path.empty()) current_.path = "/";
+  r_.request.path.assign(rest.substr(0, q));
+  if (r_.request.path.empty()) r_.request.path = "/";
   if (q != std::string_view::npos) {
-    current_.has_query = true;
-    current_.query.assign(rest.substr(q + 1));
+    r_.request.has_query = true;
+    r_.request.query.assign(rest.substr(q + 1));
   }
   return true;
 }
@@ -318,61 +308,64 @@ bool RequestFramer::ParseField(std::string_view line, bool trailer) {
       if (n > (UINT64_MAX - digit) / 10) return Refuse(Refusal::kBadContentLength);
       n = n * 10 + digit;
     }
-    if (content_length_ && *content_length_ != n) return Refuse(Refusal::kConflictingLengths);
-    content_length_ = n;
-    if (chunked_) return Refuse(Refusal::kLengthAndEncoding);
+    if (r_.content_length && *r_.content_length != n) return Refuse(Refusal::kConflictingLengths);
+    r_.content_length = n;
+    if (r_.chunked) return Refuse(Refusal::kLengthAndEncoding);
   } else if (NameIs(name, "transfer-encoding")) {
-    if (content_length_) return Refuse(Refusal::kLengthAndEncoding);
+    if (r_.content_length) return Refuse(Refusal::kLengthAndEncoding);
     // Exactly one coding in all, "chunked": we decode no other (RFC 9112 6.1
     // lets a server refuse what it does not understand), and HTTP/1.0 has
     // no transfer codings to frame by.
-    if (chunked_ || !NameIs(value, "chunked") || current_.minor_version == 0)
+    if (r_.chunked || !NameIs(value, "chunked") || r_.request.minor_version == 0)
       return Refuse(Refusal::kUnsupportedEncoding);
-    chunked_ = true;
+    r_.chunked = true;
   } else if (NameIs(name, "host")) {
-    if (++hosts_ > 1) return Refuse(Refusal::kBadHost);
-    current_.host.emplace(value);
+    if (++r_.hosts > 1) return Refuse(Refusal::kBadHost);
+    r_.request.host.emplace(value);
   } else if (NameIs(name, "connection")) {
-    if (ListHas(value, "close")) current_.connection_close = true;
+    if (ListHas(value, "close")) r_.request.connection_close = true;
   } else if (NameIs(name, "expect")) {
-    if (NameIs(value, "100-continue")) current_.expects_continue = true;
+    if (NameIs(value, "100-continue")) r_.request.expects_continue = true;
   }
-  current_.fields.emplace_back(name, value);
+  r_.request.fields.emplace_back(name, value);
   return true;
 }
 
 bool RequestFramer::EndHead() {
-  if (current_.minor_version == 1 && hosts_ == 0) return Refuse(Refusal::kBadHost);
-  if (has_absolute_host_) current_.host = std::move(absolute_host_);
-  has_absolute_host_ = false;
-  absolute_host_.clear();
-  if (chunked_) {
+  if (r_.request.minor_version == 1 && r_.hosts == 0) return Refuse(Refusal::kBadHost);
+  if (r_.absolute_host) r_.request.host = std::move(r_.absolute_host);
+  if (r_.chunked) {
     stage_ = Stage::kChunkSize;
     return true;
   }
-  const uint64_t length = content_length_.value_or(0);
+  const uint64_t length = r_.content_length.value_or(0);
   if (length > limits_.max_body) {
-    current_.body_unread = true;
-    complete_ = true;
+    r_.request.body_unread = true;
+    r_.complete = true;
     return true;
   }
-  remaining_ = length;
+  r_.remaining = length;
   if (length == 0) {
-    complete_ = true;
+    r_.complete = true;
     return true;
   }
-  current_.body.reserve(static_cast<size_t>(length));
+  r_.request.body.reserve(static_cast<size_t>(length));
   stage_ = Stage::kFixedBody;
   return true;
 }
 
-bool RequestFramer::ReadFixedBody() {
-  const size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, buf_.size() - pos_));
+bool RequestFramer::CopyBody() {
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(r_.remaining, buf_.size() - pos_));
   if (n == 0) return false;
-  current_.body.append(buf_, pos_, n);
+  r_.request.body.append(buf_, pos_, n);
   pos_ += n;
-  remaining_ -= n;
-  if (remaining_ == 0) complete_ = true;
+  r_.remaining -= n;
+  return true;
+}
+
+bool RequestFramer::ReadFixedBody() {
+  if (!CopyBody()) return false;
+  if (r_.remaining == 0) r_.complete = true;
   return true;
 }
 
@@ -391,26 +384,21 @@ bool RequestFramer::ReadChunkSize() {
     stage_ = Stage::kTrailer;
     return true;
   }
-  if (size > limits_.max_body - current_.body.size()) {
+  if (size > limits_.max_body - r_.request.body.size()) {
     // Past the limit: answered from the head, the rest left unread.
-    current_.body_unread = true;
-    std::string().swap(current_.body);
-    complete_ = true;
+    r_.request.body_unread = true;
+    std::string().swap(r_.request.body);
+    r_.complete = true;
     return true;
   }
-  remaining_ = size;
+  r_.remaining = size;
   stage_ = Stage::kChunkData;
   return true;
 }
 
 bool RequestFramer::ReadChunkData() {
-  if (!ReadFixedBody()) return false;
-  // ReadFixedBody marks the request complete when remaining_ reaches 0:
-  // here that is only the end of one chunk.
-  if (remaining_ == 0) {
-    complete_ = false;
-    stage_ = Stage::kChunkDataEnd;
-  }
+  if (!CopyBody()) return false;
+  if (r_.remaining == 0) stage_ = Stage::kChunkDataEnd;
   return true;
 }
 
@@ -427,11 +415,10 @@ bool RequestFramer::ReadChunkDataEnd() {
 bool RequestFramer::ReadTrailer() {
   std::string_view line;
   if (!NextLine(line, Refusal::kHeadTooLarge)) return false;
-  trailer_bytes_ += line.size() + 2;
-  if (trailer_bytes_ > limits_.max_head) return Refuse(Refusal::kHeadTooLarge);
+  r_.trailer_bytes += line.size() + 2;
+  if (r_.trailer_bytes > limits_.max_head) return Refuse(Refusal::kHeadTooLarge);
   if (line.empty()) {
-    trailer_bytes_ = 0;
-    complete_ = true;
+    r_.complete = true;
     return true;
   }
   return ParseField(line, /*trailer=*/true);

@@ -149,6 +149,8 @@ class RequestFramer {
   bool ParseField(std::string_view line, bool trailer);
   bool EndHead();
   bool ReadFixedBody();
+  // Copies up to r_.remaining body bytes that have arrived; false if none.
+  bool CopyBody();
   bool ReadChunkSize();
   bool ReadChunkData();
   bool ReadChunkDataEnd();
@@ -168,20 +170,21 @@ class RequestFramer {
   Refusal refusal_ = Refusal::kNone;
   bool unread_body_ = false;
 
-  // The request being framed.
-  FramedRequest current_;
-  bool started_ = false;  // a byte of it has arrived
-  bool continue_taken_ = false;
-  bool complete_ = false;
-  bool request_line_seen_ = false;
-  size_t head_bytes_ = 0;
-  size_t trailer_bytes_ = 0;
-  std::optional<uint64_t> content_length_;
-  bool chunked_ = false;
-  int hosts_ = 0;
-  std::string absolute_host_;  // an absolute-form target's authority
-  bool has_absolute_host_ = false;
-  uint64_t remaining_ = 0;  // body or chunk bytes still to read
+  // The request being framed, all of it forgotten once it is taken.
+  struct InProgress {
+    FramedRequest request;
+    bool complete = false;
+    bool continue_taken = false;
+    bool request_line_seen = false;
+    size_t head_bytes = 0;  // consumed so far (empty lines before it included)
+    size_t trailer_bytes = 0;
+    std::optional<uint64_t> content_length;
+    bool chunked = false;
+    int hosts = 0;
+    std::optional<std::string> absolute_host;  // an absolute-form target's authority
+    uint64_t remaining = 0;                    // body or chunk bytes still to read
+  };
+  InProgress r_;
 };
 
 }  // namespace purchase::http
