@@ -33,6 +33,8 @@ try {
         'the failure says the terminal state changed');
   check(stepText.includes('why this is a rule: source: issue 2, "A canceled PROCESSING order never becomes COMPLETED'),
         'the failure shows the sentence that makes it a rule');
+  check(stepText.includes('rule HL-I2-022 (MUST, issue 2): A canceled PROCESSING order never becomes COMPLETED'),
+        'the failure names its rule of the ledger, its level and its source');
   check(stepText.includes('GET ') && stepText.includes('/purchase/info?order_id='), 'the request is shown');
   check(/"status":\s*"COMPLETED"/.test(stepText), 'the response is shown');
 

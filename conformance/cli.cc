@@ -19,6 +19,7 @@
 #include "check/openapi.h"
 #include "check/scenario_paths.h"
 #include "coverage/coverage.h"
+#include "coverage/rule_coverage.h"
 #include "conformance_lib_embedded.h"
 #include "core/lifecycle.h"
 #include "exec/request_trace.h"
@@ -296,7 +297,11 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
       "check", "with --markdown: write nothing, fail (exit 1) if FILE differs from what would be written")(
       "spec-dir", po::value(&spec_dir)->value_name("DIR"),
       "read openapi.yaml and lifecycle.yaml from DIR instead of the spec built in")(
-      "api", po::value(&api_flag)->value_name("NAME"), ApiOptionHelp().c_str());
+      "api", po::value(&api_flag)->value_name("NAME"), ApiOptionHelp().c_str())(
+      "rules",
+      "report by rule of the API's ledger (spec/rules.yaml, spec/<api>/rules.yaml, spec/shared-rules.yaml) "
+      "instead: what checks each rule, the rules nothing checks, the contract-level checks that name no rule. "
+      "Exit 1 when a rule of the API is unchecked without a reason or a check names no rule");
   AddSelectionOptions(desc, &s);
   po::variables_map vm;
   if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
@@ -309,6 +314,27 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return kExitUsage;
   std::vector<Scenario> scenarios;
   if (!LoadSelection(s, spec.openapi.get(), &scenarios, err)) return kExitUsage;
+  if (vm.count("rules")) {
+    RuleLedger ledger;
+    try {
+      ledger = LedgerForApi(api, spec_dir);
+    } catch (const purchase::SpecError& e) {
+      err << e.what() << "\n";
+      return kExitUsage;
+    }
+    // The spec files' `# rule:` comments (schema keywords, lifecycle
+    // entries) are checks too; they are read where the spec is on disk.
+    const auto* profile = purchase::profiles::FindProfile(api);
+    const std::string dir = !spec_dir.empty() ? spec_dir : profile ? profile->spec_dir : std::string("spec");
+    std::map<std::string, std::string> spec_files;
+    for (const char* name : {"openapi.yaml", "lifecycle.yaml", "errors.yaml", "client-obligations.yaml"})
+      if (auto text = ReadFile(dir + "/" + name)) spec_files[dir + "/" + name] = *text;
+    if (spec_files.empty())
+      err << "conformance: warning: no spec files in " << dir << ": rules named only by schema keywords count as unchecked\n";
+    const RuleCoverageReport report = AnalyzeRuleCoverage(scenarios, ledger, spec_files);
+    out << RuleCoverageTable(report);
+    return report.Complete() ? kExitPass : kExitFail;
+  }
   std::vector<UnreachableRule> unreachable;
   for (const auto& path : s.paths) {
     const std::string file = path + (path.empty() || path.back() == '/' ? "" : "/") + "_unreachable.yaml";
@@ -499,7 +525,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   int jobs = 4;
   double timeout = 10;
   std::vector<std::string> reports;
-  std::string spec_dir, trace_path, api_flag, api;
+  std::string spec_dir, trace_path, api_flag, api, layer;
   po::options_description desc(
       "conformance run --target URL --token TOKEN [options] [paths...]\n"
       "Runs every scenario below the paths (default: scenarios/) against the target");
@@ -520,7 +546,11 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       ("api", po::value(&api_flag)->value_name("NAME"), ApiOptionHelp().c_str())
       ("strict-reference",
        "also judge the reference server's own promises beyond the contract: the x-reference layer of the spec "
-       "and the scenarios that require 'reference' (for our server; another implementation need not keep them)");
+       "and the scenarios that require 'reference' (for our server; another implementation need not keep them)")
+      ("layer", po::value(&layer)->value_name("LAYER")->default_value("contract"),
+       "contract: every rule of the contract (the seed documents and the decisions fixed for the product); seed: "
+       "the seed documents' rules alone (what a vendor's real service owes its own documentation), so a check "
+       "whose rules are all our decisions is not judged and a scenario that names no seed rule is skipped");
   AddTargetOptions(desc, &target_args);
   AddSelectionOptions(desc, &s);
   po::variables_map vm;
@@ -537,6 +567,8 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   const bool strict_reference = vm.count("strict-reference") > 0;
   if (jobs < 1 || jobs > 256) return usage_error("--jobs must be 1..256");
   if (!(timeout > 0 && timeout <= 3600)) return usage_error("--timeout must be in (0, 3600] seconds");
+  if (layer != "contract" && layer != "seed") return usage_error("--layer is contract or seed, not '" + layer + "'");
+  if (layer == "seed" && strict_reference) return usage_error("--layer seed and --strict-reference judge opposite ends");
 
   if (api_flag.empty() && target_args.file.spec) api_flag = *target_args.file.spec;
   LoadedSpec spec;
@@ -544,6 +576,13 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       !LoadSpec(spec_dir, &spec, err,
                 strict_reference ? purchase::SpecLayer::kReference : purchase::SpecLayer::kContract, api))
     return kExitUsage;
+  RuleLedger rules;
+  try {
+    rules = LedgerForApi(api, spec_dir);
+  } catch (const purchase::SpecError& e) {
+    err << e.what() << "\n";
+    return kExitUsage;
+  }
 
   // Everything is checked before anything is sent.
   std::vector<Scenario> scenarios;
@@ -594,6 +633,8 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   context.lifecycle = &spec.lifecycle();
   context.clock = &clock;
   context.run_id = NewRunId();
+  context.rules = &rules;
+  context.seed_layer_only = layer == "seed";
 
   ConsoleOptions console_options;
   console_options.live = env.stdout_is_tty && !env.no_color;

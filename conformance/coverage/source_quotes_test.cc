@@ -8,9 +8,13 @@
 // it. Other sources (an RFC) are not checked.
 #include <boost/test/unit_test.hpp>
 
+#include "scenario/rule_ledger.h"
+#include "scenario/source_comment.h"
+
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <set>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -45,6 +49,7 @@ std::string Normalized(const std::string& text) {
 
 struct Quote {
   std::string where;   // file:line of the comment
+  size_t line = 0;     // 0-based line of the comment in its file
   std::string source;  // "issue 2", "seed 004", "spec/tabs/README.md"
   std::string text;
 };
@@ -114,7 +119,7 @@ std::vector<Quote> QuotesIn(const fs::path& file, const fs::path& root) {
       comment += " " + all[j].substr(first + 1);
     }
     for (const auto& [source, q] : SourcedQuotes(Normalized(comment)))
-      out.push_back({fs::relative(file, root).string() + ":" + std::to_string(i + 1), source, q});
+      out.push_back({fs::relative(file, root).string() + ":" + std::to_string(i + 1), i, source, q});
   }
   return out;
 }
@@ -190,6 +195,110 @@ BOOST_AUTO_TEST_CASE(EverySourceQuoteIsInItsSource) {
   BOOST_TEST(checked["issue 2"] >= 50u, checked["issue 2"] << " quotes of issue 2 found");
   for (const auto& [source, n] : checked) BOOST_TEST_MESSAGE(n << " quotes of " << source << " checked");
   for (const auto& [source, n] : absent) BOOST_TEST_MESSAGE(n << " quotes of " << source << " not checked: not beside this checkout");
+}
+
+// The API whose ledger a file of spec/ or scenarios/ uses: a profile's
+// folder, else the HL Connector's.
+std::string ApiOf(const std::string& relative) {
+  for (const char* api : {"imaging-catalog", "sheetmusicdirect", "tabs"})
+    for (const char* dir : {"spec/", "scenarios/"})
+      if (relative.rfind(std::string(dir) + api + "/", 0) == 0) return api;
+  return "hl-connector";
+}
+
+std::vector<std::string> Lines(const fs::path& file) {
+  std::istringstream in(ReadFile(file));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+BOOST_AUTO_TEST_CASE(EveryRuleQuotesItsSource) {
+  const fs::path root = CONFORMANCE_SOURCE_DIR;
+  std::map<std::string, std::string> sources;
+  size_t rules = 0;
+  for (const char* api : {"hl-connector", "imaging-catalog", "sheetmusicdirect", "tabs"}) {
+    const std::string dir = std::string(api) == "hl-connector" ? "spec" : std::string("spec/") + api;
+    const RuleLedger ledger = LedgerForApi(api, (root / dir).string());
+    for (const Rule& rule : ledger.rules()) {
+      ++rules;
+      if (!sources.count(rule.source)) sources[rule.source] = SourceText(root, rule.source);
+      const std::string& text = sources[rule.source];
+      if (text.empty()) {
+        BOOST_TEST(rule.FromSeed(), rule.where.ToString() << ": names " << rule.source << ", which is not a file here");
+        continue;
+      }
+      BOOST_TEST(Quoted(text, rule.text),
+                 rule.where.ToString() << ": rule " << rule.id << " quotes " << rule.source << " with \"" << rule.text
+                                       << "\", which it does not say");
+    }
+  }
+  BOOST_TEST(rules >= 200u, rules << " rules read: the ledgers changed form");
+}
+
+// A check names its rules with `# rule:`, and its `# source:` comment right
+// below quotes them: each id is a rule of the file's API (or a shared one),
+// and each quote is a part of a named rule's sentence, so the comment a
+// reader sees and the ledger the runner prints cannot drift apart.
+BOOST_AUTO_TEST_CASE(EveryCheckNamesRulesOfItsLedgerAndQuotesThem) {
+  const fs::path root = CONFORMANCE_SOURCE_DIR;
+  std::map<std::string, RuleLedger> ledgers;
+  for (const char* api : {"hl-connector", "imaging-catalog", "sheetmusicdirect", "tabs"}) {
+    const std::string dir = std::string(api) == "hl-connector" ? "spec" : std::string("spec/") + api;
+    ledgers[api] = LedgerForApi(api, (root / dir).string());
+  }
+  size_t named = 0;
+  std::set<std::string> named_ids;
+  std::map<std::string, std::string> sources;
+  for (const char* dir : {"spec", "scenarios"}) {
+    for (const auto& entry : fs::recursive_directory_iterator(root / dir)) {
+      if (!entry.is_regular_file() || entry.path().extension() != ".yaml") continue;
+      const std::string relative = fs::relative(entry.path(), root).string();
+      const std::string name = entry.path().filename().string();
+      if (name == "rules.yaml" || name == "shared-rules.yaml") continue;  // the ledgers themselves
+      const RuleLedger& ledger = ledgers[ApiOf(relative)];
+      const std::vector<std::string> lines = Lines(entry.path());
+      for (size_t i = 0; i < lines.size(); ++i) {
+        if (lines[i].find("# rule:") == std::string::npos) continue;
+        for (const std::string& id : RuleIdsOfLine(lines[i])) {
+          ++named;
+          named_ids.insert(id);
+          BOOST_TEST(ledger.Find(id) != nullptr,
+                     relative << ":" << i + 1 << ": rule " << id << " is not in the ledger of " << ApiOf(relative));
+        }
+      }
+      for (const Quote& q : QuotesIn(entry.path(), root)) {
+        const bool has_rule_line = q.line > 0 && lines[q.line - 1].find("# rule:") != std::string::npos;
+        BOOST_TEST(has_rule_line, q.where << ": a `# source:` comment needs the `# rule:` line of its rules right above");
+        if (!has_rule_line) continue;
+        // A quote may run over two sentences: the named rules of its
+        // source, in the source's order, must hold it.
+        std::map<size_t, std::string> named_texts;
+        if (!sources.count(q.source)) sources[q.source] = SourceText(root, q.source);
+        const std::string& source_text = sources[q.source];
+        for (const std::string& id : RuleIdsOfLine(lines[q.line - 1])) {
+          const Rule* rule = ledger.Find(id);
+          if (!rule || rule->source != q.source) continue;
+          const std::string text = Normalized(rule->text);
+          const size_t at = source_text.find(text.substr(0, std::min(text.find("..."), size_t{40})));
+          named_texts.emplace(at == std::string::npos ? source_text.size() + named_texts.size() : at, text);
+        }
+        std::string joined;
+        for (const auto& [at, text] : named_texts) joined += (joined.empty() ? "" : " ") + text;
+        const bool found = !joined.empty() && Quoted(joined, q.text);
+        BOOST_TEST(found, q.where << ": quotes " << q.source << " with \"" << q.text
+                                  << "\", which no rule named on the line above says");
+      }
+    }
+  }
+  BOOST_TEST(named >= 400u, named << " rule ids named: the comments changed form");
+  // A rule nothing names is a sentence of the contract no check enforces;
+  // the shared ones may be checked by any API's suite. `unchecked:` says
+  // why a rule cannot be judged from outside.
+  for (const auto& [api, ledger] : ledgers)
+    for (const Rule& rule : ledger.rules())
+      BOOST_TEST((named_ids.count(rule.id) > 0 || !rule.unchecked.empty()),
+                 rule.where.ToString() << ": rule " << rule.id << " is checked nowhere and says no reason");
 }
 
 BOOST_AUTO_TEST_CASE(AQuoteThatIsNotInTheSourceIsFound) {

@@ -165,7 +165,7 @@ class ScenarioExecution {
       failed.name = "set " + name;
       failed.where = value.where;
       failed.outcome = Outcome::kFailed;
-      failed.failures.push_back(Failure{value.where, {}, "variable '" + missing + "' is not set", ""});
+      failed.failures.push_back(Failure{value.where, {}, "variable '" + missing + "' is not set", "", {}});
       result->steps.push_back(std::move(failed));
       result->outcome = Outcome::kFailed;
       return false;
@@ -269,10 +269,30 @@ class ScenarioExecution {
     e.response_body = Keep(std::move(response.body));
   }
 
+  // Records a failed check, with the rules it names: a breach of SHOULD
+  // rules only is a warning, and at the seed layer a check with no seed rule
+  // is not judged.
   void Fail(StepResult* step, const SourceLocation& where, const std::string& label, const std::string& message) const {
+    Failure failure{where, current_included_from_, label + ": " + message, SourceCommentFor(where.file, where.line), {}};
+    bool all_should = true, any_seed = false;
+    for (const std::string& id : RuleIdsFor(where.file, where.line)) {
+      const Rule* rule = ctx_.rules ? ctx_.rules->Find(id) : nullptr;
+      if (!rule) {
+        failure.rules.push_back({id, "", "", ""});
+        all_should = false;
+        continue;
+      }
+      failure.rules.push_back({rule->id, rule->Level(), rule->source, rule->text});
+      all_should = all_should && rule->should;
+      any_seed = any_seed || rule->FromSeed();
+    }
+    if (ctx_.seed_layer_only && !any_seed) return;
+    if (all_should && !failure.rules.empty()) {
+      step->warnings.push_back(std::move(failure));
+      return;
+    }
     step->outcome = Outcome::kFailed;
-    step->failures.push_back(
-        Failure{where, current_included_from_, label + ": " + message, SourceCommentFor(where.file, where.line)});
+    step->failures.push_back(std::move(failure));
   }
 
   // Judges a response (`body` is its body parsed) against the spec and the
@@ -516,6 +536,12 @@ std::string WhyNotRun(const Scenario& scenario, const Target& target) {
   return reason;
 }
 
+std::string WhyNotRunAtSeedLayer(const Scenario& scenario, const RuleLedger& rules) {
+  for (const std::string& id : RuleIdsIn(scenario.file))
+    if (const Rule* rule = rules.Find(id); rule && rule->FromSeed()) return "";
+  return "names no rule of the seed documents (--layer seed)";
+}
+
 bool NeedsTargetAlone(const Scenario& scenario, const Target& target) {
   return scenario.exclusive || (scenario.polls && target.manual_clock);
 }
@@ -530,7 +556,7 @@ ScenarioResult RunScenario(const Scenario& scenario, HttpClient& client, const R
     step.name = "(runner)";
     step.outcome = Outcome::kFailed;
     step.failures.push_back(
-        Failure{SourceLocation{scenario.file, 1, 1}, {}, std::string("internal error: ") + e.what(), ""});
+        Failure{SourceLocation{scenario.file, 1, 1}, {}, std::string("internal error: ") + e.what(), "", {}});
     r.steps.push_back(std::move(step));
     return r;
   }
@@ -561,7 +587,9 @@ RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& con
     run.scenarios[i] = std::move(r);
   };
   for (size_t i = 0; i < scenarios.size(); ++i) {
-    if (const std::string reason = WhyNotRun(scenarios[i], *context.target); !reason.empty()) {
+    std::string reason = WhyNotRun(scenarios[i], *context.target);
+    if (reason.empty() && context.seed_layer_only && context.rules) reason = WhyNotRunAtSeedLayer(scenarios[i], *context.rules);
+    if (!reason.empty()) {
       skip(i, reason);
       continue;
     }

@@ -18,6 +18,7 @@
 #include "exec/target.h"
 #include "report/listener.h"
 #include "report/result.h"
+#include "scenario/rule_ledger.h"
 #include "scenario/scenario.h"
 
 namespace purchase {
@@ -33,7 +34,17 @@ struct RunContext {
   const Clock* clock = nullptr;
   std::string run_id;  // unique per run; a scenario's ${run_id} adds its index
   int64_t max_poll_sleep_ms = 60000;  // a wild Retry-After must not stall a real-clock run
+  // The API's rule ledger: a failure shows the rules its check names, and a
+  // breach of SHOULD rules only is a warning. Null: failures name ids only.
+  const RuleLedger* rules = nullptr;
+  // `--layer seed`: judge by the seed documents' rules alone. A check whose
+  // rules are all decisions of ours is not judged, and a scenario that names
+  // no seed rule is skipped.
+  bool seed_layer_only = false;
 };
+
+// Why a scenario is not run at the seed layer ("" when it names a seed rule).
+std::string WhyNotRunAtSeedLayer(const Scenario& scenario, const RuleLedger& rules);
 
 // Returns the capabilities the scenario needs that the target lacks.
 std::vector<std::string> MissingCapabilities(const Scenario& scenario, const Target& target);

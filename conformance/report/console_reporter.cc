@@ -70,6 +70,12 @@ void ConsoleReporter::OnScenarioFinished(const ScenarioResult& r) {
     case Outcome::kPassed:
       out_ << Paint("PASS", "32") << " " << r.id << " (" << r.steps.size() << " steps, " << Millis(r.duration_ms)
            << ")\n";
+      // A SHOULD rule's breach: shown, never a failure.
+      for (const auto& step : r.steps)
+        for (const auto& f : step.warnings) {
+          out_ << "  " << f.where.ToString() << ": " << Paint("warning", "33") << ": " << f.message << "\n";
+          for (const auto& note : FailureNotes(f)) out_ << "  " << f.where.ToString() << ": note: " << note << "\n";
+        }
       break;
     case Outcome::kSkipped:
       out_ << Paint("SKIP", "33") << " " << r.id << " (" << r.skip_reason << ")\n";
@@ -82,7 +88,7 @@ void ConsoleReporter::OnScenarioFinished(const ScenarioResult& r) {
         if (step.outcome != Outcome::kFailed) continue;
         for (const auto& f : step.failures) {
           out_ << "  " << f.where.ToString() << ": " << Paint("error", "31") << ": " << f.message << "\n";
-          if (!f.source.empty()) out_ << "  " << f.where.ToString() << ": note: " << f.source << "\n";
+          for (const auto& note : FailureNotes(f)) out_ << "  " << f.where.ToString() << ": note: " << note << "\n";
           for (const auto& from : f.included_from) out_ << "  " << from.ToString() << ": note: included from here\n";
         }
         if (!options_.verbose) continue;
@@ -136,6 +142,9 @@ void ConsoleReporter::OnRunFinished(const RunResult& run) {
        << Paint(std::to_string(total.passed) + " passed", total.passed ? "32" : "0") << ", "
        << Paint(std::to_string(total.failed) + " failed", total.failed ? "31" : "0") << ", " << total.skipped
        << " skipped in " << Millis(run.duration_ms) << "\n";
+  if (const size_t warnings = run.WarningCount())
+    out_ << Paint(std::to_string(warnings) + " warning" + (warnings == 1 ? "" : "s"), "33")
+         << " (SHOULD rules breached: reported, not failed)\n";
   out_ << std::flush;
 }
 

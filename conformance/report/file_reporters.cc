@@ -129,7 +129,18 @@ void JunitReporter::OnRunFinished(const RunResult& run) {
       out_ << "    <testcase classname=\"" << XmlEscape(ClassName(area)) << "\" name=\"" << XmlEscape(Leaf(c->id)) << "\" file=\""
            << XmlEscape(c->file) << "\" time=\"" << Seconds(c->duration_ms) << "\"";
       if (c->outcome == Outcome::kPassed) {
-        out_ << "/>\n";
+        std::string warnings;
+        for (const auto& step : c->steps)
+          for (const auto& f : step.warnings) {
+            warnings += f.where.ToString() + ": warning: " + f.message + "\n";
+            for (const auto& note : FailureNotes(f)) warnings += f.where.ToString() + ": note: " + note + "\n";
+          }
+        if (warnings.empty()) {
+          out_ << "/>\n";
+        } else {
+          // A SHOULD rule's breach passes the case; CI viewers show system-out.
+          out_ << ">\n      <system-out>" << XmlEscape(warnings) << "</system-out>\n    </testcase>\n";
+        }
         continue;
       }
       out_ << ">\n";
@@ -142,7 +153,7 @@ void JunitReporter::OnRunFinished(const RunResult& run) {
           for (const auto& f : step.failures) {
             if (headline.empty()) headline = f.message;
             text += f.where.ToString() + ": error: " + f.message + "\n";
-            if (!f.source.empty()) text += f.where.ToString() + ": note: " + f.source + "\n";
+            for (const auto& note : FailureNotes(f)) text += f.where.ToString() + ": note: " + note + "\n";
             for (const auto& from : f.included_from) text += from.ToString() + ": note: included from here\n";
           }
           exchanges += ExchangesText(step);
@@ -178,6 +189,45 @@ void Headers(JsonWriter& w, const HeaderList& headers) {
     w.EndArray();
   }
   w.EndArray();
+}
+
+// One failure (or warning) of a step: where, what, and the rules it names.
+void WriteFailure(JsonWriter& w, const Failure& f) {
+  w.StartObject();
+  w.Key("location");
+  Location(w, f.where);
+  w.Key("message");
+  String(w, f.message);
+  if (!f.source.empty()) {
+    w.Key("source");
+    String(w, f.source);
+  }
+  if (!f.rules.empty()) {
+    w.Key("rules");
+    w.StartArray();
+    for (const auto& rule : f.rules) {
+      w.StartObject();
+      w.Key("id");
+      String(w, rule.id);
+      if (!rule.level.empty()) {
+        w.Key("level");
+        String(w, rule.level);
+        w.Key("source");
+        String(w, rule.source);
+        w.Key("text");
+        String(w, rule.text);
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (!f.included_from.empty()) {
+    w.Key("included_from");
+    w.StartArray();
+    for (const auto& from : f.included_from) Location(w, from);
+    w.EndArray();
+  }
+  w.EndObject();
 }
 
 }  // namespace
@@ -238,27 +288,16 @@ void JsonReporter::OnRunFinished(const RunResult& run) {
       Location(w, step.where);
       w.Key("outcome");
       w.String(OutcomeName(step.outcome));
+      if (!step.warnings.empty()) {
+        w.Key("warnings");
+        w.StartArray();
+        for (const auto& f : step.warnings) WriteFailure(w, f);
+        w.EndArray();
+      }
       if (step.outcome == Outcome::kFailed) {
         w.Key("failures");
         w.StartArray();
-        for (const auto& f : step.failures) {
-          w.StartObject();
-          w.Key("location");
-          Location(w, f.where);
-          w.Key("message");
-          String(w, f.message);
-          if (!f.source.empty()) {
-            w.Key("source");
-            String(w, f.source);
-          }
-          if (!f.included_from.empty()) {
-            w.Key("included_from");
-            w.StartArray();
-            for (const auto& from : f.included_from) Location(w, from);
-            w.EndArray();
-          }
-          w.EndObject();
-        }
+        for (const auto& f : step.failures) WriteFailure(w, f);
         w.EndArray();
         w.Key("exchanges");
         w.StartArray();

@@ -35,7 +35,8 @@ constexpr const char* kStyle =
     "white-space:pre-wrap}pre{background:#f1f5f9;padding:.5rem;overflow:auto;max-height:22rem;font-size:.8rem}"
     "figure.order{margin:.8rem 0}figcaption{font-size:.9rem;margin-bottom:.3rem}"
     ".illegal-note{color:#b91c1c;font-weight:700}svg.lifecycle{max-width:100%;height:auto}"
-    "ul.scenarios{list-style:none;padding:0}ul.scenarios li{margin:.15rem 0}";
+    "ul.scenarios{list-style:none;padding:0}ul.scenarios li{margin:.15rem 0}"
+    ".failure .rule{color:#1e3a8a}.step.warned h4{color:#a16207;margin:.6rem 0 .2rem}";
 
 void WriteExchange(std::ostream& o, const Exchange& e) {
   std::ostringstream request, response;
@@ -81,11 +82,18 @@ void WriteScenario(std::ostream& o, const ScenarioResult& s, const purchase::Lif
     << "\">\n<h3><span class=\"badge " << outcome << "\">" << outcome << "</span> " << XmlEscape(s.id) << "</h3>\n";
   if (!s.description.empty()) o << "<p>" << XmlEscape(s.description) << "</p>\n";
   for (const auto& step : s.steps) {
+    for (const auto& f : step.warnings) {
+      o << "<div class=\"step warned\"><h4>warning (a SHOULD rule): " << XmlEscape(step.name) << "</h4>\n<div class=\"failure\">"
+        << XmlEscape(f.where.ToString() + ": warning: " + f.message);
+      for (const auto& note : FailureNotes(f)) o << "\n<span class=\"rule\">" << XmlEscape(note) << "</span>";
+      o << "</div></div>\n";
+    }
     if (step.outcome != Outcome::kFailed) continue;
     o << "<div class=\"step failed\" data-step=\"" << XmlEscape(step.name) << "\"><h4>failed step: " << XmlEscape(step.name)
       << "</h4>\n";
     for (const auto& f : step.failures) {
       o << "<div class=\"failure\">" << XmlEscape(f.where.ToString() + ": error: " + f.message);
+      for (const auto& rule : f.rules) o << "\n<span class=\"rule\">" << XmlEscape(RuleNote(rule)) << "</span>";
       if (!f.source.empty()) o << "\n<span class=\"source\">" << XmlEscape("why this is a rule: " + f.source) << "</span>";
       for (const auto& from : f.included_from) o << "\n" << XmlEscape(from.ToString() + ": note: included from here");
       o << "</div>\n";

@@ -22,6 +22,25 @@ size_t RunResult::Count(Outcome outcome) const {
   return n;
 }
 
+size_t RunResult::WarningCount() const {
+  size_t n = 0;
+  for (const auto& s : scenarios)
+    for (const auto& step : s.steps) n += step.warnings.size();
+  return n;
+}
+
+std::string RuleNote(const RuleRef& rule) {
+  if (rule.level.empty()) return "rule " + rule.id + " (not in the rule ledger)";
+  return "rule " + rule.id + " (" + rule.level + ", " + rule.source + "): " + rule.text;
+}
+
+std::vector<std::string> FailureNotes(const Failure& failure) {
+  std::vector<std::string> notes;
+  for (const auto& rule : failure.rules) notes.push_back(RuleNote(rule));
+  if (!failure.source.empty()) notes.push_back(failure.source);
+  return notes;
+}
+
 std::chrono::system_clock::time_point SystemClock::Now() const { return std::chrono::system_clock::now(); }
 void SystemClock::Sleep(std::chrono::milliseconds d) const { std::this_thread::sleep_for(d); }
 

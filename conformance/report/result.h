@@ -31,6 +31,15 @@ struct Exchange {
   int64_t elapsed_ms = 0;
 };
 
+// A rule of the ledger a check enforces (scenario/rule_ledger.h), as a
+// report shows it.
+struct RuleRef {
+  std::string id;
+  std::string level;   // MUST or SHOULD; "" when the ledger has no such id
+  std::string source;  // "issue 2", "seed 004", "spec/tabs/README.md"
+  std::string text;
+};
+
 struct Failure {
   SourceLocation where;
   std::vector<SourceLocation> included_from;  // innermost first
@@ -38,13 +47,25 @@ struct Failure {
   // The `# source:` comment of the check (scenario/source_comment.h): the
   // sentence that makes it a rule; "" when the scenario gives none.
   std::string source;
+  // The rules the check names (`# rule:`), with their sentences.
+  std::vector<RuleRef> rules;
 };
+
+// "rule HL-I2-010 (MUST, issue 2): <its sentence>", or "rule X (not in the
+// rule ledger)": how every report names a rule beside a failure.
+std::string RuleNote(const RuleRef& rule);
+
+// Every note that goes under a failure's message, in order: its rules, then
+// the `# source:` comment ("source: ..."). Each is one line.
+std::vector<std::string> FailureNotes(const Failure& failure);
 
 struct StepResult {
   std::string name;
   SourceLocation where;
   Outcome outcome = Outcome::kPassed;
   std::vector<Failure> failures;
+  // Breaches of SHOULD rules only: reported apart, never a failure.
+  std::vector<Failure> warnings;
   std::vector<Exchange> exchanges;  // every attempt of a poll, the clock moves in between
 };
 
@@ -68,6 +89,8 @@ struct RunResult {
   std::vector<ScenarioResult> scenarios;  // in the order of the input, whatever ran first
 
   size_t Count(Outcome outcome) const;
+  // Breaches of SHOULD rules, over every step run.
+  size_t WarningCount() const;
 };
 
 }  // namespace conformance

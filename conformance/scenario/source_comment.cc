@@ -28,11 +28,15 @@ size_t Indent(const std::string& l) { return l.find_first_not_of(" \t"); }
 bool IsComment(const std::string& l) { return Indent(l) != std::string::npos && l[Indent(l)] == '#'; }
 bool IsBlank(const std::string& l) { return Indent(l) == std::string::npos; }
 
-// The block starting at lines[at] (a line with "# source:"): its text and
-// the comment lines that continue it.
-std::string Block(const Lines& lines, size_t at) {
-  std::string text = lines[at].substr(lines[at].find("# source:") + 2);  // "source: ..."
-  for (size_t j = at + 1; j < lines.size() && IsComment(lines[j]) && lines[j].find("# source:") == std::string::npos; ++j)
+bool StartsBlock(const std::string& l) {
+  return l.find("# source:") != std::string::npos || l.find("# rule:") != std::string::npos;
+}
+
+// The block starting at lines[at] (a line with `marker`): its text and the
+// comment lines that continue it.
+std::string Block(const Lines& lines, size_t at, const std::string& marker) {
+  std::string text = lines[at].substr(lines[at].find(marker) + 2);  // "source: ..."
+  for (size_t j = at + 1; j < lines.size() && IsComment(lines[j]) && !StartsBlock(lines[j]); ++j)
     text += " " + lines[j].substr(Indent(lines[j]) + 1);
   std::string out;
   for (const char c : text) {
@@ -46,9 +50,9 @@ std::string Block(const Lines& lines, size_t at) {
   return out;
 }
 
-}  // namespace
-
-std::string SourceCommentFor(const std::string& file, int line) {
+// The `marker` comment block of the check at file:line: the nearest in its
+// step, else the scenario's head; "" when there is none.
+std::string CommentFor(const std::string& file, int line, const std::string& marker) {
   const auto lines_ptr = LinesOf(file);
   const Lines& lines = *lines_ptr;
   if (line < 1 || static_cast<size_t>(line) > lines.size()) return "";
@@ -62,18 +66,52 @@ std::string SourceCommentFor(const std::string& file, int line) {
   }
   // Within the step, from the check up, then the comments right above it.
   for (size_t i = static_cast<size_t>(line) - 1; i + 1 > step; --i) {
-    if (lines[i].find("# source:") != std::string::npos) return Block(lines, i);
+    if (lines[i].find(marker) != std::string::npos) return Block(lines, i, marker);
     if (i == 0) break;
   }
   for (size_t i = step; i-- > 0 && (IsComment(lines[i]) || IsBlank(lines[i]));)
-    if (lines[i].find("# source:") != std::string::npos) return Block(lines, i);
+    if (lines[i].find(marker) != std::string::npos) return Block(lines, i, marker);
   // The scenario's head, before its `steps:` (an include file has none).
   size_t head_end = 0;
   while (head_end < lines.size() && lines[head_end].rfind("steps:", 0) != 0) ++head_end;
   if (head_end == lines.size()) return "";
   for (size_t i = 0; i < head_end; ++i)
-    if (lines[i].find("# source:") != std::string::npos) return Block(lines, i);
+    if (lines[i].find(marker) != std::string::npos) return Block(lines, i, marker);
   return "";
+}
+
+}  // namespace
+
+std::string SourceCommentFor(const std::string& file, int line) { return CommentFor(file, line, "# source:"); }
+
+std::vector<std::string> RuleIdsOfLine(const std::string& line) {
+  std::vector<std::string> ids;
+  const size_t at = line.find("rule:");
+  if (at == std::string::npos) return ids;
+  std::string id;
+  for (const char c : line.substr(at + 5) + ",") {
+    if (c == ',' || c == ' ') {
+      if (!id.empty()) ids.push_back(id);
+      id.clear();
+    } else {
+      id.push_back(c);
+    }
+  }
+  return ids;
+}
+
+std::vector<std::string> RuleIdsFor(const std::string& file, int line) {
+  return RuleIdsOfLine(CommentFor(file, line, "# rule:"));  // "rule: A, B"
+}
+
+std::vector<std::string> RuleIdsIn(const std::string& file) {
+  std::vector<std::string> ids;
+  const auto lines = LinesOf(file);
+  for (size_t i = 0; i < lines->size(); ++i) {
+    if ((*lines)[i].find("# rule:") == std::string::npos) continue;
+    for (auto& id : RuleIdsFor(file, static_cast<int>(i) + 1)) ids.push_back(std::move(id));
+  }
+  return ids;
 }
 
 }  // namespace conformance

@@ -11,9 +11,21 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace conformance {
 
 std::string SourceCommentFor(const std::string& file, int line);
+
+// The ids of the `# rule: ID, ID` comment of the check at file:line, found the
+// same way (the rules it enforces, spec/rules.yaml and its siblings); empty
+// when it names none.
+std::vector<std::string> RuleIdsFor(const std::string& file, int line);
+
+// The ids of one `# rule: A, B` line (or block text "rule: A, B").
+std::vector<std::string> RuleIdsOfLine(const std::string& line);
+
+// Every id the file's `# rule:` comments name, in order (repeats kept).
+std::vector<std::string> RuleIdsIn(const std::string& file);
 
 }  // namespace conformance

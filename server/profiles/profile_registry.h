@@ -30,6 +30,7 @@ struct ProfileEntry {
   std::string_view openapi;      // spec/<api>/openapi.yaml (without the control API: spec/control.yaml)
   std::string_view lifecycle;    // spec/<api>/lifecycle.yaml
   std::string_view errors;       // spec/<api>/errors.yaml
+  std::string_view rules;        // spec/<api>/rules.yaml: its rule ledger (spec/shared-rules.yaml holds the shared one)
   engine::EngineOptions engine;  // id style; the seed is set by --seed
   // The profile's own deliberate defects (the engine's are added by
   // EngineDefectList()).

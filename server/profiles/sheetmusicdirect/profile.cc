@@ -136,6 +136,7 @@ ProfileEntry SheetMusicDirectProfileEntry() {
   entry.openapi = sheetmusicdirect_spec::kOpenapiYaml;
   entry.lifecycle = sheetmusicdirect_spec::kLifecycleYaml;
   entry.errors = sheetmusicdirect_spec::kErrorsYaml;
+  entry.rules = sheetmusicdirect_spec::kRulesYaml;
   entry.engine.id_style = engine::IdStyle::kPrefixedHex;
   entry.engine.id_prefix = "smdi_";
   entry.defects = sheetmusicdirect::DefectList();
