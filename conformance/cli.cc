@@ -309,8 +309,11 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
     out << desc << "\n";
     return kExitPass;
   }
+  // Coverage is of the whole suite, reference scenarios included, so it reads
+  // both layers: an error code that is only the reference server's
+  // (`x-reference: {x-error-codes: ...}`) still needs a scenario.
   LoadedSpec spec;
-  if (!ResolveApi(api_flag, s.paths, &api, err) || !LoadSpec(spec_dir, &spec, err, purchase::SpecLayer::kContract, api))
+  if (!ResolveApi(api_flag, s.paths, &api, err) || !LoadSpec(spec_dir, &spec, err, purchase::SpecLayer::kReference, api))
     return kExitUsage;
   std::vector<Scenario> scenarios;
   if (!LoadSelection(s, spec.openapi.get(), &scenarios, err)) return kExitUsage;
@@ -468,7 +471,12 @@ bool ResolveFixtureRoles(const std::map<std::string, FixtureRole>& roles, Target
                          const std::function<int(const std::string&)>& usage_error) {
   std::vector<std::string> role_names;
   for (const auto& [name, role] : roles) {
-    t.target.fixtures[name] = role.default_value;
+    // A limit is the target's own: ours only when it is our server, run
+    // without a target file.
+    if (role.limit && !t.file_path.empty())
+      t.target.fixtures[name] = std::nullopt;
+    else
+      t.target.fixtures[name] = role.default_value;
     role_names.push_back(name);
   }
   auto unknown_role = [&](const std::string& name) {
@@ -931,6 +939,16 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       std::filesystem::copy_file(roles_file, roles_copy, std::filesystem::copy_options::overwrite_existing, ec);
     if (ec) err << "conformance: warning: cannot copy " << roles_file << " to " << roles_copy.string() << ": " << ec.message() << "\n";
   }
+  // Each finding names the rules of spec/rules.yaml its comparison enforces.
+  const RuleLedger rules = LedgerForApi("hl-connector");
+  auto rule_notes = [&rules](const explore::Mismatch& m) {
+    std::vector<std::string> notes;
+    for (const std::string& id : m.Rules()) {
+      const Rule* r = rules.Find(id);
+      notes.push_back(RuleNote(r ? RuleRef{r->id, r->Level(), r->source, r->text} : RuleRef{id, "", "", ""}));
+    }
+    return notes;
+  };
   for (const auto& f : result.findings) {
     std::string file;
     if (!emit_dir.empty()) {
@@ -949,6 +967,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         << f.shrunk.size() << " in " << f.shrink_runs << " runs, " << static_cast<long>(f.shrink_seconds * 1000)
         << " ms" << (f.flaky ? "; FLAKY: it did not fail every time it was re-run" : "")
         << (f.occurrences > 1 ? "; seen in " + std::to_string(f.occurrences) + " sequences" : "") << "\n";
+    for (const std::string& note : rule_notes(f.mismatch)) out << "  " << note << "\n";
     for (size_t i = 0; i < f.shrunk.size(); ++i)
       out << "    " << explore::Describe(f.shrunk[i]) << "\n";
     if (!file.empty()) out << "  scenario: " << file << "\n";
@@ -978,6 +997,10 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         w.Key("aspect"); w.String(f.mismatch.aspect.c_str());
         w.Key("expected"); w.String(f.mismatch.expected.c_str());
         w.Key("actual"); w.String(f.mismatch.actual.c_str());
+        w.Key("rules");
+        w.StartArray();
+        for (const std::string& id : f.mismatch.Rules()) w.String(id.c_str());
+        w.EndArray();
         w.Key("sequence_seed"); w.Uint64(f.sequence_seed);
         w.Key("generated_length"); w.Uint64(f.generated_length);
         w.Key("shrunk_length"); w.Uint64(f.shrunk.size());
@@ -1025,7 +1048,11 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         const auto& f = result.findings[i];
         *file << "    <testcase classname=\"explore\" name=\"" << XmlEscape(f.mismatch.Cause()) << "\" time=\""
               << f.seconds_to_find << "\">\n      <failure message=\"" << XmlEscape(f.mismatch.Message()) << "\">"
-              << XmlEscape("sequence seed " + std::to_string(f.sequence_seed) + "; scenario " + scenario_files[i])
+              << XmlEscape([&] {
+                   std::string text = "sequence seed " + std::to_string(f.sequence_seed) + "; scenario " + scenario_files[i];
+                   for (const std::string& note : rule_notes(f.mismatch)) text += "\n" + note;
+                   return text;
+                 }())
               << "</failure>\n    </testcase>\n";
       }
       *file << "  </testsuite>\n</testsuites>\n";

@@ -153,6 +153,35 @@ BOOST_AUTO_TEST_CASE(ARoleTheTargetCannotFillSkipsTheScenarioNamingIt) {
              std::string::npos, r.out);
 }
 
+BOOST_AUTO_TEST_CASE(ALimitRoleIsOursOnlyWithoutATargetFileAndATargetFileNamesItsOwn) {
+  const auto dir = std::filesystem::temp_directory_path() / ("limit-roles-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "_fixtures.yaml") << "order_limit: {default: \"ord_1\", limit: true, role: a limit of the target}\n";
+  std::ofstream(dir / "limit.yaml") << "steps:\n  - request: GET /orders/${order_limit}\n    expect: 200\n";
+  auto run = [&](std::vector<std::string> extra) {
+    FakeHttpClient c;
+    ServeMiniTarget(c, "COMPLETED");
+    std::vector<std::string> args = {"run", "--target", "http://fake", "--token", "t", "--spec-dir", TestData("mini_spec")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(dir.string());
+    return RunMain(args, &c);
+  };
+  // Our server, described by flags alone: our limit.
+  const auto ours = run({});
+  BOOST_TEST(ours.out.find("PASS ") != std::string::npos, ours.out << ours.err);
+  // Another implementation, described by a target file that names no limit:
+  // its limit is unknown, so the scenario is skipped, not judged by ours.
+  const std::string file = WriteTempFile("target.yaml", "vars: {}\n");
+  const auto unnamed = run({"--target-file", file});
+  BOOST_TEST(unnamed.out.find("a limit its target file does not name") != std::string::npos, unnamed.out << unnamed.err);
+  const std::string named = WriteTempFile("target-named.yaml", "vars:\n  order_limit: ord_1\n");
+  const auto own = run({"--target-file", named});
+  BOOST_TEST(own.out.find("PASS ") != std::string::npos, own.out << own.err);
+  std::filesystem::remove(file);
+  std::filesystem::remove(named);
+  std::filesystem::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_CASE(ATargetFileGivesTheTargetAndTokensAndTheCommandLineWins) {
   FakeHttpClient c;
   ServeMiniTarget(c, "COMPLETED");

@@ -12,7 +12,9 @@ namespace conformance {
 namespace {
 
 const OpenApiSpec& Project() {
-  static const auto spec = OpenApiSpec::Parse(ReadTestFile(CONFORMANCE_OPENAPI), "spec/openapi.yaml");
+  // Both layers, as `conformance coverage` reads them.
+  static const auto spec = OpenApiSpec::Parse(ReadTestFile(CONFORMANCE_OPENAPI), "spec/openapi.yaml",
+                                              purchase::SpecLayer::kReference);
   return *spec;
 }
 

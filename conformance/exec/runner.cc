@@ -219,6 +219,13 @@ class ScenarioExecution {
       if (!raw) return fail();
       out->body = std::move(*raw);
       out->has_body = true;
+    } else if (spec.sized_body) {
+      auto times = vars_.Interpolate(spec.sized_body->times, &missing);
+      if (!times) return fail();
+      auto body = SizedBodyText(*spec.sized_body, *times, error);
+      if (!body) return false;
+      out->body = std::move(*body);
+      out->has_body = true;
     }
     if (out->has_body) out->headers.emplace_back("Content-Type", "application/json");
     for (const auto& [name, value] : spec.headers) {
@@ -532,7 +539,8 @@ std::string WhyNotRun(const Scenario& scenario, const Target& target) {
   if (!missing.empty()) reason += (reason.empty() ? "" : "; ") + ("target lacks " + join(missing, "", ""));
   if (const auto unfilled = UnfilledFixtureRoles(scenario, target); !unfilled.empty())
     reason += (reason.empty() ? "" : "; ") +
-              ("the target has no fixture for " + join(unfilled, "${", "}") + " (null in the target file)");
+              ("the target has no fixture for " + join(unfilled, "${", "}") +
+               " (null in the target file, or a limit its target file does not name)");
   return reason;
 }
 

@@ -24,7 +24,10 @@
 #include "profiles/profile_host.h"
 #include "profiles/profile_registry.h"
 #include "scenario/loader.h"
+#include "scenario/rule_ledger.h"
+#include "scenario/source_comment.h"
 #include "scenario/template.h"
+#include "report/result.h"
 
 namespace conformance::explore {
 namespace {
@@ -47,6 +50,7 @@ std::set<std::string> RefsOf(const RequestSpec& r) {
   if (r.auth == AuthMode::kBearer) CollectRefs(r.bearer, &out);
   if (r.body) CollectRefs(*r.body, &out);
   if (r.raw_body) CollectRefs(*r.raw_body, &out);
+  if (r.sized_body) CollectRefs(r.sized_body->times, &out);
   return out;
 }
 
@@ -401,6 +405,13 @@ std::optional<HttpRequest> BuildFor(const RequestSpec& spec, const Variables& va
     if (!raw) return std::nullopt;
     out.body = *raw;
     out.has_body = true;
+  } else if (spec.sized_body) {
+    auto times = vars.Interpolate(spec.sized_body->times, &missing);
+    std::string error;
+    auto body = times ? SizedBodyText(*spec.sized_body, *times, &error) : std::nullopt;
+    if (!body) return std::nullopt;
+    out.body = std::move(*body);
+    out.has_body = true;
   }
   if (out.has_body) out.headers.emplace_back("Content-Type", "application/json");
   for (const auto& [name, value] : spec.headers) {
@@ -523,6 +534,12 @@ ProfileRun ProfileExplorer::Run(const std::vector<ProfileCommand>& commands) {
       m.actual = std::move(actual);
       m.pointer = std::move(pointer);
       m.label = label;
+      // A status or code is what the step's own rules fix; a state reached
+      // in another sequence is the lifecycle's, which no one sentence says.
+      if (c.corpus >= 0 && (m.aspect == "status" || m.aspect == "error code")) {
+        const SourceLocation& where = corpus_.requests.at(c.corpus).step.where;
+        m.rules = RuleIdsFor(where.file, where.line);
+      }
       run.mismatch = m;
     };
     const HttpResponse& ta = rec.target;
@@ -867,6 +884,11 @@ int RunProfileExplore(const ProfileExploreArgs& a, std::ostream& out, std::ostre
         << "), found after " << f->sequences_before + 1 << " sequences, " << static_cast<long>(f->seconds_to_find * 1000)
         << " ms; " << f->generated_length << " commands shrunk to " << f->shrunk.size() << " in " << f->shrink_runs
         << " runs" << (f->run.mismatch ? "" : " (FLAKY: the shrunk sequence passed its last run)") << "\n";
+    const RuleLedger rules = LedgerForApi(a.api);
+    for (const std::string& id : f->mismatch.rules) {
+      const Rule* r = rules.Find(id);
+      out << "  " << RuleNote(r ? RuleRef{r->id, r->Level(), r->source, r->text} : RuleRef{id, "", "", ""}) << "\n";
+    }
     for (size_t i = 0; i < f->shrunk.size(); ++i)
       out << "    " << i + 1 << ". " << explorer.Describe(f->shrunk[i]) << "\n";
     if (!a.emit_dir.empty()) {

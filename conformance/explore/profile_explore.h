@@ -99,6 +99,9 @@ struct ProfileMismatch {
   std::string expected, actual;
   std::string pointer;  // the JSON pointer of a state/id aspect
   std::string label;    // the command
+  // For a status or code: the rules the command's scenario step names
+  // (`# rule:`); empty for a state (the lifecycle's) and a clock advance.
+  std::vector<std::string> rules;
   std::string Cause() const { return label + " | " + aspect; }
   std::string Message() const;
 };

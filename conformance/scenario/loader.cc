@@ -810,7 +810,23 @@ bool ParseRequestStep(Context& ctx, const YAML::Node& node, Step* step) {
       r.body = std::move(*v);
     else
       ok = false;
-  } else if (const YAML::Node raw = node["raw_body"]) {
+  } else if (const YAML::Node raw = node["raw_body"]; raw && raw.IsMap() && raw["times"] && raw["times"].IsScalar() &&
+                                                      raw["times"].Scalar().find("${") != std::string::npos) {
+    // A size the target names: {repeat: TEXT, times: "${role}", plus: N}.
+    RequestSpec::SizedBody sized;
+    long long plus = 0;
+    if (CheckMap(ctx, raw, {"repeat", "times", "plus"}, "'raw_body'") && raw["repeat"] &&
+        ParseScalarString(ctx, raw["repeat"], "'repeat'", &sized.text) && !sized.text.empty() &&
+        ParseScalarString(ctx, raw["times"], "'times'", &sized.times) &&
+        CheckTemplate(ctx, Loc(ctx, raw["times"]), sized.times) &&
+        (!raw["plus"] || ParseInt(ctx, raw["plus"], "'plus'", -1024, 1024, &plus))) {
+      sized.plus = plus;
+      r.sized_body = std::move(sized);
+    } else {
+      if (!raw["repeat"]) Error(ctx, raw, "'raw_body' as a map is {repeat: TEXT, times: N or \"${role}\", plus: N}");
+      ok = false;
+    }
+  } else if (raw) {
     std::string text;
     if (ParseTextOrRepeat(ctx, raw, "'raw_body'", &text))
       r.raw_body = std::move(text);
@@ -1255,7 +1271,7 @@ void LoadFixtureRolesText(const std::string& file, std::string_view text, Fixtur
       Error(ctx, kv.first, "'" + name + "' cannot name a fixture role (a variable name that is not built in)");
       continue;
     }
-    if (!CheckMap(ctx, kv.second, {"default", "role"}, "fixture role '" + name + "'")) continue;
+    if (!CheckMap(ctx, kv.second, {"default", "role", "limit"}, "fixture role '" + name + "'")) continue;
     FixtureRole role;
     role.name = name;
     role.where = Loc(ctx, kv.first);
@@ -1267,6 +1283,13 @@ void LoadFixtureRolesText(const std::string& file, std::string_view text, Fixtur
     if (!ParseScalarString(ctx, value, "'default'", &role.default_value) ||
         !ParseScalarString(ctx, description, "'role'", &role.description))
       continue;
+    if (const YAML::Node limit = kv.second["limit"]) {
+      if (!limit.IsScalar() || (limit.Scalar() != "true" && limit.Scalar() != "false")) {
+        Error(ctx, limit, "'limit' is true or false");
+        continue;
+      }
+      role.limit = limit.Scalar() == "true";
+    }
     if (auto it = roles->find(name); it != roles->end()) {
       if (it->second.default_value != role.default_value)
         Error(ctx, kv.first, "fixture role '" + name + "' is already declared at " + it->second.where.ToString() +

@@ -4,6 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "scenario/template.h"
 #include "testing/test_support.h"
 
 namespace conformance {
@@ -63,6 +64,30 @@ BOOST_AUTO_TEST_CASE(AHeaderValueMayBeRepeatedTextLikeARawBody) {
   BOOST_TEST(*request.raw_body == "xx");
   auto bad = LoadScenarioText("steps:\n  - request: GET /a\n    headers: {X-Pad: {repeat: ab}}\n", "s.yaml");
   BOOST_TEST(Errors(bad) == "s.yaml:3:22: error: a header value as a map is {repeat: TEXT, times: N}\n");
+}
+
+BOOST_AUTO_TEST_CASE(ABodySizedByALimitRoleIsBuiltWhenSentAndNamesTheRole) {
+  const std::pair<std::string, std::string> roles = {
+      "_fixtures.yaml", "body_limit: {default: \"65536\", limit: true, role: the largest body the target reads}\n"};
+  auto r = LoadScenarioText(
+      "steps:\n  - request: POST /a\n    raw_body: {repeat: x, times: \"${body_limit}\", plus: 1}\n    expect: 413\n",
+      "s.yaml", {}, roles);
+  BOOST_REQUIRE_MESSAGE(r.errors.empty(), Errors(r));
+  const auto& sized = r.scenarios.at(0).steps.at(0).request.sized_body;
+  BOOST_REQUIRE(sized.has_value());
+  BOOST_TEST(sized->times == "${body_limit}");
+  BOOST_TEST(sized->plus == 1);
+  BOOST_TEST(r.scenarios.at(0).fixture_roles == std::vector<std::string>{"body_limit"});
+  BOOST_TEST(r.fixture_roles.at("body_limit").limit);
+  std::string error;
+  BOOST_TEST(SizedBodyText(*sized, "4", &error).value_or("?") == "xxxxx");
+  // A role's value comes from a target file: anything else is refused, named.
+  BOOST_TEST(!SizedBodyText(*sized, "a lot", &error));
+  BOOST_TEST(error.find("'a lot'") != std::string::npos);
+  BOOST_TEST(!SizedBodyText(*sized, "999999999999", &error));
+  auto bad = LoadScenarioText("steps:\n  - request: POST /a\n    raw_body: {repeat: x, times: \"${body_limit}\", plus: many}\n",
+                              "s.yaml", {}, roles);
+  BOOST_TEST(!bad.errors.empty());
 }
 
 BOOST_AUTO_TEST_CASE(LoaderRejectsDuplicateKeys) {

@@ -100,6 +100,15 @@ struct RequestSpec {
   std::vector<std::pair<std::string, std::string>> headers;  // templates
   std::optional<TemplateValue> body;                         // sent as JSON
   std::optional<std::string> raw_body;                       // sent as is (template)
+  // `raw_body: {repeat: TEXT, times: "${role}", plus: N}`: a body sized by a
+  // limit the target names (a fixture role such as ${body_limit}), built when
+  // sent, so that a limit is tested at the target's own edge.
+  struct SizedBody {
+    std::string text;   // repeated as written (no template)
+    std::string times;  // template of a whole number
+    long long plus = 0;
+  };
+  std::optional<SizedBody> sized_body;
   AuthMode auth = AuthMode::kVendor;
   std::string bearer;  // for kBearer
 };
@@ -163,6 +172,11 @@ struct FixtureRole {
   std::string default_value;  // our fixtures/ value
   std::string description;    // what the role is, for people and skip reasons
   SourceLocation where;
+  // `limit: true`: a limit the target chose (its largest body, say). Our
+  // value is the default only when no target file is given: a target file
+  // describes another implementation, which has its own limits, so it names
+  // the value or the role is unfilled (its scenarios are skipped).
+  bool limit = false;
 };
 
 // A scenario whose only needs are from the reference server's own promises

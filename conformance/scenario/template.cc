@@ -160,4 +160,22 @@ bool Variables::Render(const TemplateValue& value, rapidjson::Value& out,
   return false;
 }
 
+std::optional<std::string> SizedBodyText(const RequestSpec::SizedBody& sized, const std::string& times,
+                                         std::string* error) {
+  constexpr long long kMostBytes = 64ll << 20;
+  long long n = 0;
+  bool whole = !times.empty() && times.size() <= 12;
+  for (const char c : times) whole = whole && c >= '0' && c <= '9';
+  if (whole) n = std::stoll(times) + sized.plus;
+  if (!whole || n < 0 || n * static_cast<long long>(sized.text.size()) > kMostBytes) {
+    *error = "the body size '" + times + "' (+" + std::to_string(sized.plus) +
+             ") is not a whole number of repeats up to 64 MiB: check the role's value in the target file";
+    return std::nullopt;
+  }
+  std::string body;
+  body.reserve(static_cast<size_t>(n) * sized.text.size());
+  for (long long i = 0; i < n; ++i) body += sized.text;
+  return body;
+}
+
 }  // namespace conformance

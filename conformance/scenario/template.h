@@ -58,4 +58,10 @@ class Variables {
 // Serializes a JSON value compactly.
 std::string ToJsonText(const rapidjson::Value& value);
 
+// The body of a sized step (`raw_body: {repeat, times: "${role}", plus}`)
+// once `times` is interpolated; nullopt with *error when it is not a whole
+// number of repeats up to 64 MiB (a role's value in a target file is input).
+std::optional<std::string> SizedBodyText(const RequestSpec::SizedBody& sized, const std::string& times,
+                                         std::string* error);
+
 }  // namespace conformance
