@@ -1,5 +1,6 @@
 #include "scenario/source_comment.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -52,6 +53,21 @@ std::string Block(const Lines& lines, size_t at, const std::string& marker) {
 
 // The `marker` comment block of the check at file:line: the nearest in its
 // step, else the scenario's head; "" when there is none.
+// Every `marker` block of the run of comment (and blank) lines around
+// lines[at], in order, joined with "; ": a check may carry two, one per
+// source it follows.
+std::string BlocksAround(const Lines& lines, size_t at, const std::string& marker) {
+  size_t first = at, last = at;
+  while (first > 0 && (IsComment(lines[first - 1]) || IsBlank(lines[first - 1]))) --first;
+  while (last + 1 < lines.size() && (IsComment(lines[last + 1]) || IsBlank(lines[last + 1]))) ++last;
+  std::string out;
+  for (size_t i = first; i <= last; ++i)
+    if (lines[i].find(marker) != std::string::npos) out += (out.empty() ? "" : "; ") + Block(lines, i, marker);
+  return out;
+}
+
+// The `marker` comment blocks of the check at file:line: those nearest in its
+// step, else the scenario's head; "" when there is none.
 std::string CommentFor(const std::string& file, int line, const std::string& marker) {
   const auto lines_ptr = LinesOf(file);
   const Lines& lines = *lines_ptr;
@@ -66,18 +82,19 @@ std::string CommentFor(const std::string& file, int line, const std::string& mar
   }
   // Within the step, from the check up, then the comments right above it.
   for (size_t i = static_cast<size_t>(line) - 1; i + 1 > step; --i) {
-    if (lines[i].find(marker) != std::string::npos) return Block(lines, i, marker);
+    if (lines[i].find(marker) != std::string::npos) return BlocksAround(lines, i, marker);
     if (i == 0) break;
   }
   for (size_t i = step; i-- > 0 && (IsComment(lines[i]) || IsBlank(lines[i]));)
-    if (lines[i].find(marker) != std::string::npos) return Block(lines, i, marker);
+    if (lines[i].find(marker) != std::string::npos) return BlocksAround(lines, i, marker);
   // The scenario's head, before its `steps:` (an include file has none).
   size_t head_end = 0;
   while (head_end < lines.size() && lines[head_end].rfind("steps:", 0) != 0) ++head_end;
   if (head_end == lines.size()) return "";
+  std::string out;
   for (size_t i = 0; i < head_end; ++i)
-    if (lines[i].find(marker) != std::string::npos) return Block(lines, i, marker);
-  return "";
+    if (lines[i].find(marker) != std::string::npos) out += (out.empty() ? "" : "; ") + Block(lines, i, marker);
+  return out;
 }
 
 }  // namespace
@@ -101,7 +118,18 @@ std::vector<std::string> RuleIdsOfLine(const std::string& line) {
 }
 
 std::vector<std::string> RuleIdsFor(const std::string& file, int line) {
-  return RuleIdsOfLine(CommentFor(file, line, "# rule:"));  // "rule: A, B"
+  // "rule: A, B; rule: C": every block's ids, each once.
+  std::vector<std::string> ids;
+  std::string blocks = CommentFor(file, line, "# rule:");
+  size_t at = 0;
+  while ((at = blocks.find("rule:", at)) != std::string::npos) {
+    const size_t end = blocks.find("; rule:", at);
+    for (auto& id : RuleIdsOfLine(blocks.substr(at, end == std::string::npos ? std::string::npos : end - at)))
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(std::move(id));
+    if (end == std::string::npos) break;
+    at = end + 2;
+  }
+  return ids;
 }
 
 std::vector<std::string> RuleIdsIn(const std::string& file) {
@@ -109,7 +137,7 @@ std::vector<std::string> RuleIdsIn(const std::string& file) {
   const auto lines = LinesOf(file);
   for (size_t i = 0; i < lines->size(); ++i) {
     if ((*lines)[i].find("# rule:") == std::string::npos) continue;
-    for (auto& id : RuleIdsFor(file, static_cast<int>(i) + 1)) ids.push_back(std::move(id));
+    for (auto& id : RuleIdsOfLine((*lines)[i])) ids.push_back(std::move(id));
   }
   return ids;
 }

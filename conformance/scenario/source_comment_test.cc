@@ -16,6 +16,25 @@ std::string Write(const std::string& name, const std::string& text) {
 
 BOOST_AUTO_TEST_SUITE(SourceCommentTest)
 
+BOOST_AUTO_TEST_CASE(ACheckNamesEveryRuleOfItsCommentsAboveTheStepElseOfItsHead) {
+  const std::string file = Write("rule_comment_test.yaml",
+                                 "# rule: H-1\n"                        // 1
+                                 "# rule: H-2, H-1\n"                   // 2
+                                 "steps:\n"                             // 3
+                                 "  # rule: A-1\n"                      // 4
+                                 "  # source: seed 003, \"one\"\n"      // 5
+                                 "  # rule: A-2, A-3\n"                 // 6
+                                 "  # source: spec/x.md, \"two\"\n"     // 7
+                                 "  - request: GET /a\n"                // 8
+                                 "    expect: 200\n"                    // 9
+                                 "  - {request: GET /b, expect: 404}\n"); // 10
+  BOOST_TEST(RuleIdsFor(file, 9) == (std::vector<std::string>{"A-1", "A-2", "A-3"}));
+  BOOST_TEST(SourceCommentFor(file, 9) == "source: seed 003, \"one\"; source: spec/x.md, \"two\"");
+  BOOST_TEST(RuleIdsFor(file, 10) == (std::vector<std::string>{"H-1", "H-2"}));
+  BOOST_TEST(RuleIdsIn(file).size() == 6u);
+  BOOST_TEST(RuleIdsOfLine("  # rule: X-1,X-2 ,  X-3") == (std::vector<std::string>{"X-1", "X-2", "X-3"}));
+}
+
 BOOST_AUTO_TEST_CASE(ACheckShowsTheSourceCommentOfItsStepElseOfItsScenario) {
   const std::string file = Write("source_comment_test.yaml",
                                  "description: x\n"                                    // 1
