@@ -28,6 +28,7 @@
 #include "explore/concurrent.h"
 #include "explore/emit.h"
 #include "explore/executor.h"
+#include "explore/explore_report.h"
 #include "explore/explore.h"
 #include "explore/generator.h"
 #include "explore/profile_explore.h"
@@ -792,6 +793,16 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   };
   if (!positional.empty()) return usage_error("explore takes no paths, got '" + positional.front() + "'");
   if (!ResolveTarget(target_args, vm, env, err, usage_error)) return kExitUsage;
+  // Both explorers write the same reports (explore/explore_report.h).
+  std::vector<std::pair<std::string, std::unique_ptr<std::ofstream>>> report_files;
+  for (const auto& r : reports) {
+    const size_t eq = r.find('=');
+    const std::string kind = r.substr(0, eq), path = eq == std::string::npos ? "" : r.substr(eq + 1);
+    if ((kind != "junit" && kind != "json") || path.empty())
+      return usage_error("--report takes junit=FILE or json=FILE, got '" + r + "'");
+    report_files.emplace_back(kind, std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc));
+    if (!*report_files.back().second) return usage_error("cannot write " + path);
+  }
   if (!api.empty() && api != "hl-connector") {
     if (!purchase::profiles::FindProfile(api)) return usage_error("--api: no profile '" + api + "'");
     explore::ProfileExploreArgs pa;
@@ -816,7 +827,18 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     pa.options.sequences = vm["sequences"].defaulted() ? 40 : options.sequences;
     pa.options.steps = generator.steps;
     pa.timeout_ms = static_cast<long>(timeout * 1000);
-    return explore::RunProfileExplore(pa, out, err);
+    pa.options.budget_seconds = options.budget_seconds;
+    pa.options.sequences = vm["sequences"].defaulted() ? 40 : options.sequences;
+    for (auto& [kind, file] : report_files) pa.reports.emplace_back(kind, file.get());
+    const int code = explore::RunProfileExplore(pa, out, err);
+    for (auto& [kind, file] : report_files) {
+      file->flush();
+      if (!*file) {
+        err << "conformance: error: writing a report failed\n";
+        return kExitUsage;
+      }
+    }
+    return code;
   }
   if (generator.steps < 1 || generator.steps > 1000) return usage_error("--steps must be 1..1000");
   if (options.sequences < 0) return usage_error("--sequences must be >= 0");
@@ -838,15 +860,6 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (!LoadSpec("", &spec, err, strict_reference ? purchase::SpecLayer::kReference : purchase::SpecLayer::kContract))
     return kExitUsage;
 
-  std::vector<std::pair<std::string, std::unique_ptr<std::ofstream>>> report_files;
-  for (const auto& r : reports) {
-    const size_t eq = r.find('=');
-    const std::string kind = r.substr(0, eq), path = eq == std::string::npos ? "" : r.substr(eq + 1);
-    if ((kind != "junit" && kind != "json") || path.empty())
-      return usage_error("--report takes junit=FILE or json=FILE, got '" + r + "'");
-    report_files.emplace_back(kind, std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc));
-    if (!*report_files.back().second) return usage_error("cannot write " + path);
-  }
   if (!emit_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(emit_dir, ec);
@@ -976,87 +989,49 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       << static_cast<long>(result.seconds * 1000) << " ms: " << result.findings.size() << " distinct failure"
       << (result.findings.size() == 1 ? "" : "s") << "\n";
 
+  explore::ExploreReport report;
+  report.api = "hl-connector";
+  report.target = target.base_url;
+  report.seed = options.seed;
+  report.sequences = result.sequences;
+  report.commands = result.commands;
+  report.seconds = result.seconds;
+  for (size_t i = 0; i < result.findings.size(); ++i) {
+    const auto& f = result.findings[i];
+    explore::ExploreReportFinding e;
+    e.cause = f.mismatch.Cause();
+    e.message = f.mismatch.Message();
+    e.command = explore::KindName(f.mismatch.kind);
+    e.aspect = f.mismatch.aspect;
+    e.expected = f.mismatch.expected;
+    e.actual = f.mismatch.actual;
+    e.rules = f.mismatch.Rules();
+    e.rule_notes = rule_notes(f.mismatch);
+    e.sequence_seed = f.sequence_seed;
+    e.generated_length = f.generated_length;
+    e.shrunk_length = f.shrunk.size();
+    e.seconds_to_find = f.seconds_to_find;
+    e.shrink_seconds = f.shrink_seconds;
+    e.shrink_runs = f.shrink_runs;
+    e.occurrences = f.occurrences;
+    e.flaky = f.flaky;
+    e.scenario = scenario_files[i];
+    for (const auto& c : f.shrunk) e.commands.push_back(explore::Describe(c));
+    report.findings.push_back(std::move(e));
+  }
+  explore::ExploreReportRaces race_report;
+  race_report.cases = concurrent;
+  race_report.linearizable = verdicts[0];
+  race_report.not_linearizable = verdicts[1];
+  race_report.unknown = verdicts[2];
+  for (const auto& [race, r] : races)
+    race_report.reported.push_back({race.pattern, explore::VerdictName(r.verdict), r.explanation, r.nodes});
+  report.races = race_report;
   for (auto& [kind, file] : report_files) {
-    if (kind == "json") {
-      rapidjson::StringBuffer buffer;
-      rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
-      w.StartObject();
-      w.Key("target"); w.String(target.base_url.c_str());
-      w.Key("seed"); w.Uint64(options.seed);
-      w.Key("sequences"); w.Int(result.sequences);
-      w.Key("commands"); w.Int64(result.commands);
-      w.Key("duration_ms"); w.Int64(static_cast<int64_t>(result.seconds * 1000));
-      w.Key("findings");
-      w.StartArray();
-      for (size_t i = 0; i < result.findings.size(); ++i) {
-        const auto& f = result.findings[i];
-        w.StartObject();
-        w.Key("cause"); w.String(f.mismatch.Cause().c_str());
-        w.Key("message"); w.String(f.mismatch.Message().c_str());
-        w.Key("command"); w.String(explore::KindName(f.mismatch.kind));
-        w.Key("aspect"); w.String(f.mismatch.aspect.c_str());
-        w.Key("expected"); w.String(f.mismatch.expected.c_str());
-        w.Key("actual"); w.String(f.mismatch.actual.c_str());
-        w.Key("rules");
-        w.StartArray();
-        for (const std::string& id : f.mismatch.Rules()) w.String(id.c_str());
-        w.EndArray();
-        w.Key("sequence_seed"); w.Uint64(f.sequence_seed);
-        w.Key("generated_length"); w.Uint64(f.generated_length);
-        w.Key("shrunk_length"); w.Uint64(f.shrunk.size());
-        w.Key("ms_to_find"); w.Int64(static_cast<int64_t>(f.seconds_to_find * 1000));
-        w.Key("shrink_ms"); w.Int64(static_cast<int64_t>(f.shrink_seconds * 1000));
-        w.Key("shrink_runs"); w.Int(f.shrink_runs);
-        w.Key("flaky"); w.Bool(f.flaky);
-        w.Key("occurrences"); w.Int(f.occurrences);
-        w.Key("scenario"); w.String(scenario_files[i].c_str());
-        w.Key("commands");
-        w.StartArray();
-        for (const auto& c : f.shrunk) w.String(explore::Describe(c).c_str());
-        w.EndArray();
-        w.EndObject();
-      }
-      w.EndArray();
-      w.Key("races");
-      w.StartObject();
-      w.Key("cases"); w.Int(concurrent);
-      w.Key("linearizable"); w.Int(verdicts[0]);
-      w.Key("not_linearizable"); w.Int(verdicts[1]);
-      w.Key("unknown"); w.Int(verdicts[2]);
-      w.Key("reported");
-      w.StartArray();
-      for (const auto& [race, r] : races) {
-        w.StartObject();
-        w.Key("pattern"); w.String(race.pattern.c_str());
-        w.Key("verdict"); w.String(explore::VerdictName(r.verdict));
-        w.Key("explanation"); w.String(r.explanation.c_str());
-        w.Key("nodes"); w.Int64(r.nodes);
-        w.EndObject();
-      }
-      w.EndArray();
-      w.EndObject();
-      w.EndObject();
-      *file << buffer.GetString() << "\n";
-    } else {
-      *file << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"explore\" tests=\""
-            << std::max<size_t>(1, result.findings.size()) << "\" failures=\"" << result.findings.size() << "\" time=\""
-            << result.seconds << "\">\n";
-      if (result.findings.empty())
-        *file << "    <testcase classname=\"explore\" name=\"" << result.sequences << " sequences, seed " << options.seed
-              << "\"/>\n";
-      for (size_t i = 0; i < result.findings.size(); ++i) {
-        const auto& f = result.findings[i];
-        *file << "    <testcase classname=\"explore\" name=\"" << XmlEscape(f.mismatch.Cause()) << "\" time=\""
-              << f.seconds_to_find << "\">\n      <failure message=\"" << XmlEscape(f.mismatch.Message()) << "\">"
-              << XmlEscape([&] {
-                   std::string text = "sequence seed " + std::to_string(f.sequence_seed) + "; scenario " + scenario_files[i];
-                   for (const std::string& note : rule_notes(f.mismatch)) text += "\n" + note;
-                   return text;
-                 }())
-              << "</failure>\n    </testcase>\n";
-      }
-      *file << "  </testsuite>\n</testsuites>\n";
-    }
+    if (kind == "json")
+      explore::WriteExploreJson(report, *file);
+    else
+      explore::WriteExploreJunit(report, *file);
     file->flush();
     if (!*file) {
       err << "conformance: error: writing a report failed\n";

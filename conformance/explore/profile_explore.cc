@@ -18,6 +18,7 @@
 #include "check/header_list.h"  // EqualsIgnoringCase
 #include "check/lifecycle_tracker.h"
 #include "core/clock.h"
+#include "explore/explore_report.h"
 #include "explore/random.h"
 #include "explore/reference_target.h"  // SendInProcess
 #include "profiles/error_replies.h"
@@ -654,7 +655,11 @@ ProfileRun ProfileExplorer::Run(const std::vector<ProfileCommand>& commands) {
 ProfileExploreResult ProfileExplorer::Explore(const ProfileExploreOptions& options, std::ostream& progress) {
   ProfileExploreResult result;
   const auto start = std::chrono::steady_clock::now();
-  for (int s = 0; s < options.sequences; ++s) {
+  const int sequences = options.sequences == 0 && !(options.budget_seconds > 0) ? 40 : options.sequences;
+  for (int s = 0; sequences == 0 || s < sequences; ++s) {
+    if (options.budget_seconds > 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= options.budget_seconds)
+      break;
     const uint64_t seed = options.seed + static_cast<uint64_t>(s);
     std::vector<ProfileCommand> commands = Generate(seed, options.steps);
     ProfileRun run = Run(commands);
@@ -874,8 +879,14 @@ int RunProfileExplore(const ProfileExploreArgs& a, std::ostream& out, std::ostre
   const ProfileCorpus corpus = BuildProfileCorpus(loaded.scenarios, lifecycle, target, reference);
   ProfileExplorer explorer(corpus, lifecycle, target, reference);
   out << "conformance explore --api " << a.api << ": " << a.base_url << ", seed " << a.options.seed << ", "
-      << a.options.sequences << " sequences of " << a.options.steps << " commands from " << corpus.requests.size()
-      << " corpus requests (" << a.scenarios_dir << ")\n";
+      << (a.options.sequences > 0 ? std::to_string(a.options.sequences) : std::string("as many")) << " sequences of "
+      << a.options.steps << " commands"
+      << (a.options.budget_seconds > 0 ? " within " + std::to_string(static_cast<int>(a.options.budget_seconds)) + " s"
+                                       : std::string())
+      << " from " << corpus.requests.size() << " corpus requests (" << a.scenarios_dir << ")\n";
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::string> rule_notes;
+  std::string emitted;
   const ProfileExploreResult result = explorer.Explore(a.options, out);
   if (result.finding && result.finding->mismatch.aspect == "reset") return 3;
   if (const auto& f = result.finding) {
@@ -887,7 +898,8 @@ int RunProfileExplore(const ProfileExploreArgs& a, std::ostream& out, std::ostre
     const RuleLedger rules = LedgerForApi(a.api);
     for (const std::string& id : f->mismatch.rules) {
       const Rule* r = rules.Find(id);
-      out << "  " << RuleNote(r ? RuleRef{r->id, r->Level(), r->source, r->text} : RuleRef{id, "", "", ""}) << "\n";
+      rule_notes.push_back(RuleNote(r ? RuleRef{r->id, r->Level(), r->source, r->text} : RuleRef{id, "", "", ""}));
+      out << "  " << rule_notes.back() << "\n";
     }
     for (size_t i = 0; i < f->shrunk.size(); ++i)
       out << "    " << i + 1 << ". " << explorer.Describe(f->shrunk[i]) << "\n";
@@ -906,10 +918,44 @@ int RunProfileExplore(const ProfileExploreArgs& a, std::ostream& out, std::ostre
       const fs::path file = fs::path(a.emit_dir) / ("explore-" + aspect + "-" + std::to_string(f->sequence_seed) + ".yaml");
       std::ofstream(file, std::ios::binary) << explorer.EmitScenario(*f, a.api);
       out << "  scenario: " << file.string() << "\n";
+      emitted = file.string();
     }
   }
   out << "explore: " << result.sequences << " sequences, " << result.commands << " commands, "
       << (result.finding ? "1 failure" : "no failure") << "\n";
+  ExploreReport report;
+  report.api = a.api;
+  report.target = a.base_url;
+  report.seed = a.options.seed;
+  report.sequences = result.sequences;
+  report.commands = result.commands;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (const auto& f = result.finding) {
+    ExploreReportFinding e;
+    e.cause = f->mismatch.Cause();
+    e.message = f->mismatch.label + ": " + f->mismatch.Message();
+    e.command = f->mismatch.label;
+    e.aspect = f->mismatch.aspect;
+    e.expected = f->mismatch.expected;
+    e.actual = f->mismatch.actual;
+    e.rules = f->mismatch.rules;
+    e.rule_notes = rule_notes;
+    e.sequence_seed = f->sequence_seed;
+    e.generated_length = f->generated_length;
+    e.shrunk_length = f->shrunk.size();
+    e.seconds_to_find = f->seconds_to_find;
+    e.shrink_runs = f->shrink_runs;
+    e.flaky = !f->run.mismatch;
+    e.scenario = emitted;
+    for (const auto& c : f->shrunk) e.commands.push_back(explorer.Describe(c));
+    report.findings.push_back(std::move(e));
+  }
+  for (const auto& [kind, stream] : a.reports) {
+    if (kind == "json")
+      WriteExploreJson(report, *stream);
+    else
+      WriteExploreJunit(report, *stream);
+  }
   return result.finding ? 1 : 0;
 }
 

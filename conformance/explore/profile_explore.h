@@ -135,7 +135,8 @@ struct ProfileFinding {
 
 struct ProfileExploreOptions {
   uint64_t seed = 1;
-  int sequences = 40;
+  int sequences = 40;          // 0: as many as the budget allows
+  double budget_seconds = 0;   // stop starting sequences after this long (0: no limit)
   int steps = 25;
   int max_shrink_runs = 300;
 };
@@ -180,6 +181,8 @@ struct ProfileExploreArgs {
   bool strict_reference = false;
   ProfileExploreOptions options;
   long timeout_ms = 10000;
+  // --report KIND=FILE: "json" or "junit", and the stream it goes to.
+  std::vector<std::pair<std::string, std::ostream*>> reports;
 };
 // Exit 0: nothing found; 1: a failure; 2: usage; 3: the target cannot be reset.
 int RunProfileExplore(const ProfileExploreArgs& args, std::ostream& out, std::ostream& err);
