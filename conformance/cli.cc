@@ -333,6 +333,9 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
     std::map<std::string, std::string> spec_files;
     for (const char* name : {"openapi.yaml", "lifecycle.yaml", "errors.yaml", "client-obligations.yaml"})
       if (auto text = ReadFile(dir + "/" + name)) spec_files[dir + "/" + name] = *text;
+    // A profile's control API is spec/control.yaml, merged in.
+    if (profile)
+      if (auto text = ReadFile(dir + "/../control.yaml")) spec_files[dir + "/../control.yaml"] = *text;
     if (spec_files.empty())
       err << "conformance: warning: no spec files in " << dir << ": rules named only by schema keywords count as unchecked\n";
     const RuleCoverageReport report = AnalyzeRuleCoverage(scenarios, ledger, spec_files);

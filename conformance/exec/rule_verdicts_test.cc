@@ -149,18 +149,23 @@ BOOST_AUTO_TEST_CASE(CoverageByRuleFindsUncheckedRulesAndChecksWithNoRule) {
   std::vector<Scenario> scenarios = {
       f.Load("named.yaml", "steps:\n  # rule: A\n  - request: POST /orders\n  - request: POST /orders\n"),
       f.Load("reference.yaml", "requires: [reference]\nsteps:\n  - request: POST /orders\n")};
-  const RuleCoverageReport report = AnalyzeRuleCoverage(scenarios, ledger, {{"openapi.yaml", "x: 1\n# rule: D, Z\n"}});
+  const RuleCoverageReport report = AnalyzeRuleCoverage(
+      scenarios, ledger,
+      {{"openapi.yaml", "x: 1\n# rule: D, Z\ncomponents:\n  schemas:\n    Named:\n      # rule: D\n      type: object\n"
+                        "    Bare:\n      type: string\n  securitySchemes:\n    bearer:\n      type: http\n"}});
   BOOST_REQUIRE_EQUAL(report.rows.size(), 4u);
   BOOST_REQUIRE_EQUAL(report.rows[0].checked_by.size(), 1u);
   BOOST_TEST(report.rows[0].checked_by[0] == scenarios[0].id);
-  BOOST_TEST(report.rows[3].checked_by == std::vector<std::string>{"openapi.yaml:2"});
+  BOOST_TEST(report.rows[3].checked_by == (std::vector<std::string>{"openapi.yaml:2", "openapi.yaml:6"}));
   const auto unchecked = report.Unchecked();
   BOOST_REQUIRE_EQUAL(unchecked.size(), 1u);  // B; C says why
   BOOST_TEST(unchecked[0]->rule->id == "B");
   // The second step of named.yaml has no rule of its own and the scenario's
-  // head none; the reference scenario needs none.
-  BOOST_REQUIRE_EQUAL(report.checks_without_rule.size(), 1u);
+  // head none; the reference scenario needs none; a schema the runner judges
+  // every answer by names its rule like a step (a security scheme is no check).
+  BOOST_REQUIRE_EQUAL(report.checks_without_rule.size(), 2u);
   BOOST_TEST(report.checks_without_rule[0].find("named.yaml:4:") != std::string::npos);
+  BOOST_TEST(report.checks_without_rule[1] == "openapi.yaml:8 component Bare");
   BOOST_REQUIRE_EQUAL(report.unknown_ids.size(), 1u);
   BOOST_TEST(report.unknown_ids[0] == "openapi.yaml:2: Z");
   BOOST_TEST(!report.Complete());
