@@ -1,5 +1,7 @@
 #include "explore/profile_explore.h"
 
+#include <cstdlib>
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -32,6 +34,27 @@
 
 namespace conformance::explore {
 namespace {
+
+// A fulfillment rule whose cause is due at the instant of the request that
+// creates the order (`outcome` without a positive `outcome_after_seconds`).
+// Whether that request's own reply already shows the cause is an open choice
+// in tabs (spec/tabs/README.md, "Fault rules"), so explore never adds one:
+// the oracle's choice is not the contract. The scenarios judge the APIs
+// that decide it (imaging-catalog: "closed on the very next request").
+bool DueAtItsOwnRequest(const Step& step) {
+  if (step.request.method != "POST" || !step.request.body) return false;
+  const TemplateValue* effect = nullptr;
+  for (const auto& [key, value] : step.request.body->members)
+    if (key == "effect") effect = &value;
+  if (!effect) return false;
+  bool outcome = false, later = false;
+  for (const auto& [key, value] : effect->members) {
+    if (key == "outcome") outcome = true;
+    if (key == "outcome_after_seconds") later = value.kind == TemplateValue::Kind::kNumber && std::strtod(value.text.c_str(), nullptr) > 0;
+  }
+  return outcome && !later;
+}
+
 
 namespace pp = purchase::profiles;
 
@@ -287,11 +310,18 @@ ProfileCorpus BuildProfileCorpus(const std::vector<Scenario>& scenarios, const p
       const std::string path = PathOfTarget(step.request.target);
       const bool control = path.rfind("/_control", 0) == 0;
       const bool advance = path == "/_control/clock/advance" && step.request.method == "POST";
+      // Fault rules and reset join the pool (as in the HL Connector's
+      // explore): adding a rule, deleting one or all, and a reset in the
+      // middle of a sequence (what it restores, and that ids handed out
+      // before it name nothing after). clock/set stays the runner's.
+      const bool fault_rule = (path.rfind("/_control/faults", 0) == 0 &&
+                               (step.request.method == "POST" || step.request.method == "DELETE")) ||
+                              (path == "/_control/reset" && step.request.method == "POST");
       // What the HTTP server answers before the host sees the request (431,
       // a dropped connection) has no in-process oracle.
       const auto& statuses = step.expect.statuses;
       const bool transport = step.expect.no_reply || std::find(statuses.begin(), statuses.end(), 431) != statuses.end();
-      bool usable = (!control || advance) && !transport;
+      bool usable = (!control || advance || fault_rule) && !transport && !(fault_rule && DueAtItsOwnRequest(step));
       CorpusRequest c;
       if (usable) {
         for (const auto& name : RefsOf(step.request)) {
@@ -639,8 +669,11 @@ ProfileRun ProfileExplorer::Run(const std::vector<ProfileCommand>& commands) {
                                         (cap.source == Capture::Source::kHeader ? "header:" : "") + cap.key, *h);
         }
       }
+      // A reset forgets every order, as the runner's tracker does after one.
+      if (!run.mismatch && c.corpus >= 0 && corpus_.requests.at(c.corpus).step.resets_target && ta.status == 200)
+        tracker.Forget();
       // The lifecycle, as the runner judges it.
-      if (!run.mismatch && !td.HasParseError()) {
+      else if (!run.mismatch && !td.HasParseError()) {
         const bool created = tr.method == "POST" && ta.status == 201;
         const auto failures = tracker.ObserveBody(td, created, "command " + std::to_string(i + 1), tr.url);
         if (!failures.empty()) fail("lifecycle", "a move spec/<api>/lifecycle.yaml allows", failures.front());
