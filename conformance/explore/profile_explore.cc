@@ -277,6 +277,7 @@ bool TryAssign(std::map<std::string, std::string>& vars, const std::string& name
 ProfileCorpus BuildProfileCorpus(const std::vector<Scenario>& scenarios, const purchase::Lifecycle& lifecycle,
                                  const ProfileSide& target, const ProfileSide& reference) {
   ProfileCorpus corpus;
+  bool has_reset = false;
   for (const Scenario& s : scenarios) {
     auto tv = BaseVars(target, s), rv = BaseVars(reference, s);
     // ${run_id} is "explore" everywhere, in the `set:` and `with:` values
@@ -321,7 +322,12 @@ ProfileCorpus BuildProfileCorpus(const std::vector<Scenario>& scenarios, const p
       // a dropped connection) has no in-process oracle.
       const auto& statuses = step.expect.statuses;
       const bool transport = step.expect.no_reply || std::find(statuses.begin(), statuses.end(), 431) != statuses.end();
-      bool usable = (!control || advance || fault_rule) && !transport && !(fault_rule && DueAtItsOwnRequest(step));
+      // One reset in the pool: every scenario starts with one, and as many
+      // copies would wipe most sequences before they build any state.
+      const bool extra_reset = step.resets_target && has_reset;
+      has_reset = has_reset || step.resets_target;
+      bool usable = (!control || advance || fault_rule) && !transport && !(fault_rule && DueAtItsOwnRequest(step)) &&
+                    !extra_reset;
       CorpusRequest c;
       if (usable) {
         for (const auto& name : RefsOf(step.request)) {
