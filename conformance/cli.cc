@@ -10,6 +10,7 @@
 #include <iomanip>
 #include <memory>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include <boost/program_options.hpp>
@@ -20,6 +21,7 @@
 #include "check/scenario_paths.h"
 #include "coverage/coverage.h"
 #include "coverage/rule_coverage.h"
+#include "scenario/source_comment.h"
 #include "conformance_lib_embedded.h"
 #include "core/lifecycle.h"
 #include "exec/request_trace.h"
@@ -243,6 +245,37 @@ int Validate(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return kExitUsage;
   std::vector<Scenario> scenarios;
   if (!LoadSelection(s, spec.openapi.get(), &scenarios, err)) return kExitUsage;
+  // A `# rule:` naming no rule of the API's ledger is a typo in the suite:
+  // the runner would print it as unknown beside every failure of the check.
+  RuleLedger ledger;
+  try {
+    ledger = LedgerForApi(api, spec_dir);
+  } catch (const purchase::SpecError& e) {
+    err << e.what() << "\n";
+    return kExitUsage;
+  }
+  std::set<std::string> files;
+  for (const auto& sc : scenarios) {
+    files.insert(sc.file);
+    for (const auto& step : sc.steps) files.insert(step.where.file);
+  }
+  size_t unknown = 0;
+  for (const auto& file : files) {
+    const auto text = ReadFile(file);
+    if (!text) continue;
+    std::istringstream lines(*text);
+    int n = 0;
+    for (std::string line; std::getline(lines, line);) {
+      ++n;
+      if (line.find("# rule:") == std::string::npos) continue;
+      for (const auto& id : RuleIdsOfLine(line))
+        if (!ledger.Find(id)) {
+          err << file << ":" << n << ": error: rule " << id << " is not in the rule ledger of " << api << "\n";
+          ++unknown;
+        }
+    }
+  }
+  if (unknown > 0) return kExitUsage;
   out << scenarios.size() << " scenario" << (scenarios.size() == 1 ? "" : "s") << " OK\n";
   return kExitPass;
 }

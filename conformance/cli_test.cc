@@ -88,6 +88,19 @@ BOOST_AUTO_TEST_CASE(ValidateExitsTwoOnABrokenFileAndZeroOnGoodOnes) {
   BOOST_TEST(good.out == "1 scenario OK\n");
 }
 
+BOOST_AUTO_TEST_CASE(ValidateRefusesARuleTheLedgerDoesNotHoldNamingItsLine) {
+  const auto dir = std::filesystem::temp_directory_path() / ("unknown-rule-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "x.yaml") << "steps:\n  # rule: HL-I2-010, HL-I2-999\n  - request: GET /purchase/info?order_id=x\n"
+                                   "    expect: 404\n";
+  auto r = RunMain({"validate", dir.string()});
+  std::filesystem::remove_all(dir);
+  BOOST_TEST(r.code == kExitUsage);
+  BOOST_TEST(r.err.find("x.yaml:2: error: rule HL-I2-999 is not in the rule ledger of hl-connector") != std::string::npos,
+             r.err);
+  BOOST_TEST(r.err.find("HL-I2-010 is not") == std::string::npos, r.err);
+}
+
 BOOST_AUTO_TEST_CASE(APathTheSpecDoesNotDocumentIsAScenarioErrorBeforeAnythingIsSent) {
   FakeHttpClient c;
   ServeMiniTarget(c, "COMPLETED");
