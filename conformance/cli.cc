@@ -195,6 +195,9 @@ bool LoadSpec(const std::string& spec_dir, LoadedSpec* spec, std::ostream& err,
       const purchase::profiles::ProfileEntry* profile = purchase::profiles::FindProfile(api);
       spec->openapi = OpenApiSpec::Parse(purchase::profiles::MergedOpenApi(*profile),
                                          profile->spec_dir + "/openapi.yaml (with spec/control.yaml)", layer);
+      // The merge drops comments: the components' rules are read from the texts as written.
+      spec->openapi->AddRuleComments(profile->openapi);
+      spec->openapi->AddRuleComments(purchase::profiles::ControlSpecText());
       spec->lifecycle_from_dir = purchase::Lifecycle::Parse(profile->lifecycle, profile->spec_dir + "/lifecycle.yaml");
       return true;
     }

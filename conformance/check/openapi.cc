@@ -4,6 +4,8 @@
 
 #include "check/openapi.h"
 
+#include "scenario/source_comment.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -110,10 +112,14 @@ struct HeaderSpec {
   bool required = false;
   const CompiledSchema* schema = nullptr;
   std::string type;  // the schema's type, to read the header's text as JSON
+  std::string component;  // "headers/RetryAfterPolling" when written as a $ref
 };
 
 struct ResponseSpec {
   std::string key;  // "200", "4XX", "default"
+  // The components it is written with ("responses/OrderNotFound",
+  // "schemas/Error"): their `# rule:` comments name its rules.
+  std::vector<std::string> components;
   std::vector<MediaType> content;
   std::vector<HeaderSpec> headers;
   bool has_error_codes = false;
@@ -273,6 +279,8 @@ struct OpenApiSpec::Impl {
   std::map<std::string, std::unique_ptr<CompiledSchema>> compiled;  // by converted schema text
   std::vector<PathTemplate> paths;
   ConformingResponses conforming;
+  // "schemas/Name" -> the ids of its `# rule:` comments (every text given).
+  std::map<std::string, std::vector<std::string>> component_rules;
 
   // Returns the template that documents `lower_method` ("": any method) at
   // `path`: of those that fit, the one with the most literal segments, the
@@ -509,6 +517,13 @@ std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std
       for (auto r = responses->value.MemberBegin(); r != responses->value.MemberEnd(); ++r) {
         ResponseSpec rs;
         rs.key = r->name.GetString();
+        auto component_of = [](const Value& v) -> std::string {
+          if (!v.IsObject() || !v.HasMember("$ref") || !v["$ref"].IsString()) return "";
+          const std::string ref = v["$ref"].GetString();
+          const std::string prefix = "#/components/";
+          return ref.rfind(prefix, 0) == 0 ? ref.substr(prefix.size()) : "";
+        };
+        if (std::string c = component_of(r->value); !c.empty()) rs.components.push_back(std::move(c));
         const std::string where = op_where + " response " + rs.key;
         const Value& resp = impl->Resolve(r->value, where);
         if (!resp.IsObject()) impl->Fail(where, "a response must be an object");
@@ -521,6 +536,7 @@ std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std
           for (auto h = headers->value.MemberBegin(); h != headers->value.MemberEnd(); ++h) {
             const Value& header = impl->Resolve(h->value, where + " header " + h->name.GetString());
             HeaderSpec hs;
+            hs.component = component_of(h->value);
             hs.name = h->name.GetString();
             if (header.IsObject()) {
               hs.required = header.HasMember("required") && header["required"].IsBool() && header["required"].GetBool();
@@ -539,8 +555,10 @@ std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std
             mt.name = Lower(c->name.GetString());
             mt.json = IsJsonMedia(mt.name);
             if (mt.json && c->value.IsObject())
-              if (auto schema = c->value.FindMember("schema"); schema != c->value.MemberEnd())
+              if (auto schema = c->value.FindMember("schema"); schema != c->value.MemberEnd()) {
                 mt.schema = impl->Compile(schema->value);
+                if (std::string name = component_of(schema->value); !name.empty()) rs.components.push_back(std::move(name));
+              }
             rs.content.push_back(std::move(mt));
           }
         }
@@ -552,7 +570,47 @@ std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std
   for (auto& tpl : impl->paths)
     tpl.first_with_text = &*std::find_if(impl->paths.begin(), impl->paths.end(),
                                          [&](const PathTemplate& t) { return t.text == tpl.text; });
-  return std::unique_ptr<OpenApiSpec>(new OpenApiSpec(std::move(impl)));
+  std::unique_ptr<OpenApiSpec> spec(new OpenApiSpec(std::move(impl)));
+  spec->AddRuleComments(text);
+  return spec;
+}
+
+void OpenApiSpec::AddRuleComments(std::string_view text) {
+  for (const ComponentRules& c : RulesOfComponents(text))
+    for (const std::string& id : c.ids) {
+      auto& ids = impl_->component_rules[c.section + "/" + c.name];
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    }
+}
+
+std::vector<std::string> OpenApiSpec::RulesOf(std::string_view method, std::string_view path, int status,
+                                              std::string_view failure) const {
+  std::vector<std::string> ids;
+  const PathTemplate* found = impl_->Find(Lower(method), path);
+  if (!found) return ids;
+  const auto it = found->first_with_text->operations.find(Lower(method));
+  if (it == found->first_with_text->operations.end()) return ids;
+  const std::string code = std::to_string(status), range = code.substr(0, 1) + "XX";
+  const ResponseSpec* rs = nullptr;
+  for (const auto& candidate : {code, range, std::string("default")}) {
+    for (const auto& x : it->second)
+      if (x.key == candidate || (candidate == range && EqualsIgnoringCase(x.key, range))) rs = &x;
+    if (rs) break;
+  }
+  if (!rs) return ids;
+  auto add = [&](const std::string& component) {
+    if (auto r = impl_->component_rules.find(component); r != impl_->component_rules.end())
+      for (const std::string& id : r->second)
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  };
+  // A header's failure is its own component's ("header Retry-After: ...").
+  for (const HeaderSpec& h : rs->headers)
+    if (failure.find("header " + h.name) != std::string_view::npos) {
+      if (!h.component.empty()) add(h.component);
+      return ids;
+    }
+  for (const std::string& component : rs->components) add(component);
+  return ids;
 }
 
 std::string OpenApiSpec::FindOperation(std::string_view method, std::string_view path) const {

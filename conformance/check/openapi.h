@@ -57,6 +57,18 @@ class OpenApiSpec {
   // two, so that the memory cannot hide a wrong judgement.)
   std::vector<std::string> JudgeAfresh(const ResponseToJudge& response) const;
 
+  // The rules of the ledger that `failure` (a Judge message of the answer to
+  // `method path` with `status`) breaks: the `# rule:` comments of the header
+  // component it names, else of the response's own component and its body
+  // schema's (in the text parsed, and in AddRuleComments' texts); empty when
+  // they name none.
+  std::vector<std::string> RulesOf(std::string_view method, std::string_view path, int status,
+                                   std::string_view failure) const;
+  // Reads the components' `# rule:` comments of another text of this spec
+  // (a profile's openapi.yaml and spec/control.yaml, merged into the text
+  // parsed without their comments).
+  void AddRuleComments(std::string_view text);
+
   // Returns the path template that documents `method path`, or "" if none.
   std::string FindOperation(std::string_view method, std::string_view path) const;
 

@@ -179,6 +179,20 @@ BOOST_AUTO_TEST_CASE(OneOfFailureExplainsEachAlternative) {
   BOOST_TEST(f.find("#/components/schemas/OrderCanceled:") != std::string::npos, f);
 }
 
+BOOST_AUTO_TEST_CASE(AJudgementNamesTheRulesOfTheComponentsItIsWrittenWith) {
+  const auto spec = OpenApiSpec::Parse(ReadTestFile(CONFORMANCE_OPENAPI), "spec/openapi.yaml");
+  // A 202 of info: its Retry-After header's component, else its body's.
+  const auto header = spec->RulesOf("GET", "/purchase/info", 202, "202 of GET /purchase/info: required header Retry-After is missing");
+  BOOST_TEST(header == std::vector<std::string>{"HL-I2-014"});
+  const auto body = spec->RulesOf("GET", "/purchase/info", 202, "202 of GET /purchase/info: /status: not PROCESSING");
+  BOOST_TEST((std::find(body.begin(), body.end(), "HL-I2-015") != body.end()));
+  // A 404 of info: the response component (OrderNotFound) and the Error schema.
+  const auto not_found = spec->RulesOf("GET", "/purchase/info", 404, "404 of GET /purchase/info: error code X is not documented");
+  BOOST_TEST((std::find(not_found.begin(), not_found.end(), "HL-I2-041") != not_found.end()));
+  BOOST_TEST((std::find(not_found.begin(), not_found.end(), "HL-I2-004") != not_found.end()));
+  BOOST_TEST(spec->RulesOf("GET", "/no/such/path", 200, "").empty());
+}
+
 BOOST_AUTO_TEST_CASE(TheProjectSpecCompiles) {
   const auto spec = OpenApiSpec::Parse(ReadTestFile(CONFORMANCE_OPENAPI), "spec/openapi.yaml");
   BOOST_TEST(spec->FindOperation("GET", "/_control/orders/ord_1/history") == "/_control/orders/{order_id}/history");

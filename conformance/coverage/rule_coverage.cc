@@ -62,25 +62,9 @@ RuleCoverageReport AnalyzeRuleCoverage(const std::vector<Scenario>& scenarios, c
     // Every component of an OpenAPI document (a schema, a response, a
     // parameter, a header) is a check the runner makes of every answer, so
     // it names its rules: a `# rule:` line in its block.
-    bool in_components = false;
-    std::string section;
-    for (size_t i = 0; i < lines.size(); ++i) {
-      const std::string& l = lines[i];
-      if (!l.empty() && l[0] != ' ' && l[0] != '#') in_components = l.rfind("components:", 0) == 0;
-      if (!in_components) continue;
-      if (l.size() > 2 && l.compare(0, 2, "  ") == 0 && l[2] != ' ' && l[2] != '#') section = l.substr(2, l.find(':') - 2);
-      if (section != "schemas" && section != "responses" && section != "parameters" && section != "headers") continue;
-      if (!(l.size() > 4 && l.compare(0, 4, "    ") == 0 && l[4] != ' ' && l[4] != '#' && l.back() == ':')) continue;
-      bool named = false;
-      for (size_t j = i + 1; j < lines.size(); ++j) {
-        const std::string& b = lines[j];
-        const size_t indent = b.find_first_not_of(' ');
-        if (indent != std::string::npos && indent <= 4 && b[indent] != '#') break;
-        named = named || b.find("# rule:") != std::string::npos;
-      }
-      if (!named)
-        report.checks_without_rule.push_back(file + ":" + std::to_string(i + 1) + " component " + l.substr(4, l.size() - 5));
-    }
+    for (const ComponentRules& c : RulesOfComponents(text))
+      if (c.ids.empty())
+        report.checks_without_rule.push_back(file + ":" + std::to_string(c.line) + " component " + c.name);
   }
   std::sort(report.checks_without_rule.begin(), report.checks_without_rule.end());
   report.checks_without_rule.erase(std::unique(report.checks_without_rule.begin(), report.checks_without_rule.end()),

@@ -279,10 +279,16 @@ class ScenarioExecution {
   // Records a failed check, with the rules it names: a breach of SHOULD
   // rules only is a warning, and at the seed layer a check with no seed rule
   // is not judged.
-  void Fail(StepResult* step, const SourceLocation& where, const std::string& label, const std::string& message) const {
+  // `also` are rules the check itself names beyond the step's (a schema
+  // component's, for a failure of the spec's judgement).
+  void Fail(StepResult* step, const SourceLocation& where, const std::string& label, const std::string& message,
+            const std::vector<std::string>& also = {}) const {
     Failure failure{where, current_included_from_, label + ": " + message, SourceCommentFor(where.file, where.line), {}};
     bool all_should = true, any_seed = false;
-    for (const std::string& id : RuleIdsFor(where.file, where.line)) {
+    std::vector<std::string> ids = RuleIdsFor(where.file, where.line);
+    for (const std::string& id : also)
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    for (const std::string& id : ids) {
       const Rule* rule = ctx_.rules ? ctx_.rules->Find(id) : nullptr;
       if (!rule) {
         failure.rules.push_back({id, "", "", ""});
@@ -315,7 +321,8 @@ class ScenarioExecution {
       r.headers = &response.headers;
       r.body = response.body;
       r.parsed_body = &body;
-      for (const auto& why : ctx_.spec->Judge(r)) Fail(result, step.where, label, why);
+      for (const auto& why : ctx_.spec->Judge(r))
+        Fail(result, step.where, label, why, ctx_.spec->RulesOf(r.method, r.path, r.status, why));
     }
     if (!body.HasParseError()) {
       const bool created = request.method == "POST" && response.status == 201;

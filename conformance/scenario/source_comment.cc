@@ -142,4 +142,36 @@ std::vector<std::string> RuleIdsIn(const std::string& file) {
   return ids;
 }
 
+std::vector<ComponentRules> RulesOfComponents(std::string_view yaml_text) {
+  std::vector<std::string> lines;
+  for (size_t start = 0; start <= yaml_text.size();) {
+    const size_t end = yaml_text.find('\n', start);
+    lines.emplace_back(yaml_text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  std::vector<ComponentRules> out;
+  bool in_components = false;
+  std::string section;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& l = lines[i];
+    if (!l.empty() && l[0] != ' ' && l[0] != '#') in_components = l.rfind("components:", 0) == 0;
+    if (!in_components) continue;
+    if (l.size() > 2 && l.compare(0, 2, "  ") == 0 && l[2] != ' ' && l[2] != '#') section = l.substr(2, l.find(':') - 2);
+    if (section != "schemas" && section != "responses" && section != "parameters" && section != "headers") continue;
+    if (!(l.size() > 4 && l.compare(0, 4, "    ") == 0 && l[4] != ' ' && l[4] != '#' && l.back() == ':')) continue;
+    ComponentRules c{section, l.substr(4, l.size() - 5), static_cast<int>(i) + 1, {}};
+    for (size_t j = i + 1; j < lines.size(); ++j) {
+      const std::string& b = lines[j];
+      const size_t indent = b.find_first_not_of(' ');
+      if (indent != std::string::npos && indent <= 4 && b[indent] != '#') break;
+      if (b.find("# rule:") != std::string::npos)
+        for (auto& id : RuleIdsOfLine(b))
+          if (std::find(c.ids.begin(), c.ids.end(), id) == c.ids.end()) c.ids.push_back(std::move(id));
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 }  // namespace conformance

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace conformance {
@@ -24,6 +25,17 @@ std::vector<std::string> RuleIdsFor(const std::string& file, int line);
 
 // The ids of one `# rule: A, B` line (or block text "rule: A, B").
 std::vector<std::string> RuleIdsOfLine(const std::string& line);
+
+// One component of an OpenAPI document (YAML text) and the ids of the
+// `# rule:` comments in its block: a schema, response, parameter or header,
+// each a check the runner makes of every answer written with it.
+struct ComponentRules {
+  std::string section;  // "schemas", "responses", "parameters", "headers"
+  std::string name;
+  int line = 0;  // 1-based, of its name
+  std::vector<std::string> ids;
+};
+std::vector<ComponentRules> RulesOfComponents(std::string_view yaml_text);
 
 // Every id the file's `# rule:` comments name, in order (repeats kept).
 std::vector<std::string> RuleIdsIn(const std::string& file);

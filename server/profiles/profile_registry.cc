@@ -51,6 +51,8 @@ bool SetEngineDefect(std::string_view name, engine::EngineDefects* d) {
   return true;
 }
 
+std::string_view ControlSpecText() { return control_spec::kControlYaml; }
+
 std::string MergedOpenApi(const ProfileEntry& entry) {
   const std::string source = entry.spec_dir + "/openapi.yaml";
   YAML::Node spec = LoadYamlDocument(entry.openapi, source);

@@ -64,4 +64,7 @@ namespace purchase::profiles {
 // Throws SpecError when the two name the same path or component.
 std::string MergedOpenApi(const ProfileEntry& entry);
 
+// spec/control.yaml as written (comments included), as every profile merges it.
+std::string_view ControlSpecText();
+
 }  // namespace purchase::profiles
