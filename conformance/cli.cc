@@ -325,7 +325,7 @@ int List(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
 
 int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Selection s;
-  std::string spec_dir, markdown, api_flag, api;
+  std::string spec_dir, markdown, api_flag, api, json_out;
   po::options_description desc(
       "conformance coverage [paths...]: which scenarios check each rule of the spec (static analysis; nothing is sent)\n"
       "Exit 0 when every rule is checked or listed in <path>/_unreachable.yaml, 1 when one is not");
@@ -338,7 +338,8 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
       "rules",
       "report by rule of the API's ledger (spec/rules.yaml, spec/<api>/rules.yaml, spec/shared-rules.yaml) "
       "instead: what checks each rule, the rules nothing checks, the contract-level checks that name no rule. "
-      "Exit 1 when a rule of the API is unchecked without a reason or a check names no rule");
+      "Exit 1 when a rule of the API is unchecked without a reason or a check names no rule")(
+      "json", po::value(&json_out)->value_name("FILE"), "with --rules: also write the report as JSON to FILE");
   AddSelectionOptions(desc, &s);
   po::variables_map vm;
   if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
@@ -349,6 +350,10 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
   // Coverage is of the whole suite, reference scenarios included, so it reads
   // both layers: an error code that is only the reference server's
   // (`x-reference: {x-error-codes: ...}`) still needs a scenario.
+  if (!json_out.empty() && !vm.count("rules")) {
+    err << "conformance: error: --json needs --rules\n";
+    return kExitUsage;
+  }
   LoadedSpec spec;
   if (!ResolveApi(api_flag, s.paths, &api, err) || !LoadSpec(spec_dir, &spec, err, purchase::SpecLayer::kReference, api))
     return kExitUsage;
@@ -376,6 +381,14 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
       err << "conformance: warning: no spec files in " << dir << ": rules named only by schema keywords count as unchecked\n";
     const RuleCoverageReport report = AnalyzeRuleCoverage(scenarios, ledger, spec_files);
     out << RuleCoverageTable(report);
+    if (!json_out.empty()) {
+      std::ofstream json(json_out, std::ios::binary | std::ios::trunc);
+      json << RuleCoverageJson(report);
+      if (!json.flush()) {
+        err << "conformance: error: cannot write " << json_out << "\n";
+        return kExitUsage;
+      }
+    }
     return report.Complete() ? kExitPass : kExitFail;
   }
   std::vector<UnreachableRule> unreachable;

@@ -4,6 +4,9 @@
 #include <set>
 #include <sstream>
 
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
 #include "scenario/source_comment.h"
 
 namespace conformance {
@@ -112,6 +115,43 @@ std::string RuleCoverageTable(const RuleCoverageReport& report) {
       << unchecked.size() << " unchecked; " << report.checks_without_rule.size()
       << " contract-level checks name no rule\n";
   return out.str();
+}
+
+std::string RuleCoverageJson(const RuleCoverageReport& report) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
+  auto text = [&w](const std::string& s) { w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size())); };
+  auto strings = [&](const char* key, const std::vector<std::string>& values) {
+    w.Key(key);
+    w.StartArray();
+    for (const auto& v : values) text(v);
+    w.EndArray();
+  };
+  w.StartObject();
+  w.Key("rules");
+  w.StartArray();
+  for (const auto& row : report.rows) {
+    const Rule& r = *row.rule;
+    w.StartObject();
+    w.Key("id"); text(r.id);
+    w.Key("level"); w.String(r.Level());
+    w.Key("source"); text(r.source);
+    w.Key("layer"); w.String(r.FromSeed() ? "seed" : "decision");
+    w.Key("text"); text(r.text);
+    strings("checked_by", row.checked_by);
+    if (!r.unchecked.empty()) {
+      w.Key("unchecked");
+      text(r.unchecked);
+    }
+    w.Key("shared"); w.Bool(row.shared);
+    w.EndObject();
+  }
+  w.EndArray();
+  strings("checks_without_rule", report.checks_without_rule);
+  strings("unknown_ids", report.unknown_ids);
+  w.Key("complete"); w.Bool(report.Complete());
+  w.EndObject();
+  return std::string(buffer.GetString()) + "\n";
 }
 
 }  // namespace conformance

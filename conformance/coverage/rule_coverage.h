@@ -45,4 +45,9 @@ RuleCoverageReport AnalyzeRuleCoverage(const std::vector<Scenario>& scenarios, c
 // then the rules nothing checks and the checks with no rule.
 std::string RuleCoverageTable(const RuleCoverageReport& report);
 
+// The same as JSON, for a dashboard or a spec author's script: `rules`
+// (id, level, source, layer, text, checked_by, unchecked, shared),
+// `checks_without_rule`, `unknown_ids`, and `complete`.
+std::string RuleCoverageJson(const RuleCoverageReport& report);
+
 }  // namespace conformance

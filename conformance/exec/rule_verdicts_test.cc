@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <rapidjson/document.h>
+
 #include "core/lifecycle.h"
 #include "coverage/rule_coverage.h"
 #include "exec/runner.h"
@@ -169,6 +171,15 @@ BOOST_AUTO_TEST_CASE(CoverageByRuleFindsUncheckedRulesAndChecksWithNoRule) {
   BOOST_REQUIRE_EQUAL(report.unknown_ids.size(), 1u);
   BOOST_TEST(report.unknown_ids[0] == "openapi.yaml:2: Z");
   BOOST_TEST(!report.Complete());
+  // The JSON form says the same, rule by rule.
+  rapidjson::Document json;
+  json.Parse(RuleCoverageJson(report).c_str());
+  BOOST_REQUIRE(!json.HasParseError());
+  BOOST_TEST(json["rules"].Size() == 4u);
+  BOOST_TEST(std::string(json["rules"][2]["unchecked"].GetString()) == "a flag of our server");
+  BOOST_TEST(json["rules"][1]["checked_by"].Size() == 0u);
+  BOOST_TEST(json["checks_without_rule"].Size() == 2u);
+  BOOST_TEST(!json["complete"].GetBool());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
