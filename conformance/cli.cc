@@ -228,6 +228,18 @@ std::string NewRunId() {
   return s.str();
 }
 
+// Loads the rule ledger `api` is judged by (scenario/rule_ledger.h). Returns
+// false after printing why.
+bool LoadLedger(const std::string& api, const std::string& spec_dir, RuleLedger* ledger, std::ostream& err) {
+  try {
+    *ledger = LedgerForApi(api, spec_dir);
+    return true;
+  } catch (const purchase::SpecError& e) {
+    err << e.what() << "\n";
+    return false;
+  }
+}
+
 int Validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Selection s;
   std::string spec_dir, api_flag, api;
@@ -251,12 +263,7 @@ int Validate(const std::vector<std::string>& args, std::ostream& out, std::ostre
   // A `# rule:` naming no rule of the API's ledger is a typo in the suite:
   // the runner would print it as unknown beside every failure of the check.
   RuleLedger ledger;
-  try {
-    ledger = LedgerForApi(api, spec_dir);
-  } catch (const purchase::SpecError& e) {
-    err << e.what() << "\n";
-    return kExitUsage;
-  }
+  if (!LoadLedger(api, spec_dir, &ledger, err)) return kExitUsage;
   std::set<std::string> files;
   for (const auto& sc : scenarios) {
     files.insert(sc.file);
@@ -361,12 +368,7 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (!LoadSelection(s, spec.openapi.get(), &scenarios, err)) return kExitUsage;
   if (vm.count("rules")) {
     RuleLedger ledger;
-    try {
-      ledger = LedgerForApi(api, spec_dir);
-    } catch (const purchase::SpecError& e) {
-      err << e.what() << "\n";
-      return kExitUsage;
-    }
+    if (!LoadLedger(api, spec_dir, &ledger, err)) return kExitUsage;
     // The spec files' `# rule:` comments (schema keywords, lifecycle
     // entries) are checks too; they are read where the spec is on disk.
     const auto* profile = purchase::profiles::FindProfile(api);
@@ -638,12 +640,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
                 strict_reference ? purchase::SpecLayer::kReference : purchase::SpecLayer::kContract, api))
     return kExitUsage;
   RuleLedger rules;
-  try {
-    rules = LedgerForApi(api, spec_dir);
-  } catch (const purchase::SpecError& e) {
-    err << e.what() << "\n";
-    return kExitUsage;
-  }
+  if (!LoadLedger(api, spec_dir, &rules, err)) return kExitUsage;
 
   // Everything is checked before anything is sent.
   std::vector<Scenario> scenarios;
@@ -876,7 +873,6 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     pa.control_token = target.control_token;
     pa.roles = target.fixtures;
     pa.options.seed = options.seed;
-    pa.options.sequences = vm["sequences"].defaulted() ? 40 : options.sequences;
     pa.options.steps = generator.steps;
     pa.timeout_ms = static_cast<long>(timeout * 1000);
     pa.options.budget_seconds = options.budget_seconds;
@@ -1004,20 +1000,23 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       std::filesystem::copy_file(roles_file, roles_copy, std::filesystem::copy_options::overwrite_existing, ec);
     if (ec) err << "conformance: warning: cannot copy " << roles_file << " to " << roles_copy.string() << ": " << ec.message() << "\n";
   }
-  // Each finding names the rules of spec/rules.yaml its comparison enforces.
+  // Each finding names the rules of the operation whose answer differed, as
+  // spec/openapi.yaml's `# rule:` comments say (the operation's, then its
+  // response's components).
   const RuleLedger rules = LedgerForApi("hl-connector");
-  auto rule_notes = [&rules](const explore::Mismatch& m) {
-    std::vector<std::string> notes;
-    for (const std::string& id : m.Rules()) {
-      const Rule* r = rules.Find(id);
-      notes.push_back(RuleNote(r ? RuleRef{r->id, r->Level(), r->source, r->text} : RuleRef{id, "", "", ""}));
-    }
-    return notes;
+  auto rule_ids = [&](const explore::Finding& f) -> std::vector<std::string> {
+    if (f.mismatch.step >= f.run.steps.size()) return {};
+    const explore::StepRecord& step = f.run.steps[f.mismatch.step];
+    std::string path = step.target_request.url;
+    if (path.rfind(target.base_url, 0) == 0) path.erase(0, target.base_url.size());
+    path = path.substr(0, path.find('?'));
+    return spec.openapi->RulesOf(step.target_request.method, path, step.reference.status, "");
   };
   for (const auto& f : result.findings) {
     std::string file;
     if (!emit_dir.empty()) {
       explore::EmitInfo info;
+      info.rules = rule_ids(f);
       info.description = "Found by conformance explore (sequence seed " + std::to_string(f.sequence_seed) + ", " +
                          std::to_string(f.generated_length) + " commands shrunk to " + std::to_string(f.shrunk.size()) +
                          "): at the last step, " + f.mismatch.Message() + ".";
@@ -1032,7 +1031,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         << f.shrunk.size() << " in " << f.shrink_runs << " runs, " << static_cast<long>(f.shrink_seconds * 1000)
         << " ms" << (f.flaky ? "; FLAKY: it did not fail every time it was re-run" : "")
         << (f.occurrences > 1 ? "; seen in " + std::to_string(f.occurrences) + " sequences" : "") << "\n";
-    for (const std::string& note : rule_notes(f.mismatch)) out << "  " << note << "\n";
+    for (const std::string& note : RuleNotes(rules, rule_ids(f))) out << "  " << note << "\n";
     for (size_t i = 0; i < f.shrunk.size(); ++i)
       out << "    " << explore::Describe(f.shrunk[i]) << "\n";
     if (!file.empty()) out << "  scenario: " << file << "\n";
@@ -1057,8 +1056,8 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     e.aspect = f.mismatch.aspect;
     e.expected = f.mismatch.expected;
     e.actual = f.mismatch.actual;
-    e.rules = f.mismatch.Rules();
-    e.rule_notes = rule_notes(f.mismatch);
+    e.rules = rule_ids(f);
+    e.rule_notes = RuleNotes(rules, e.rules);
     e.sequence_seed = f.sequence_seed;
     e.generated_length = f.generated_length;
     e.shrunk_length = f.shrunk.size();

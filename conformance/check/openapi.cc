@@ -576,7 +576,9 @@ std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std
 }
 
 void OpenApiSpec::AddRuleComments(std::string_view text) {
-  for (const ComponentRules& c : RulesOfComponents(text))
+  std::vector<ComponentRules> all = RulesOfComponents(text);
+  for (auto& op : RulesOfOperations(text)) all.push_back(std::move(op));
+  for (const ComponentRules& c : all)
     for (const std::string& id : c.ids) {
       auto& ids = impl_->component_rules[c.section + "/" + c.name];
       if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
@@ -597,12 +599,14 @@ std::vector<std::string> OpenApiSpec::RulesOf(std::string_view method, std::stri
       if (x.key == candidate || (candidate == range && EqualsIgnoringCase(x.key, range))) rs = &x;
     if (rs) break;
   }
-  if (!rs) return ids;
   auto add = [&](const std::string& component) {
     if (auto r = impl_->component_rules.find(component); r != impl_->component_rules.end())
       for (const std::string& id : r->second)
         if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
   };
+  // The operation's own rules first: the sentences that say what it answers.
+  add("operations/" + Lower(method) + " " + found->first_with_text->text);
+  if (!rs) return ids;
   // A header's failure is its own component's ("header Retry-After: ...").
   for (const HeaderSpec& h : rs->headers)
     if (failure.find("header " + h.name) != std::string_view::npos) {

@@ -58,7 +58,8 @@ class OpenApiSpec {
   std::vector<std::string> JudgeAfresh(const ResponseToJudge& response) const;
 
   // The rules of the ledger that `failure` (a Judge message of the answer to
-  // `method path` with `status`) breaks: the `# rule:` comments of the header
+  // `method path` with `status`; "" for any difference in that answer)
+  // breaks: the operation's `# rule:` comments, then those of the header
   // component it names, else of the response's own component and its body
   // schema's (in the text parsed, and in AddRuleComments' texts); empty when
   // they name none.

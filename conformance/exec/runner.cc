@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <set>
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
@@ -288,16 +289,10 @@ class ScenarioExecution {
     std::vector<std::string> ids = RuleIdsFor(where.file, where.line);
     for (const std::string& id : also)
       if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
-    for (const std::string& id : ids) {
-      const Rule* rule = ctx_.rules ? ctx_.rules->Find(id) : nullptr;
-      if (!rule) {
-        failure.rules.push_back({id, "", "", ""});
-        all_should = false;
-        continue;
-      }
-      failure.rules.push_back({rule->id, rule->Level(), rule->source, rule->text});
-      all_should = all_should && rule->should;
-      any_seed = any_seed || rule->FromSeed();
+    failure.rules = RuleRefs(ctx_.rules, ids);
+    for (const RuleRef& rule : failure.rules) {
+      all_should = all_should && rule.level == "SHOULD";
+      any_seed = any_seed || rule.source.rfind("seed ", 0) == 0;
     }
     if (ctx_.seed_layer_only && !any_seed) return;
     if (all_should && !failure.rules.empty()) {
@@ -552,8 +547,12 @@ std::string WhyNotRun(const Scenario& scenario, const Target& target) {
 }
 
 std::string WhyNotRunAtSeedLayer(const Scenario& scenario, const RuleLedger& rules) {
-  for (const std::string& id : RuleIdsIn(scenario.file))
-    if (const Rule* rule = rules.Find(id); rule && rule->FromSeed()) return "";
+  // Its own file and the sequences it includes, which name their own rules.
+  std::set<std::string> files = {scenario.file};
+  for (const Step& step : scenario.steps) files.insert(step.where.file);
+  for (const std::string& file : files)
+    for (const std::string& id : RuleIdsIn(file))
+      if (const Rule* rule = rules.Find(id); rule && rule->FromSeed()) return "";
   return "names no rule of the seed documents (--layer seed)";
 }
 

@@ -55,11 +55,10 @@ std::string EmitScenario(const SequenceRun& run, const EmitInfo& info) {
       error_code = rd["error"]["code"].GetString();
     auto order_ref = [&](int handle) { return handle < 0 ? Quote("no-such-order") : Quote("${" + Var("order", handle) + "}"); };
     std::ostringstream s;
-    if (failing && !run.mismatch->Rules().empty()) {
+    if (failing && !info.rules.empty()) {
       // The replay names the rules the difference breaks, as every check does.
       s << "  # rule: ";
-      const auto ids = run.mismatch->Rules();
-      for (size_t r = 0; r < ids.size(); ++r) s << (r ? ", " : "") << ids[r];
+      for (size_t r = 0; r < info.rules.size(); ++r) s << (r ? ", " : "") << info.rules[r];
       s << "\n";
     }
     s << "  - name: " << Quote(Describe(c)) << "\n";

@@ -18,6 +18,7 @@ namespace conformance::explore {
 struct EmitInfo {
   std::string description;  // what the model expected and what came back, how it was found
   std::vector<std::string> tags;
+  std::vector<std::string> rules;  // the failing step's `# rule:` ids
 };
 
 // Returns the scenario's YAML text for the run's steps (the last one failing

@@ -297,51 +297,6 @@ std::string Mismatch::Message() const {
          actual;
 }
 
-std::vector<std::string> Mismatch::Rules() const {
-  // The sentence of issue 2 that fixes each operation's answers (spec/rules.yaml).
-  std::vector<std::string> rules;
-  auto add = [&](const char* id) {
-    if (std::find(rules.begin(), rules.end(), id) == rules.end()) rules.push_back(id);
-  };
-  switch (kind) {
-    case CommandKind::kValidate: add("HL-I2-006"); break;
-    case CommandKind::kRegister: add("HL-I2-009"); break;
-    case CommandKind::kInfo: add("HL-I2-014"); break;
-    case CommandKind::kDownloadUrl:
-    case CommandKind::kViewUrl: add("HL-I2-016"); break;
-    case CommandKind::kFetchUrl: add("HL-I2-018"); add("HL-I2-019"); break;
-    case CommandKind::kCancel: add("HL-I2-021"); break;
-    case CommandKind::kHistory: add("HL-I2-036"); add("HL-I2-039"); break;
-    case CommandKind::kAdvance:
-    case CommandKind::kSetClock: add("HL-I2-028"); add("HL-I2-038"); add("HL-I2-040"); break;
-    case CommandKind::kReset: add("HL-I2-027"); break;
-    case CommandKind::kAddFault:
-    case CommandKind::kDeleteFault:
-    case CommandKind::kListFaults: add("HL-I2-032"); break;
-    case CommandKind::kWrongMethod: add("HL-I2-049"); break;
-    case CommandKind::kNoAuth: add("HL-I2-003"); break;
-  }
-  // The rule behind what the model expected.
-  const std::string& e = expected;
-  auto says = [&](const char* code) { return e.find(code) != std::string::npos; };
-  if (says("UNAUTHENTICATED")) add("HL-I2-003");
-  if (says("ASSET_NOT") || says("REGION_NOT_ALLOWED") || says("MIN_QUANTITY") || says("MALFORMED_JSON")) add("HL-I2-008");
-  if (says("DUPLICATE_PURCHASE")) add("HL-I2-010");
-  if (says("TOKEN_")) {
-    add("HL-I2-011");
-    add("HL-I2-042");
-  }
-  if (says("ORDER_NOT_FOUND")) add("HL-I2-041");
-  if (says("REQUEST_VALIDATION_FAILED")) add("HL-I2-041");
-  if (says("ORDER_NOT_COMPLETED") || says("ORDER_CANCELED")) add("HL-I2-016");
-  if (aspect == "Retry-After") add("HL-I2-044");
-  if (aspect == "lifecycle") {
-    add("HL-I2-023");
-    add("HL-I2-024");
-  }
-  return rules;
-}
-
 bool TakesCancelAfter(const Side& side) {
   if (!ResetSide(side).empty()) return false;
   Command add;

@@ -71,9 +71,6 @@ struct Mismatch {
   // Same cause, same key: the command's kind and what differed, without ids.
   std::string Cause() const;
   std::string Message() const;
-  // The ids of spec/rules.yaml this comparison enforces: the command's
-  // operation, and the rule behind the code or state the model expected.
-  std::vector<std::string> Rules() const;
 };
 
 struct StepRecord {

@@ -934,12 +934,8 @@ int RunProfileExplore(const ProfileExploreArgs& a, std::ostream& out, std::ostre
         << "), found after " << f->sequences_before + 1 << " sequences, " << static_cast<long>(f->seconds_to_find * 1000)
         << " ms; " << f->generated_length << " commands shrunk to " << f->shrunk.size() << " in " << f->shrink_runs
         << " runs" << (f->run.mismatch ? "" : " (FLAKY: the shrunk sequence passed its last run)") << "\n";
-    const RuleLedger rules = LedgerForApi(a.api);
-    for (const std::string& id : f->mismatch.rules) {
-      const Rule* r = rules.Find(id);
-      rule_notes.push_back(RuleNote(r ? RuleRef{r->id, r->Level(), r->source, r->text} : RuleRef{id, "", "", ""}));
-      out << "  " << rule_notes.back() << "\n";
-    }
+    rule_notes = RuleNotes(LedgerForApi(a.api), f->mismatch.rules);
+    for (const std::string& note : rule_notes) out << "  " << note << "\n";
     for (size_t i = 0; i < f->shrunk.size(); ++i)
       out << "    " << i + 1 << ". " << explorer.Describe(f->shrunk[i]) << "\n";
     if (!a.emit_dir.empty()) {

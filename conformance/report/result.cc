@@ -34,6 +34,21 @@ std::string RuleNote(const RuleRef& rule) {
   return "rule " + rule.id + " (" + rule.level + ", " + rule.source + "): " + rule.text;
 }
 
+std::vector<RuleRef> RuleRefs(const RuleLedger* ledger, const std::vector<std::string>& ids) {
+  std::vector<RuleRef> refs;
+  for (const std::string& id : ids) {
+    const Rule* r = ledger ? ledger->Find(id) : nullptr;
+    refs.push_back(r ? RuleRef{r->id, r->Level(), r->source, r->text} : RuleRef{id, "", "", ""});
+  }
+  return refs;
+}
+
+std::vector<std::string> RuleNotes(const RuleLedger& ledger, const std::vector<std::string>& ids) {
+  std::vector<std::string> notes;
+  for (const RuleRef& ref : RuleRefs(&ledger, ids)) notes.push_back(RuleNote(ref));
+  return notes;
+}
+
 std::vector<std::string> FailureNotes(const Failure& failure) {
   std::vector<std::string> notes;
   for (const auto& rule : failure.rules) notes.push_back(RuleNote(rule));

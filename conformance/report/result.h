@@ -9,6 +9,7 @@
 
 #include "check/header_list.h"
 #include "check/order_trace.h"
+#include "scenario/rule_ledger.h"
 #include "scenario/scenario.h"
 
 namespace conformance {
@@ -54,6 +55,12 @@ struct Failure {
 // "rule HL-I2-010 (MUST, issue 2): <its sentence>", or "rule X (not in the
 // rule ledger)": how every report names a rule beside a failure.
 std::string RuleNote(const RuleRef& rule);
+
+// The rules `ids` name, as reports show them (an id `ledger` lacks, or any
+// id without a ledger, keeps only its id).
+std::vector<RuleRef> RuleRefs(const RuleLedger* ledger, const std::vector<std::string>& ids);
+// RuleNote of each.
+std::vector<std::string> RuleNotes(const RuleLedger& ledger, const std::vector<std::string>& ids);
 
 // Every note that goes under a failure's message, in order: its rules, then
 // the `# source:` comment ("source: ..."). Each is one line.

@@ -142,14 +142,47 @@ std::vector<std::string> RuleIdsIn(const std::string& file) {
   return ids;
 }
 
-std::vector<ComponentRules> RulesOfComponents(std::string_view yaml_text) {
+namespace {
+
+std::vector<std::string> SplitLines(std::string_view text) {
   std::vector<std::string> lines;
-  for (size_t start = 0; start <= yaml_text.size();) {
-    const size_t end = yaml_text.find('\n', start);
-    lines.emplace_back(yaml_text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+  for (size_t start = 0; start <= text.size();) {
+    const size_t end = text.find('\n', start);
+    lines.emplace_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
+  return lines;
+}
+
+}  // namespace
+
+std::vector<ComponentRules> RulesOfOperations(std::string_view yaml_text) {
+  const std::vector<std::string> lines = SplitLines(yaml_text);
+  std::vector<ComponentRules> out;
+  bool in_paths = false;
+  std::string path;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& l = lines[i];
+    if (!l.empty() && l[0] != ' ' && l[0] != '#') in_paths = l.rfind("paths:", 0) == 0;
+    if (!in_paths) continue;
+    if (l.size() > 3 && l.compare(0, 3, "  /") == 0 && l.back() == ':') path = l.substr(2, l.size() - 3);
+    if (!(l.size() > 4 && l.compare(0, 4, "    ") == 0 && l[4] != ' ' && l[4] != '#' && l.back() == ':')) continue;
+    ComponentRules c{"operations", l.substr(4, l.size() - 5) + " " + path, static_cast<int>(i) + 1, {}};
+    for (size_t j = i + 1; j < lines.size(); ++j) {
+      const std::string& b = lines[j];
+      const size_t indent = b.find_first_not_of(' ');
+      if (indent != std::string::npos && indent <= 4 && b[indent] != '#') break;
+      if (indent == 6 && b.compare(6, 7, "# rule:") == 0)
+        for (auto& id : RuleIdsOfLine(b)) c.ids.push_back(std::move(id));
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::vector<ComponentRules> RulesOfComponents(std::string_view yaml_text) {
+  const std::vector<std::string> lines = SplitLines(yaml_text);
   std::vector<ComponentRules> out;
   bool in_components = false;
   std::string section;

@@ -36,6 +36,10 @@ struct ComponentRules {
   std::vector<std::string> ids;
 };
 std::vector<ComponentRules> RulesOfComponents(std::string_view yaml_text);
+// The same for each operation under `paths:` (a `# rule:` line right in the
+// operation's block): section "operations", name "<method> <path>" ("post
+// /purchase/register").
+std::vector<ComponentRules> RulesOfOperations(std::string_view yaml_text);
 
 // Every id the file's `# rule:` comments name, in order (repeats kept).
 std::vector<std::string> RuleIdsIn(const std::string& file);
