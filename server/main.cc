@@ -27,9 +27,12 @@
 #include "core/purchase_service.h"
 #include "core/variant.h"
 #include "http/drills.h"
+#include "http/hl_sandbox.h"
 #include "http/http_api.h"
 #include "http/pistache_server.h"
+#include "http/sandbox_router.h"
 #include "profiles/profile_registry.h"
+#include "profiles/profile_sandbox.h"
 
 #ifndef PURCHASE_SOURCE_FIXTURES
 #define PURCHASE_SOURCE_FIXTURES "fixtures"
@@ -121,9 +124,48 @@ http::ServerOptions WireOptions(const po::variables_map& vm, const std::string& 
   return options;
 }
 
+// The sandbox router's options, the same for every API.
+http::SandboxOptions SandboxLimits(const po::variables_map& vm, uint64_t seed, size_t max_body) {
+  http::SandboxOptions options;
+  options.max_sandboxes = vm["max-sandboxes"].as<size_t>();
+  options.max_orders = vm["sandbox-max-orders"].as<size_t>();
+  options.idle_ms = std::llround(vm["sandbox-idle-seconds"].as<double>() * 1000);
+  options.server_seed = seed;
+  options.default_seed = seed;
+  options.control_enabled = !vm.count("no-control");
+  if (vm.count("control-token")) options.control_token = vm["control-token"].as<std::string>();
+  options.max_body_bytes = max_body;
+  options.wall_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  return options;
+}
+
+// Serves `api` until SIGINT or SIGTERM (blocked by the caller before any
+// thread started); false when it cannot listen.
+bool ServeUntilStopped(http::RequestHandler& api, const http::ServerOptions& options, sigset_t signals,
+                       const std::function<void(uint16_t)>& announce) {
+  http::PistacheServer server(api, options);
+  uint16_t bound = 0;
+  try {
+    bound = server.Start();
+  } catch (const std::exception& e) {
+    Fail("cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + e.what());
+    return false;
+  }
+  announce(bound);
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  server.Stop();
+  std::fprintf(stderr, "purchase-server: stopped on signal %d\n", sig);
+  return true;
+}
+
 // Serves one profile over the generic engine until SIGINT or SIGTERM.
 int ServeProfile(const profiles::ProfileEntry& entry, const po::variables_map& vm, const std::string& fixtures,
-                 std::unique_ptr<Clock> clock, uint64_t seed, const std::vector<std::string>& defect_names,
+                 const http::ClockMaker& clock, uint64_t seed, const std::vector<std::string>& defect_names,
                  const std::string& host, int port, int threads, size_t max_body, const std::string& clock_mode) {
   try {
     const Lifecycle lifecycle = Lifecycle::Parse(entry.lifecycle, entry.spec_dir + "/lifecycle.yaml");
@@ -137,34 +179,31 @@ int ServeProfile(const profiles::ProfileEntry& entry, const po::variables_map& v
       if (!known) return Fail("unknown defect '" + name + "' of --api " + entry.name + " (see --list-defects)");
       own_defects.insert(name);
     }
-    std::unique_ptr<profiles::Profile> surface = entry.make(fixtures, own_defects);
-    engine::EngineOptions engine_options = entry.engine;
-    engine_options.seed = seed;
-    profiles::HostOptions host_options;
-    host_options.control_enabled = !vm.count("no-control");
-    host_options.max_body_bytes = max_body;
-    host_options.version = PURCHASE_VERSION;
-    host_options.defects = defect_names;
-    profiles::ProfileHost api(*surface, lifecycle, errors, std::move(clock), engine_options, host_options,
-                              engine_defects);
+    profiles::ProfileSandboxShared shared;
+    shared.entry = &entry;
+    shared.fixtures = fixtures;
+    shared.own_defects = own_defects;
+    shared.lifecycle = &lifecycle;
+    shared.errors = &errors;
+    shared.engine = entry.engine;
+    shared.host.control_enabled = !vm.count("no-control");
+    shared.host.max_body_bytes = max_body;
+    shared.host.version = PURCHASE_VERSION;
+    shared.host.defects = defect_names;
+    shared.host.sandboxes = vm["max-sandboxes"].as<size_t>() > 0;
+    shared.engine_defects = engine_defects;
+    shared.clock = clock;
+    http::SandboxRouter api(std::make_unique<profiles::ProfileSandbox>(shared, seed, std::nullopt),
+                            profiles::ProfileSandboxFactory(shared),
+                            http::CatalogErrorRenderer(errors.statuses(), entry.spec_dir + "/errors.yaml"),
+                            SandboxLimits(vm, seed, max_body));
     sigset_t signals = BlockStopSignals();
-    const http::ServerOptions server_options = WireOptions(vm, host, port, threads, max_body);
-    http::PistacheServer server(api, server_options);
-    uint16_t bound = 0;
-    try {
-      bound = server.Start();
-    } catch (const std::exception& e) {
-      return Fail("cannot listen on " + host + ":" + std::to_string(port) + ": " + e.what());
-    }
-    std::printf("listening on http://%s:%u (api %s, clock %s, seed %llu, fixtures %s%s)\n", host.c_str(), bound,
-                entry.name.c_str(), clock_mode.c_str(), static_cast<unsigned long long>(seed), fixtures.c_str(),
-                defect_names.empty() ? "" : ", DEFECTS ON");
-    std::fflush(stdout);
-    int sig = 0;
-    sigwait(&signals, &sig);
-    server.Stop();
-    std::fprintf(stderr, "purchase-server: stopped on signal %d\n", sig);
-    return 0;
+    const bool served = ServeUntilStopped(api, WireOptions(vm, host, port, threads, max_body), signals, [&](uint16_t bound) {
+      std::printf("listening on http://%s:%u (api %s, clock %s, seed %llu, fixtures %s%s)\n", host.c_str(), bound,
+                  entry.name.c_str(), clock_mode.c_str(), static_cast<unsigned long long>(seed), fixtures.c_str(),
+                  defect_names.empty() ? "" : ", DEFECTS ON");
+    });
+    return served ? 0 : 2;
   } catch (const std::exception& e) {  // SpecError included: a fixture or spec file that does not load
     return Fail(e.what());
   }
@@ -219,6 +258,12 @@ int main(int argc, char** argv) {
        "(ord_000001 order ids, pt- tokens, fault_N rule ids, a Bearer realm, extra reply members, unknown "
        "request members ignored, other messages and version), so a runner can be checked against a second "
        "correct implementation; not a defect (see README.md, The reference server)")
+      ("max-sandboxes", po::value<size_t>()->default_value(100),
+       "named sandboxes the server may hold at once (POST /_control/sandboxes; 0 turns sandboxes off)")
+      ("sandbox-max-orders", po::value<size_t>()->default_value(10000),
+       "orders a named sandbox may hold; past it its writes are answered 429 SANDBOX_LIMIT_REACHED")
+      ("sandbox-idle-seconds", po::value<double>()->default_value(3600),
+       "a named sandbox that no request named for this many wall-clock seconds is deleted")
       ("quiet", "do not log one line per request")
       ("drill", po::value(&drill_names)->composing(), "start a client drill from <fixtures>/drills.yaml (repeatable; GET /_control/drills lists them)")
       ("audit-report", po::value(&audit_report), "write the client audit as Markdown to this file at shutdown")
@@ -265,6 +310,10 @@ int main(int argc, char** argv) {
   if (threads < 1 || threads > 64) return Fail("--threads must be 1..64");
   if (const double t = vm["request-timeout"].as<double>(); !(t >= 0.01 && t <= 86400))
     return Fail("--request-timeout must be 0.01..86400 seconds");
+  if (const double idle = vm["sandbox-idle-seconds"].as<double>(); !(idle >= 1 && idle <= 1e7))
+    return Fail("--sandbox-idle-seconds must be 1..10000000");
+  if (vm["max-sandboxes"].as<size_t>() > 100000) return Fail("--max-sandboxes must be 0..100000");
+  if (vm["sandbox-max-orders"].as<size_t>() < 1) return Fail("--sandbox-max-orders must be at least 1");
   if (clock_mode != "manual" && clock_mode != "real") return Fail("--clock must be 'manual' or 'real', not '" + clock_mode + "'");
   if (!(time_scale > 0 && time_scale <= 1e6)) return Fail("--time-scale must be > 0");
   if (!(token_ttl > 0) || !(url_ttl > 0)) return Fail("--token-ttl and --url-ttl must be > 0");
@@ -295,67 +344,68 @@ int main(int argc, char** argv) {
     start = ParseRfc3339(start_time);
     if (!start) return Fail("--start-time must be an RFC 3339 instant like 2026-01-01T00:00:00Z");
   }
-  std::unique_ptr<Clock> clock;
-  if (clock_mode == "manual")
-    clock = std::make_unique<ManualClock>(start.value_or(*ParseRfc3339("2026-01-01T00:00:00Z")));
-  else
-    clock = std::make_unique<RealClock>(start.value_or(WallClockNow()), time_scale);
+  // Each sandbox gets its own clock of the server's kind; one created without
+  // a start instant starts where the server did (on a real clock: now).
+  const Millis manual_start = start.value_or(*ParseRfc3339("2026-01-01T00:00:00Z"));
+  const http::ClockMaker clock = [&](std::optional<Millis> at) -> std::unique_ptr<Clock> {
+    if (clock_mode == "manual") return std::make_unique<ManualClock>(at.value_or(manual_start));
+    return std::make_unique<RealClock>(at.value_or(start.value_or(WallClockNow())), time_scale);
+  };
 
-  if (profile) return ServeProfile(*profile, vm, fixtures, std::move(clock), seed, defect_names, host, port, threads,
+  if (profile) return ServeProfile(*profile, vm, fixtures, clock, seed, defect_names, host, port, threads,
                                    max_body, clock_mode);
   try {
     const Lifecycle& lifecycle = Lifecycle::Builtin();
     const ErrorCatalog& errors = ErrorCatalog::Builtin();
     const Catalog catalog = Catalog::Load(fixtures);
-    PurchaseService service(catalog, lifecycle, std::move(clock), service_options);
     const WallClock wall_clock;
-    ClientAudit audit(ClientObligations::Builtin(), wall_clock);
     http::DrillBook drills;
     if (std::filesystem::exists(fixtures + "/drills.yaml")) drills = http::DrillBook::Load(fixtures + "/drills.yaml");
+
+    http::HlSandboxShared shared;
+    shared.catalog = &catalog;
+    shared.lifecycle = &lifecycle;
+    shared.errors = &errors;
+    shared.obligations = &ClientObligations::Builtin();
+    shared.wall_clock = &wall_clock;
+    shared.service = service_options;
+    shared.api.control_enabled = !vm.count("no-control");
+    shared.api.control_token = control_token;
+    shared.api.max_body_bytes = max_body;
+    shared.api.version = PURCHASE_VERSION;
+    shared.api.drills = &drills;
+    shared.api.variant = *variant;
+    shared.api.sandboxes = vm["max-sandboxes"].as<size_t>() > 0;
+    shared.clock = clock;
+    auto default_sandbox = std::make_unique<http::HlSandbox>(shared, seed, std::nullopt);
+    http::HlSandbox& first = *default_sandbox;
+    // --drill starts its program in the default sandbox.
     for (const auto& name : drill_names) {
       const http::Drill* drill = drills.Find(name);
       if (!drill) return Fail("unknown drill '" + name + "' (see " + fixtures + "/drills.yaml)");
-      for (const auto& rule : drill->rules) service.AddFault(rule);
+      for (const auto& rule : drill->rules) first.service().AddFault(rule);
     }
-
-    http::ApiOptions api_options;
-    api_options.control_enabled = !vm.count("no-control");
-    api_options.control_token = control_token;
-    api_options.max_body_bytes = max_body;
-    api_options.version = PURCHASE_VERSION;
-    api_options.audit = &audit;
-    api_options.drills = &drills;
-    api_options.variant = *variant;
+    http::SandboxRouter api(std::move(default_sandbox), http::HlSandboxFactory(shared),
+                            http::CatalogErrorRenderer(errors.statuses(), "spec/errors.yaml"),
+                            SandboxLimits(vm, seed, max_body));
 
     sigset_t signals = BlockStopSignals();
-
-    const http::ServerOptions server_options = WireOptions(vm, host, port, threads, max_body);
-
-    http::HttpApi api(service, errors, api_options);
-    http::PistacheServer server(api, server_options);
-    uint16_t bound = 0;
-    try {
-      bound = server.Start();
-    } catch (const std::exception& e) {
-      return Fail("cannot listen on " + host + ":" + std::to_string(port) + ": " + e.what());
-    }
-    std::printf("listening on http://%s:%u (clock %s, seed %llu, fixtures %s%s%s)\n", host.c_str(), bound,
-                clock_mode.c_str(), static_cast<unsigned long long>(seed), fixtures.c_str(),
-                *variant == Variant::kReference ? "" : ", variant other",
-                service_options.defects.Any() ? ", DEFECTS ON" : "");
-    std::fflush(stdout);
-
-    int sig = 0;
-    sigwait(&signals, &sig);
-    server.Stop();
+    const bool served =
+        ServeUntilStopped(api, WireOptions(vm, host, port, threads, max_body), signals, [&](uint16_t bound) {
+          std::printf("listening on http://%s:%u (clock %s, seed %llu, fixtures %s%s%s)\n", host.c_str(), bound,
+                      clock_mode.c_str(), static_cast<unsigned long long>(seed), fixtures.c_str(),
+                      *variant == Variant::kReference ? "" : ", variant other",
+                      service_options.defects.Any() ? ", DEFECTS ON" : "");
+        });
+    if (!served) return 2;
     if (!audit_report.empty()) {
       std::vector<std::string> vendor_names;
       for (const auto& v : catalog.vendors()) vendor_names.push_back(v.id);
       std::ofstream report(audit_report);
-      report << RenderAuditReport(audit, vendor_names);
+      report << RenderAuditReport(first.audit(), vendor_names);
       if (!report) std::fprintf(stderr, "purchase-server: cannot write the audit report to %s\n", audit_report.c_str());
     }
-    std::fprintf(stderr, "purchase-server: stopped on signal %d after %zu orders\n", sig, service.order_count());
+    std::fprintf(stderr, "purchase-server: %zu orders in the default sandbox\n", first.service().order_count());
     return 0;
   } catch (const std::exception& e) {  // SpecError included: a spec file that does not load
     return Fail(e.what());

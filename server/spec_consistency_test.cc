@@ -18,7 +18,9 @@
 #include "core/error_catalog.h"
 #include "core/lifecycle.h"
 #include "core/spec_layers.h"
+#include "http/hl_sandbox.h"
 #include "http/http_api.h"
+#include "http/sandbox_router.h"
 
 namespace purchase {
 namespace {
@@ -154,8 +156,19 @@ BOOST_AUTO_TEST_CASE(EmbeddedSpecFilesAreTheSourceFiles) {
 
 BOOST_AUTO_TEST_CASE(EveryDocumentedOperationIsRouted) {
   const Catalog catalog = Catalog::Load(PURCHASE_TEST_FIXTURES);
-  PurchaseService service(catalog, Lifecycle::Builtin(), std::make_unique<ManualClock>(0), {});
-  http::HttpApi api(service, ErrorCatalog::Builtin(), {});
+  // The server as purchase-server serves it: the sandbox router over the API.
+  const ManualClock wall(0);
+  http::HlSandboxShared shared;
+  shared.catalog = &catalog;
+  shared.lifecycle = &Lifecycle::Builtin();
+  shared.errors = &ErrorCatalog::Builtin();
+  shared.obligations = &ClientObligations::Builtin();
+  shared.wall_clock = &wall;
+  shared.clock = [](std::optional<Millis> at) { return std::make_unique<ManualClock>(at.value_or(0)); };
+  http::SandboxOptions options;
+  options.wall_ms = [] { return int64_t{0}; };
+  http::SandboxRouter api(std::make_unique<http::HlSandbox>(shared, 1, std::nullopt), http::HlSandboxFactory(shared),
+                          http::CatalogErrorRenderer(ErrorCatalog::Builtin().statuses(), "spec/errors.yaml"), options);
   const YAML::Node root = LoadSpec("openapi.yaml");
   int operations = 0;
   for (const auto& path : root["paths"]) {

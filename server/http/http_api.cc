@@ -7,6 +7,7 @@
 
 #include <rapidjson/writer.h>
 
+#include "http/credentials.h"
 #include "http/variant_replies.h"
 
 namespace purchase::http {
@@ -207,25 +208,6 @@ void WriteAuditedRequest(Json& j, const AuditedRequest& r) {
   if (r.retry_after) j.KeyInt("retry_after", *r.retry_after);
   if (!r.order_status.empty()) j.KeyStr("order_status", r.order_status);
   j.w().EndObject();
-}
-
-// The bearer token of an Authorization header, or "" if it is not one.
-std::string_view BearerToken(const std::optional<std::string>& header) {
-  if (!header || header->size() <= 7) return {};
-  if (strncasecmp(header->c_str(), "Bearer ", 7) != 0) return {};
-  std::string_view token = std::string_view(*header).substr(7);
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  return token;
-}
-
-// Compares secrets without an early exit, so timing does not reveal how much
-// of a guessed control token was right.
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size() || b.empty()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
 }
 
 // The authority to put in handed-out URLs: the request's Host when it looks
@@ -528,7 +510,7 @@ HttpReply HttpApi::Register(const Call& call) {
   HttpReply out = JsonReply(201, OrderJson(order.value()));
   out.order_status = OrderStateName(order.value().status);
   if (!service_.defects().Has(Defect::kNoLocationHeader))
-    out.headers.emplace_back("Location", "/purchase/info?order_id=" + order.value().order_id);
+    out.headers.emplace_back("Location", call.req.base_path + "/purchase/info?order_id=" + order.value().order_id);
   return out;
 }
 
@@ -571,7 +553,9 @@ HttpReply HttpApi::IssueUrl(const Call& call, UrlKind kind) {
   Json j;
   j.w().StartObject();
   std::string url = "http://";
-  url.append(UrlAuthority(call.req, options_.default_authority)).append(grant.value().path_and_query);
+  url.append(UrlAuthority(call.req, options_.default_authority))
+      .append(call.req.base_path)
+      .append(grant.value().path_and_query);
   j.KeyStr("url", url);
   j.KeyTime("expires_at", grant.value().expires_at);
   j.w().EndObject();
@@ -625,6 +609,7 @@ HttpReply HttpApi::Capabilities(const Call&) {
   j.w().StartArray();
   for (const char* c : {"reset", "clock", "faults", "history", "audit", "drills"})
     if (std::strcmp(c, "clock") != 0 || service_.clock_is_manual()) j.Str(c);
+  if (options_.sandboxes) j.Str("sandboxes");
   j.w().EndArray();
   j.KeyStr("clock", service_.clock_is_manual() ? "manual" : "real");
   j.KeyStr("version", options_.version);
@@ -682,7 +667,7 @@ HttpReply HttpApi::AddFault(const Call& call) {
   const FaultRule added = service_.AddFault(rule.value());
   WriteFaultRule(j, added);
   HttpReply out = JsonReply(201, j.Take());
-  out.headers.emplace_back("Location", "/_control/faults/" + added.id);
+  out.headers.emplace_back("Location", call.req.base_path + "/_control/faults/" + added.id);
   return out;
 }
 

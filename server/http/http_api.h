@@ -43,6 +43,8 @@ struct ApiOptions {
   // service's ServiceOptions::variant chooses ids and tokens; the two are set
   // together by purchase-server, but each works with either.
   Variant variant = Variant::kReference;
+  // GET /_control lists the capability "sandboxes" (a SandboxRouter serves it).
+  bool sandboxes = false;
 };
 
 class HttpApi final : public RequestHandler {

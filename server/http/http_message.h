@@ -25,6 +25,12 @@ struct HttpRequest {
   // the authority of handed-out URLs when Host is missing or unusable (empty
   // outside a server: ApiOptions::default_authority then).
   std::string_view local_authority;
+  // The X-Sandbox header (http/sandbox_router.h), when sent.
+  std::optional<std::string> sandbox;
+  // Set by the sandbox router for a request named by the path prefix
+  // ("/_sandbox/NAME", `path` then without it): every URL handed out starts
+  // with it, so that a client that cannot set headers stays in its sandbox.
+  std::string base_path;
 };
 
 struct HttpReply {

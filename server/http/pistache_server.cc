@@ -447,6 +447,10 @@ class ApiHandler : public Http::Handler {
       req.authorization.emplace(*authorization);
     else
       req.authorization.reset();
+    if (const auto sandbox = request.Field("X-Sandbox"))
+      req.sandbox.emplace(*sandbox);
+    else
+      req.sandbox.reset();
     req.host = request.host;
     req.local_authority =
         shared_->bound.load(std::memory_order_acquire) ? std::string_view(shared_->authority) : std::string_view();

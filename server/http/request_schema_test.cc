@@ -209,12 +209,12 @@ std::string ObjectText(const std::vector<std::pair<std::string, std::string>>& m
 
 // A reference server over the default fixtures, its manual clock at
 // testing::kStart, the control API on without a token.
-struct Server : testing::TestApi {
+struct Server : testing::ServedTestApi {
   // `path` with its query already split (names and values as sent).
   HttpReply CallSplit(const std::string& method, const std::string& path, RawQuery query = {}, std::string body = "") {
     HttpRequest request = testing::MakeRequest(method, path, std::move(body), kVendorA);
     request.query = std::move(query);
-    return api.Handle(request);
+    return served.Handle(request);
   }
 };
 
@@ -390,11 +390,18 @@ std::optional<std::string> IpLiteralOfLength(size_t n) {
   return "ffff:ffff:ffff:ffff:ffff:ffff:" + Groups(n - 30 - 3, 4, 3, '1', '.');
 }
 
+// A sandbox name (1..64 characters), each length a new name.
+std::optional<std::string> SandboxNameOfLength(size_t n) {
+  if (n < 1 || n > 64) return std::nullopt;
+  return "s" + std::string(n - 1, 'a');
+}
+
 const std::vector<StringSamples> kStringSamples = {
     {"date-time", nullptr, Rfc3339OfLength,
      {"2026-01-01t00:00:00z", "2026-01-01T01:00:00+01:00", "2026-01-01T00:00:00.5Z", "2026-01-02T00:00:00-00:30"}},
     {nullptr, "^[0-9a-fA-F:.]+$", IpLiteralOfLength,
      {"203.0.113.7", "::1", "2001:db8::7", "2001:DB8::7", "::ffff:203.0.113.7"}},
+    {nullptr, "^[A-Za-z0-9][A-Za-z0-9._-]*$", SandboxNameOfLength, {"ci-42", "Job_7.b", "x"}},
 };
 
 // The samples for a string schema, nullptr for one a run of 'a's satisfies.

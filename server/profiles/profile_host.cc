@@ -170,6 +170,13 @@ ProfileHost::ProfileHost(Profile& profile, const Lifecycle& lifecycle, const Err
 
 ProfileHost::~ProfileHost() = default;
 
+size_t ProfileHost::order_count() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return engine_->size();
+}
+
+Millis ProfileHost::now() { return clock_->Now(); }
+
 http::HttpReply ProfileHost::Handle(const http::HttpRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
   try {
@@ -258,6 +265,7 @@ http::HttpReply ProfileHost::ControlInfo(const http::HttpRequest&, const PathPar
   if (manual_) w.String("clock");
   w.String("faults");
   w.String("history");
+  if (options_.sandboxes) w.String("sandboxes");
   w.EndArray();
   w.Key("clock");
   w.String(manual_ ? "manual" : "real");

@@ -123,6 +123,7 @@ struct HostOptions {
   size_t max_body_bytes = 64 * 1024;
   std::string version = "0.1.0";
   std::vector<std::string> defects;  // names switched on, reported by GET /_control
+  bool sandboxes = false;            // GET /_control lists "sandboxes" (a SandboxRouter serves it)
 };
 
 class ProfileHost final : public http::RequestHandler {
@@ -134,6 +135,10 @@ class ProfileHost final : public http::RequestHandler {
   ~ProfileHost() override;
 
   http::HttpReply Handle(const http::HttpRequest& request) override;
+
+  // How many orders the engine holds, and the host's server time (both under its lock).
+  size_t order_count();
+  Millis now();
 
   // For tests: the engine, under no lock (use only when no request runs).
   engine::OrderEngine& engine_for_tests() { return *engine_; }

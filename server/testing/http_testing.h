@@ -22,7 +22,9 @@
 #include "core/error_catalog.h"
 #include "core/lifecycle.h"
 #include "core/purchase_service.h"
+#include "http/hl_sandbox.h"
 #include "http/http_api.h"
+#include "http/sandbox_router.h"
 #include "http/valid_text.h"
 
 namespace purchase::http::testing {
@@ -203,6 +205,47 @@ struct TestApi {
 
   PurchaseService service;
   HttpApi api;
+};
+
+// A TestApi's service and API as the default sandbox of a SandboxRouter, as
+// purchase-server serves them (the sandboxes it creates are HL sandboxes of
+// the default fixtures); `served` answers what the server would.
+struct ServedTestApi : TestApi {
+  class Borrowed final : public Sandbox {
+   public:
+    explicit Borrowed(TestApi& t) : t_(t) {}
+    HttpReply Handle(const HttpRequest& request) override { return t_.api.Handle(request); }
+    size_t OrderCount() override { return t_.service.order_count(); }
+    int64_t Now() override { return t_.service.clock_now(); }
+
+   private:
+    TestApi& t_;
+  };
+
+  ServedTestApi() : served(std::make_unique<Borrowed>(*this), HlSandboxFactory(Shared()),
+                           CatalogErrorRenderer(ErrorCatalog::Builtin().statuses(), "spec/errors.yaml"), Options()) {}
+
+  static const HlSandboxShared& Shared() {
+    static const ManualClock wall(0);
+    static const HlSandboxShared shared = [] {
+      HlSandboxShared s;
+      s.catalog = &Fixtures();
+      s.lifecycle = &Lifecycle::Builtin();
+      s.errors = &ErrorCatalog::Builtin();
+      s.obligations = &ClientObligations::Builtin();
+      s.wall_clock = &wall;
+      s.clock = [](std::optional<Millis> at) { return std::make_unique<ManualClock>(at.value_or(kStart)); };
+      return s;
+    }();
+    return shared;
+  }
+  static SandboxOptions Options() {
+    SandboxOptions o;
+    o.wall_ms = [] { return int64_t{0}; };
+    return o;
+  }
+
+  SandboxRouter served;
 };
 
 }  // namespace purchase::http::testing

@@ -152,7 +152,7 @@ http::HttpReply TabsProfile::CreatePurchase(Call& call) {
     call.engine.Schedule(*order, now + outcome->after.value_or(0), *outcome->cause);
 
   http::HttpReply reply = JsonReply(201, PurchaseJson(*order, {defects_.valid_from_creation}));
-  reply.headers.emplace_back("Location", "/v1/purchases/" + order->id);
+  reply.headers.emplace_back("Location", call.request.base_path + "/v1/purchases/" + order->id);
   return reply;
 }
 

@@ -73,7 +73,7 @@ http::HttpReply TabsProfile::PayTab(Call& call) {
       }
   const Payment& added = book_.AddPayment(*tab, std::move(payment));
   http::HttpReply reply = JsonReply(202, PaymentJson(*tab, added));
-  reply.headers.emplace_back("Location", "/v1/tabs/" + tab->id);
+  reply.headers.emplace_back("Location", call.request.base_path + "/v1/tabs/" + tab->id);
   return reply;
 }
 

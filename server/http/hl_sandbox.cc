@@ -1,0 +1,31 @@
+#include "http/hl_sandbox.h"
+
+#include <utility>
+
+namespace purchase::http {
+namespace {
+
+ServiceOptions Seeded(ServiceOptions options, uint64_t seed) {
+  options.seed = seed;
+  return options;
+}
+
+ApiOptions Audited(ApiOptions options, ClientAudit* audit) {
+  options.audit = audit;
+  return options;
+}
+
+}  // namespace
+
+HlSandbox::HlSandbox(const HlSandboxShared& shared, uint64_t seed, std::optional<Millis> start)
+    : service_(*shared.catalog, *shared.lifecycle, shared.clock(start), Seeded(shared.service, seed)),
+      audit_(*shared.obligations, *shared.wall_clock),
+      api_(service_, *shared.errors, Audited(shared.api, &audit_)) {}
+
+SandboxFactory HlSandboxFactory(const HlSandboxShared& shared) {
+  return [&shared](const SandboxSettings& settings) -> std::unique_ptr<Sandbox> {
+    return std::make_unique<HlSandbox>(shared, settings.seed, settings.start_ms);
+  };
+}
+
+}  // namespace purchase::http
