@@ -588,7 +588,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   int jobs = 4;
   double timeout = 10;
   std::vector<std::string> reports;
-  std::string spec_dir, trace_path, api_flag, api, layer;
+  std::string spec_dir, trace_path, api_flag, api, layer, sandbox;
   po::options_description desc(
       "conformance run --target URL --token TOKEN [options] [paths...]\n"
       "Runs every scenario below the paths (default: scenarios/) against the target");
@@ -601,6 +601,10 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       ("trace-requests", po::value(&trace_path)->value_name("FILE"),
        "write every HTTP request sent (probe, resets and clock, fault and poll requests included), in the order "
        "sent, to FILE as JSON lines: method, url, headers, body. It holds the tokens unredacted")
+      ("sandbox", po::value(&sandbox)->value_name("new|NAME"),
+       "new: run each scenario in a sandbox of its own, created on the target and deleted after it, so that "
+       "every scenario runs in parallel (--jobs) and the run shares the server with others; NAME: run in that "
+       "existing sandbox (the target must offer the capability 'sandboxes', spec/control.yaml)")
       ("fail-fast", "stop starting scenarios after the first failure")
       ("verbose,v", "print every request and response of failed steps")
       ("timeout", po::value(&timeout)->value_name("SECONDS")->default_value(10), "limit for one HTTP exchange")
@@ -683,6 +687,20 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 
   auto probe_client = make_client();
   if (!ProbeCapabilities(target_args, *probe_client, strict_reference, err)) return kExitUnreachable;
+  if (!sandbox.empty()) {
+    if (!target.capabilities.count(kSandboxesCapability)) {
+      err << "conformance: error: --sandbox: " << target.base_url
+          << " offers no sandboxes (GET /_control lists no capability 'sandboxes')\n";
+      return kExitUsage;
+    }
+    if (sandbox != "new") {
+      // Every request goes to that sandbox, named by the path prefix.
+      if (sandbox.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+              std::string::npos || sandbox.size() > 64)
+        return usage_error("--sandbox takes 'new' or a sandbox name (1..64 of A-Z a-z 0-9 . _ -), not '" + sandbox + "'");
+      target.base_url += "/_sandbox/" + sandbox;
+    }
+  }
 
   SystemClock clock;
   RunContext context;
@@ -706,6 +724,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   SuiteOptions options;
   options.jobs = jobs;
   options.fail_fast = vm.count("fail-fast") > 0;
+  options.sandbox_per_scenario = sandbox == "new";
   const RunResult run = RunSuite(scenarios, context, make_client, options, listeners);
   for (auto& f : files) {
     f->flush();

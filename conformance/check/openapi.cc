@@ -6,6 +6,7 @@
 
 #include "scenario/source_comment.h"
 
+#include <strings.h>
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -52,6 +53,7 @@ std::string JudgementKey(const ResponseToJudge& r) {
   };
   part(r.method);
   part(r.path);
+  part(r.base_path);
   raw(static_cast<int64_t>(r.status));
   raw(static_cast<uint64_t>(r.headers ? r.headers->size() + 1 : 0));  // 0: no list, 1: an empty one
   if (r.headers)
@@ -705,6 +707,12 @@ std::vector<std::string> OpenApiSpec::JudgeAfresh(const ResponseToJudge& r) cons
       continue;
     }
     if (!h.schema) continue;
+    std::string below_base;
+    if (!r.base_path.empty() && strcasecmp(h.name.c_str(), "Location") == 0 && value->size() > r.base_path.size() &&
+        value->compare(0, r.base_path.size(), r.base_path) == 0 && (*value)[r.base_path.size()] == '/') {
+      below_base = value->substr(r.base_path.size());
+      value = &below_base;
+    }
     Document instance;
     if (h.type == "integer" || h.type == "number" || h.type == "boolean") {
       instance.Parse(value->c_str());

@@ -28,6 +28,10 @@ struct ResponseToJudge {
   std::string_view path;    // below the base URL, without the query: "/purchase/info"
   int status = 0;
   const HeaderList* headers = nullptr;
+  // The base URL's own path ("" for none, "/_sandbox/NAME" in a sandbox): a
+  // Location that is a path below it is judged without it, since the spec's
+  // paths are written below the base URL.
+  std::string_view base_path;
   std::string_view body;
   // `body` already parsed with rapidjson's default flags (a parse error
   // included), so that the caller and the judge parse it once; null: the

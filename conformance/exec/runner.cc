@@ -187,7 +187,19 @@ class ScenarioExecution {
     auto target = vars_.Interpolate(spec.target, &missing);
     if (!target) return fail();
     const bool absolute = target->rfind("http://", 0) == 0 || target->rfind("https://", 0) == 0;
-    out->url = absolute ? std::move(*target) : t.base_url + *target;
+    // A path already below the base URL's own path (a Location the target
+    // handed out, like /_sandbox/NAME/purchase/info?...) is resolved against
+    // the origin, as RFC 3986 resolves an absolute path; any other is an API
+    // path below the base URL.
+    const bool below_base = !base_path_.empty() && target->size() > base_path_.size() &&
+                            target->compare(0, base_path_.size(), base_path_) == 0 &&
+                            ((*target)[base_path_.size()] == '/' || (*target)[base_path_.size()] == '?');
+    if (absolute)
+      out->url = std::move(*target);
+    else if (below_base)
+      out->url = t.base_url.substr(0, t.base_url.size() - base_path_.size()) + *target;
+    else
+      out->url = t.base_url + *target;
     char separator = out->url.find('?') == std::string::npos ? '?' : '&';
     for (const auto& [k, v] : spec.query) {
       auto value = vars_.Interpolate(v, &missing);
@@ -312,6 +324,7 @@ class ScenarioExecution {
       ResponseToJudge r;
       r.method = request.method;
       r.path = PathBelowBase(request.url, base_path_);
+      r.base_path = base_path_;
       r.status = response.status;
       r.headers = &response.headers;
       r.body = response.body;
@@ -556,6 +569,39 @@ std::string WhyNotRunAtSeedLayer(const Scenario& scenario, const RuleLedger& rul
   return "names no rule of the seed documents (--layer seed)";
 }
 
+std::string ScenarioSandboxName(const std::string& run_id, size_t index) {
+  return run_id + "-" + std::to_string(index);
+}
+
+namespace {
+
+bool ManagesSandboxes(const Scenario& scenario) {
+  return std::find(scenario.requires_caps.begin(), scenario.requires_caps.end(), kSandboxesCapability) !=
+         scenario.requires_caps.end();
+}
+
+HttpRequest ControlRequest(const Target& target, std::string method, const std::string& path) {
+  HttpRequest request;
+  request.method = std::move(method);
+  request.url = target.base_url + path;
+  if (!target.control_token.empty()) request.headers.emplace_back("Authorization", "Bearer " + target.control_token);
+  return request;
+}
+
+// A failed scenario whose sandbox could not be made.
+ScenarioResult NoSandbox(const Scenario& scenario, const std::string& why) {
+  ScenarioResult r = ResultFor(scenario);
+  r.outcome = Outcome::kFailed;
+  StepResult step;
+  step.name = "(runner: --sandbox new)";
+  step.outcome = Outcome::kFailed;
+  step.failures.push_back(Failure{SourceLocation{scenario.file, 1, 1}, {}, why, "", {}});
+  r.steps.push_back(std::move(step));
+  return r;
+}
+
+}  // namespace
+
 bool NeedsTargetAlone(const Scenario& scenario, const Target& target) {
   return scenario.exclusive || (scenario.polls && target.manual_clock);
 }
@@ -607,7 +653,8 @@ RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& con
       skip(i, reason);
       continue;
     }
-    (NeedsTargetAlone(scenarios[i], *context.target) ? alone : shared).push_back(i);
+    const bool own_sandbox = options.sandbox_per_scenario && !ManagesSandboxes(scenarios[i]);
+    (!own_sandbox && NeedsTargetAlone(scenarios[i], *context.target) ? alone : shared).push_back(i);
   }
   std::atomic<bool> failed{false};
   // Each worker keeps one client for all its scenarios, one after another: a
@@ -624,8 +671,33 @@ RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& con
       listener.OnScenarioStarted(scenarios[i].id);
     }
     if (!client) client = new_client();
-    ScenarioResult r = RunScenario(scenarios[i], *client, context, i + 1);
-    if (scenarios[i].adds_faults) {
+    ScenarioResult r;
+    if (options.sandbox_per_scenario && !ManagesSandboxes(scenarios[i])) {
+      // Its own sandbox, named by the path prefix: every request of the
+      // scenario, the URLs the target hands out and the runner's own control
+      // requests stay in it.
+      const std::string name = ScenarioSandboxName(context.run_id, i + 1);
+      HttpRequest create = ControlRequest(*context.target, "POST", "/_control/sandboxes");
+      create.headers.emplace_back("Content-Type", "application/json");
+      create.body = "{\"name\":\"" + name + "\"}";
+      create.has_body = true;
+      const HttpResponse made = client->Send(create);
+      if (made.status != 201) {
+        r = NoSandbox(scenarios[i], "cannot create the sandbox " + name + ": POST /_control/sandboxes answered " +
+                                        (made.status ? std::to_string(made.status) + " " + made.body.substr(0, 200)
+                                                     : made.error_message));
+      } else {
+        Target inside = *context.target;
+        inside.base_url += "/_sandbox/" + name;
+        RunContext in_sandbox = context;
+        in_sandbox.target = &inside;
+        r = RunScenario(scenarios[i], *client, in_sandbox, i + 1);
+        client->Send(ControlRequest(*context.target, "DELETE", "/_control/sandboxes/" + name));
+      }
+    } else {
+      r = RunScenario(scenarios[i], *client, context, i + 1);
+    }
+    if (scenarios[i].adds_faults && !(options.sandbox_per_scenario && !ManagesSandboxes(scenarios[i]))) {
       // Leave no fault behind for the next scenario, even after a failure.
       HttpRequest clear;
       clear.method = "DELETE";

@@ -66,7 +66,17 @@ ScenarioResult RunScenario(const Scenario& scenario, HttpClient& client, const R
 struct SuiteOptions {
   int jobs = 1;
   bool fail_fast = false;
+  // `--sandbox new`: each scenario runs in a sandbox of its own, created on
+  // the target (POST /_control/sandboxes) before it and deleted after it, so
+  // that scenarios which reset, move the clock or add fault rules run in
+  // parallel with the rest instead of alone. A scenario that requires the
+  // capability "sandboxes" manages sandboxes itself and runs at the root.
+  bool sandbox_per_scenario = false;
 };
+
+// The sandbox a scenario gets under SuiteOptions::sandbox_per_scenario:
+// "<run_id>-<index>".
+std::string ScenarioSandboxName(const std::string& run_id, size_t index);
 
 // Runs every scenario (skipping those whose capabilities are missing) and
 // returns results in the order given.

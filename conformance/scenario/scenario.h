@@ -187,6 +187,9 @@ inline constexpr const char* kReferenceCapability = "reference";
 
 // The capability a scenario needs when it names the second vendor.
 inline constexpr const char* kSecondVendorCapability = "second-vendor";
+// The target creates sandboxes (POST /_control/sandboxes, spec/control.yaml):
+// reported by GET /_control; `conformance run --sandbox new` needs it.
+inline constexpr const char* kSandboxesCapability = "sandboxes";
 // Capabilities of the target's configuration, for scenarios that check what a
 // differently started server answers: the runner was given a control token
 // (the target protects /_control), GET /_control answered 404 (control API

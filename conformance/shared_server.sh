@@ -1,0 +1,41 @@
+#!/bin/sh
+# Two CI jobs sharing one server (issue 21): starts one reference server of
+# API $4 on a free port, runs three `conformance run --sandbox new` of its
+# suite at once against it, and checks that all three pass and that they
+# leave the server as they found it (only the default sandbox, with no order).
+# Usage: shared_server.sh PURCHASE_SERVER CONFORMANCE REPO_ROOT API
+set -eu
+server=$1 runner=$2 root=$3 api=$4
+out=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$out"' EXIT
+cd "$root"
+if [ "$api" = hl-connector ]; then
+  suite=scenarios target_args="--token test-token-vendor-a --token-b test-token-vendor-b"
+else
+  suite=scenarios/$api target_args="--target-file fixtures/$api/target.yaml"
+fi
+"$server" --api "$api" --port 0 --quiet >"$out/server" 2>/dev/null &
+pid=$!
+url=
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$out/server" | head -n 1)
+  [ -n "$url" ] && break
+  sleep 0.05
+done
+[ -n "$url" ] || { echo "shared_server.sh: the server did not say where it listens" >&2; exit 2; }
+for job in 1 2 3; do
+  # shellcheck disable=SC2086  # target_args is a list of words
+  "$runner" run --target "$url" $target_args --strict-reference --jobs 2 --sandbox new "$suite" >"$out/job$job" 2>&1 &
+  eval "job$job=\$!"
+done
+failed=0
+for job in 1 2 3; do
+  eval "wait \$job$job" || { failed=1; echo "== job $job failed:"; cat "$out/job$job"; }
+  tail -n 1 "$out/job$job"
+done
+[ "$failed" = 0 ] || exit 1
+left=$(curl -sS "$url/_control/sandboxes")
+case "$left" in
+  '{"sandboxes":[{"name":"default","seed":1,"orders":0,'*'}],'*) echo "the server is left as it was: $left" ;;
+  *) echo "shared_server.sh: the runs left sandboxes or orders behind: $left" >&2; exit 1 ;;
+esac
