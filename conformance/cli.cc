@@ -806,7 +806,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   double timeout = 10, token_ttl = 900, url_ttl = 600;
   std::string emit_dir, reference_fixtures, roles_file;
   std::vector<std::string> reports;
-  int concurrent = 0;
+  int concurrent = 0, jobs = 1;
   std::string api;
   po::options_description desc(
       "conformance explore --target URL --token TOKEN [options]\n"
@@ -825,6 +825,9 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       ("budget", po::value(&options.budget_seconds)->default_value(30), "seconds to look for failures (shrinking not counted)")
       ("shrink-budget", po::value(&options.shrink_budget_seconds)->default_value(10), "seconds to shrink each distinct failure")
       ("max-failures", po::value(&options.max_failures)->default_value(0), "stop after this many distinct failures (0: use the whole budget)")
+      ("jobs,j", po::value(&jobs)->value_name("N")->default_value(1),
+       "run sequences on N sandboxes of the target at once (it must offer 'sandboxes', spec/control.yaml), each "
+       "created for the run and deleted after; with --sequences the findings are those of --jobs 1")
       ("concurrent", po::value(&concurrent)->default_value(0),
        "then run this many race cases: a sequential prefix, then 2-3 clients of at most 5 requests in parallel, "
        "judged by whether some order of them explains every answer (linearizability; a search that runs out is "
@@ -896,6 +899,8 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     pa.timeout_ms = static_cast<long>(timeout * 1000);
     pa.options.budget_seconds = options.budget_seconds;
     pa.options.sequences = vm["sequences"].defaulted() ? 40 : options.sequences;
+    if (jobs < 1 || jobs > 64) return usage_error("--jobs must be 1..64");
+    pa.jobs = jobs;
     for (auto& [kind, file] : report_files) pa.reports.emplace_back(kind, file.get());
     const int code = explore::RunProfileExplore(pa, out, err);
     for (auto& [kind, file] : report_files) {
@@ -909,6 +914,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
   if (generator.steps < 1 || generator.steps > 1000) return usage_error("--steps must be 1..1000");
   if (options.sequences < 0) return usage_error("--sequences must be >= 0");
+  if (jobs < 1 || jobs > 64) return usage_error("--jobs must be 1..64");
   if (!(options.budget_seconds > 0) || !(options.shrink_budget_seconds >= 0))
     return usage_error("--budget must be > 0 and --shrink-budget >= 0");
   if (!(timeout > 0 && timeout <= 3600)) return usage_error("--timeout must be in (0, 3600] seconds");
@@ -977,14 +983,83 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   for (const auto& role : explore::IpRoles())
     if (target_side.roles.count(role)) generator.ip_roles.push_back(role);
 
-  explore::Executor executor(target_side, reference_side, *spec.openapi, spec.lifecycle(), strict_reference);
+  // --jobs N: worker w explores in a sandbox of its own, on its own client
+  // and in-process reference; worker 0 shrinks. One job: the target itself.
+  struct Worker {
+    std::string sandbox;  // "" without --jobs
+    std::unique_ptr<HttpClient> client;
+    std::unique_ptr<explore::ReferenceTarget> reference;
+    std::unique_ptr<explore::Executor> executor;
+  };
+  std::vector<Worker> workers;
+  const std::string run_id = NewRunId();
+  auto control = [&](const std::string& method, const std::string& path, const std::string& body) {
+    HttpRequest request;
+    request.method = method;
+    request.url = target.base_url + path;
+    if (!target.control_token.empty()) request.headers.emplace_back("Authorization", "Bearer " + target.control_token);
+    if (!body.empty()) {
+      request.headers.emplace_back("Content-Type", "application/json");
+      request.body = body;
+      request.has_body = true;
+    }
+    return client->Send(request);
+  };
+  auto delete_sandboxes = [&] {
+    for (const auto& w : workers)
+      if (!w.sandbox.empty()) control("DELETE", "/_control/sandboxes/" + w.sandbox, "");
+  };
+  if (jobs > 1 && !target.capabilities.count(kSandboxesCapability)) {
+    err << "conformance: error: --jobs " << jobs << ": " << target.base_url
+        << " offers no sandboxes (GET /_control lists no capability 'sandboxes'); run with --jobs 1\n";
+    return kExitUsage;
+  }
+  for (int w = 0; w < jobs; ++w) {
+    Worker worker;
+    explore::Side side = target_side;
+    if (jobs > 1) {
+      worker.sandbox = "explore-" + run_id + "-" + std::to_string(w + 1);
+      const HttpResponse made = control("POST", "/_control/sandboxes", "{\"name\":\"" + worker.sandbox + "\"}");
+      if (made.status != 201) {
+        delete_sandboxes();
+        err << "conformance: error: --jobs: cannot create a sandbox on " << target.base_url
+            << ": POST /_control/sandboxes answered " << (made.status ? std::to_string(made.status) + " " + made.body.substr(0, 200) : made.error_message) << "\n";
+        return kExitUsage;
+      }
+      worker.client = env.new_client ? env.new_client(http) : NewCurlHttpClient(http);
+      side.client = worker.client.get();
+      side.base_url += "/_sandbox/" + worker.sandbox;
+    }
+    explore::Side reference_of_worker = reference_side;
+    if (w > 0) {
+      explore::ReferenceOptions ro;
+      ro.fixtures_dir = reference_fixtures;
+      ro.token_ttl_seconds = token_ttl;
+      ro.url_ttl_seconds = url_ttl;
+      worker.reference = std::make_unique<explore::ReferenceTarget>(ro);
+      reference_of_worker.client = worker.reference.get();
+    }
+    worker.executor = std::make_unique<explore::Executor>(side, reference_of_worker, *spec.openapi, spec.lifecycle(),
+                                                          strict_reference);
+    workers.push_back(std::move(worker));
+  }
+  // The sandboxes go when the run does, whichever way it ends.
+  struct Cleanup {
+    std::function<void()> run;
+    ~Cleanup() { run(); }
+  } cleanup{delete_sandboxes};
+  std::vector<explore::Executor*> executors;
+  for (auto& w : workers) executors.push_back(w.executor.get());
+  explore::Executor& executor = *executors.front();
   const auto start = std::chrono::steady_clock::now();
   const explore::SecondsClock seconds = [start] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   out << "conformance explore: " << target.base_url << ", seed " << options.seed << ", " << generator.steps
-      << " commands a sequence, budget " << options.budget_seconds << " s\n";
-  const explore::ExploreResult result = explore::Explore(executor, reference_side, generator, options, seconds, out);
+      << " commands a sequence, budget " << options.budget_seconds << " s"
+      << (jobs > 1 ? ", " + std::to_string(jobs) + " jobs in sandboxes" : "") << "\n";
+  const explore::ExploreResult result =
+      explore::ExploreInParallel(executors, reference_side, generator, options, seconds, out);
 
   // Races: each case's verdict; only "not linearizable" fails the run.
   std::vector<std::pair<explore::ConcurrentCase, explore::ConcurrentResult>> races;
@@ -1027,7 +1102,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (f.mismatch.step >= f.run.steps.size()) return {};
     const explore::StepRecord& step = f.run.steps[f.mismatch.step];
     std::string path = step.target_request.url;
-    if (path.rfind(target.base_url, 0) == 0) path.erase(0, target.base_url.size());
+    if (path.rfind(executor.target().base_url, 0) == 0) path.erase(0, executor.target().base_url.size());
     path = path.substr(0, path.find('?'));
     return spec.openapi->RulesOf(step.target_request.method, path, step.reference.status, "");
   };

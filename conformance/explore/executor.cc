@@ -547,6 +547,10 @@ SequenceRun Executor::Run(const std::vector<Command>& commands) {
       judge.method = step.target_request.method;
       const std::string path = PathBelow(step.target_request.url, target_.base_url);
       judge.path = path;
+      // The base URL's own path (a sandbox's /_sandbox/NAME): Locations below it are judged without it.
+      const size_t scheme = target_.base_url.find("://");
+      const size_t path_at = scheme == std::string::npos ? std::string::npos : target_.base_url.find('/', scheme + 3);
+      judge.base_path = path_at == std::string::npos ? std::string_view() : std::string_view(target_.base_url).substr(path_at);
       judge.status = step.target.status;
       judge.headers = &step.target.headers;
       judge.body = step.target.body;

@@ -1,6 +1,12 @@
 #include "explore/explore.h"
 
 #include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
 
 namespace conformance::explore {
 namespace {
@@ -114,6 +120,79 @@ ExploreResult Explore(Executor& executor, const Side& model, const GeneratorOpti
              << (f.flaky ? " (FLAKY: it did not fail every time)" : "") << "\n";
     result.findings.push_back(std::move(f));
     if (options.max_failures > 0 && static_cast<int>(result.findings.size()) >= options.max_failures) break;
+  }
+  result.seconds = clock() - start;
+  return result;
+}
+
+ExploreResult ExploreInParallel(const std::vector<Executor*>& executors, const Side& model,
+                                const GeneratorOptions& generator, const ExploreOptions& options,
+                                const SecondsClock& clock, std::ostream& progress) {
+  if (executors.size() == 1) return Explore(*executors.front(), model, generator, options, clock, progress);
+  ExploreResult result;
+  const double start = clock();
+  // What each sequence did, by its index (seed - options.seed).
+  struct Outcome {
+    std::vector<Command> commands;
+    std::optional<Mismatch> mismatch;
+    size_t steps = 0;
+  };
+  std::mutex mu;  // guards outcomes, causes and progress
+  std::map<int, Outcome> outcomes;
+  std::set<std::string> causes;
+  std::atomic<int> next{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> workers;
+  for (Executor* executor : executors)
+    workers.emplace_back([&, executor] {
+      for (;;) {
+        if (stop.load() || clock() - start >= options.budget_seconds) return;
+        const int i = next++;
+        if (options.sequences != 0 && i >= options.sequences) return;
+        Outcome o;
+        // Generated on this worker's own reference: the same list as on any other.
+        o.commands = Generate(options.seed + static_cast<uint64_t>(i), generator, executor->reference());
+        SequenceRun run = executor->Run(o.commands);
+        o.steps = run.steps.size();
+        o.mismatch = run.mismatch;
+        std::lock_guard<std::mutex> lock(mu);
+        if (o.mismatch && o.mismatch->aspect == "reset") stop = true;
+        // Enough distinct causes: every lower seed has been taken, so the
+        // first max_failures causes in seed order are among those run.
+        if (o.mismatch && causes.insert(o.mismatch->Cause()).second && options.max_failures > 0 &&
+            static_cast<int>(causes.size()) >= options.max_failures)
+          stop = true;
+        outcomes.emplace(i, std::move(o));
+      }
+    });
+  for (auto& w : workers) w.join();
+  // Every sequence below the highest one run has run: judge them in seed order.
+  for (auto& [i, o] : outcomes) {
+    const uint64_t seed = options.seed + static_cast<uint64_t>(i);
+    ++result.sequences;
+    result.commands += static_cast<long>(o.steps);
+    if (!o.mismatch) continue;
+    if (o.mismatch->aspect == "reset") {
+      progress << "explore: the target cannot be reset: " << o.mismatch->actual << "\n";
+      break;
+    }
+    const std::string cause = o.mismatch->Cause();
+    auto known = std::find_if(result.findings.begin(), result.findings.end(),
+                              [&](const Finding& f) { return f.mismatch.Cause() == cause; });
+    if (known != result.findings.end()) {
+      ++known->occurrences;
+      continue;
+    }
+    if (options.max_failures > 0 && static_cast<int>(result.findings.size()) >= options.max_failures) continue;
+    progress << "explore: sequence seed " << seed << " failed at step " << o.mismatch->step + 1 << " of "
+             << o.commands.size() << ": " << o.mismatch->Message() << "; shrinking\n";
+    Finding f = Shrink(*executors.front(), o.commands, *o.mismatch, options.shrink_budget_seconds, clock);
+    f.sequence_seed = seed;
+    f.seconds_to_find = clock() - start;
+    progress << "explore: shrunk to " << f.shrunk.size() << " command" << (f.shrunk.size() == 1 ? "" : "s") << " in "
+             << f.shrink_runs << " runs, " << static_cast<long>(f.shrink_seconds * 1000) << " ms"
+             << (f.flaky ? " (FLAKY: it did not fail every time)" : "") << "\n";
+    result.findings.push_back(std::move(f));
   }
   result.seconds = clock() - start;
   return result;

@@ -60,6 +60,18 @@ using SecondsClock = std::function<double()>;
 ExploreResult Explore(Executor& executor, const Side& model, const GeneratorOptions& generator,
                       const ExploreOptions& options, const SecondsClock& clock, std::ostream& progress);
 
+// The same search on several executors at once (`explore --jobs N`), each
+// on a target of its own (a sandbox) and an in-process reference of its own:
+// the sequences are run in parallel, seeds taken in increasing order, then
+// their failures are deduplicated and shrunk in seed order on the first
+// executor. For a fixed --sequences the findings are those Explore finds
+// with one executor: the same seeds, causes and shrunk lists (and, without
+// --max-failures, the same occurrences: with it, the sequences already
+// running when it was reached are counted too).
+ExploreResult ExploreInParallel(const std::vector<Executor*>& executors, const Side& model,
+                                const GeneratorOptions& generator, const ExploreOptions& options,
+                                const SecondsClock& clock, std::ostream& progress);
+
 // Shrinks `commands`, whose run failed with `mismatch`; keeps to the budget.
 Finding Shrink(Executor& executor, std::vector<Command> commands, const Mismatch& mismatch, double budget_seconds,
                const SecondsClock& clock);

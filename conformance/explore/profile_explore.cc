@@ -9,7 +9,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -864,6 +870,115 @@ std::string ProfileExplorer::EmitScenario(const ProfileFinding& f, const std::st
   return y.str();
 }
 
+namespace {
+
+// Runs sequences on a.jobs sandboxes of the target at once, seeds taken in
+// increasing order, until one fails (every lower seed has then run, so the
+// lowest failing seed is the one a single explorer would find first), the
+// count or the budget runs out; then shrinks that seed in the first sandbox
+// (never on the target's default sandbox, which others may be using). Null
+// after printing why a sandbox could not be made.
+std::optional<ProfileExploreResult> ExploreInSandboxes(const ProfileExploreArgs& a, const ProfileCorpus& corpus,
+                                                       const purchase::Lifecycle& lifecycle,
+                                                       const ProfileSide& target, const ProfileSide& reference,
+                                                       std::ostream& out, std::ostream& err) {
+  HttpClientOptions http;
+  http.timeout_ms = a.timeout_ms;
+  http.connect_timeout_ms = std::min<long>(a.timeout_ms, 5000);
+  std::unique_ptr<HttpClient> control = NewCurlHttpClient(http);
+  auto send = [&](const std::string& method, const std::string& path, const std::string& body) {
+    HttpRequest request;
+    request.method = method;
+    request.url = a.base_url + path;
+    if (!a.control_token.empty()) request.headers.emplace_back("Authorization", "Bearer " + a.control_token);
+    if (!body.empty()) {
+      request.headers.emplace_back("Content-Type", "application/json");
+      request.body = body;
+      request.has_body = true;
+    }
+    return control->Send(request);
+  };
+  struct Worker {
+    std::string sandbox;
+    std::unique_ptr<HttpClient> client;
+    std::unique_ptr<ProfileHostClient> oracle;
+    std::unique_ptr<ProfileExplorer> explorer;
+  };
+  std::vector<Worker> workers;
+  struct Cleanup {
+    std::function<void()> run;
+    ~Cleanup() { run(); }
+  } cleanup{[&] {
+    for (const auto& w : workers) send("DELETE", "/_control/sandboxes/" + w.sandbox, "");
+  }};
+  std::random_device random;
+  const std::string run_id = std::to_string(random() % 100000000);
+  for (int w = 0; w < a.jobs; ++w) {
+    Worker worker;
+    worker.sandbox = "explore-" + run_id + "-" + std::to_string(w + 1);
+    const HttpResponse made = send("POST", "/_control/sandboxes", "{\"name\":\"" + worker.sandbox + "\"}");
+    if (made.status != 201) {
+      err << "conformance: error: --jobs: cannot create a sandbox on " << a.base_url
+          << ": POST /_control/sandboxes answered "
+          << (made.status ? std::to_string(made.status) + " " + made.body.substr(0, 200) : made.error_message)
+          << " (the target must offer the capability 'sandboxes'; run with --jobs 1)\n";
+      return std::nullopt;
+    }
+    workers.push_back(std::move(worker));
+    Worker& added = workers.back();
+    added.client = NewCurlHttpClient(http);
+    ProfileSide in_sandbox = target;
+    in_sandbox.client = added.client.get();
+    in_sandbox.base_url += "/_sandbox/" + added.sandbox;
+    added.oracle = std::make_unique<ProfileHostClient>(a.api, a.fixtures_dir, a.options.seed);
+    ProfileSide oracle = reference;
+    oracle.client = added.oracle.get();
+    added.explorer = std::make_unique<ProfileExplorer>(corpus, lifecycle, in_sandbox, oracle);
+  }
+  const int sequences = a.options.sequences == 0 && !(a.options.budget_seconds > 0) ? 40 : a.options.sequences;
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  std::mutex mu;
+  ProfileExploreResult result;
+  std::optional<uint64_t> first_failing_seed;  // a reset failure counts as one
+  std::atomic<int> next{0};
+  std::atomic<bool> found{false};
+  std::vector<std::thread> threads;
+  for (auto& w : workers)
+    threads.emplace_back([&, explorer = w.explorer.get()] {
+      for (;;) {
+        if (found.load() || (a.options.budget_seconds > 0 && elapsed() >= a.options.budget_seconds)) return;
+        const int s = next++;
+        if (sequences != 0 && s >= sequences) return;
+        const uint64_t seed = a.options.seed + static_cast<uint64_t>(s);
+        const ProfileRun run = explorer->Run(explorer->Generate(seed, a.options.steps));
+        std::lock_guard<std::mutex> lock(mu);
+        ++result.sequences;
+        result.commands += static_cast<long>(run.steps.size());
+        if (run.mismatch || !run.reset_error.empty()) {
+          found = true;
+          if (!first_failing_seed || seed < *first_failing_seed) first_failing_seed = seed;
+        }
+      }
+    });
+  for (auto& t : threads) t.join();
+  if (first_failing_seed) {
+    const double found_after = elapsed();
+    ProfileExploreOptions one = a.options;
+    one.seed = *first_failing_seed;
+    one.sequences = 1;
+    one.budget_seconds = 0;
+    result.finding = workers.front().explorer->Explore(one, out).finding;
+    if (result.finding) {
+      result.finding->sequences_before = static_cast<int>(*first_failing_seed - a.options.seed);
+      result.finding->seconds_to_find = found_after;
+    }
+  }
+  return result;
+}
+
+}  // namespace
+
 int RunProfileExplore(const ProfileExploreArgs& a, std::ostream& out, std::ostream& err) {
   const pp::ProfileEntry* entry = pp::FindProfile(a.api);
   if (!entry) {
@@ -875,13 +990,18 @@ int RunProfileExplore(const ProfileExploreArgs& a, std::ostream& out, std::ostre
   LoadResult loaded = LoadScenarios({a.scenarios_dir});
   for (const auto& d : loaded.errors) err << d.ToString() << "\n";
   if (!loaded.errors.empty()) return 2;
-  if (!a.strict_reference) {
-    // What only our server promises is no command for another target.
+  {
+    // What only our server promises is no command for another target; and
+    // the oracle is one sandbox, so requests that manage or name sandboxes
+    // are no commands either (each explore sequence runs in one).
     auto& all = loaded.scenarios;
+    auto needs = [](const Scenario& s, const char* capability) {
+      return std::find(s.requires_caps.begin(), s.requires_caps.end(), capability) != s.requires_caps.end();
+    };
     all.erase(std::remove_if(all.begin(), all.end(),
-                             [](const Scenario& s) {
-                               return std::find(s.requires_caps.begin(), s.requires_caps.end(),
-                                                kReferenceCapability) != s.requires_caps.end();
+                             [&](const Scenario& s) {
+                               return needs(s, kSandboxesCapability) ||
+                                      (!a.strict_reference && needs(s, kReferenceCapability));
                              }),
               all.end());
   }
@@ -926,7 +1046,15 @@ int RunProfileExplore(const ProfileExploreArgs& a, std::ostream& out, std::ostre
   const auto started = std::chrono::steady_clock::now();
   std::vector<std::string> rule_notes;
   std::string emitted;
-  const ProfileExploreResult result = explorer.Explore(a.options, out);
+  ProfileExploreResult result;
+  if (a.jobs <= 1) {
+    result = explorer.Explore(a.options, out);
+  } else {
+    std::optional<ProfileExploreResult> in_sandboxes =
+        ExploreInSandboxes(a, corpus, lifecycle, target, reference, out, err);
+    if (!in_sandboxes) return 2;
+    result = std::move(*in_sandboxes);
+  }
   if (result.finding && result.finding->mismatch.aspect == "reset") return 3;
   if (const auto& f = result.finding) {
     out << "FAIL " << f->mismatch.label << ": " << f->mismatch.Message() << "\n  sequence seed "

@@ -180,6 +180,10 @@ struct ProfileExploreArgs {
   // own promises); without it a correct target is never judged by them.
   bool strict_reference = false;
   ProfileExploreOptions options;
+  // Sequences run at once, each worker in a sandbox of its own on the target
+  // (created and deleted here) with an oracle of its own; the first failing
+  // seed is then shrunk alone, so the finding is that of jobs = 1.
+  int jobs = 1;
   long timeout_ms = 10000;
   // --report KIND=FILE: "json" or "junit", and the stream it goes to.
   std::vector<std::pair<std::string, std::ostream*>> reports;
