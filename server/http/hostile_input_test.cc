@@ -99,8 +99,10 @@ class Documented {
 // A server with a known state: vendor A's order A1 COMPLETED, A2 PROCESSING
 // (asset-slow), A3 CANCELED; vendor B's order B1 COMPLETED; an unused token T
 // of A for asset-basic, quantity 1, and one TB of B; the token USED that made A1.
-struct World : testing::TestApi {
-  explicit World(ApiOptions options = {}) : TestApi(std::move(options)) {
+// Served as purchase-server serves it: through the sandbox router, so every
+// hostile request also crosses the router's path (no sandbox named).
+struct World : testing::ServedTestApi {
+  explicit World(ApiOptions options = {}) : ServedTestApi(std::move(options)) {
     v["USED"] = Token("asset-basic");
     v["A1"] = OrderWith(v["USED"], "asset-basic", "hostile-a1", kVendorA);
     v["A2"] = Order("asset-slow", "hostile-a2");
@@ -498,7 +500,7 @@ void SendAndJudge(World& world, const Documented& documented, const Hostile& h, 
                   std::map<int, int>& by_status) {
   HttpRequest request = MakeRequest(h.method, world.Fill(h.target), world.Fill(h.body),
                                     h.auth ? std::optional(world.Fill(*h.auth)) : std::nullopt);
-  const HttpReply reply = world.api.Handle(request);
+  const HttpReply reply = world.served.Handle(request);
   ++by_status[reply.status];
   BOOST_TEST_CONTEXT(h.what << ": " << h.method << " " << request.path) {
     // Failure checks the JSON content type, the error shape and its message.
@@ -599,7 +601,7 @@ BOOST_AUTO_TEST_CASE(RepliesAreStrictUtf8ForHostileInput) {
       {"surrogate as the clock", "POST", "/_control/clock/set", R"({"now":"\udc00"})", std::nullopt, ""},
   };
   for (const Hostile& h : hostile) {
-    const HttpReply r = world.api.Handle(MakeRequest(h.method, world.Fill(h.target), world.Fill(h.body),
+    const HttpReply r = world.served.Handle(MakeRequest(h.method, world.Fill(h.target), world.Fill(h.body),
                                                      h.auth ? std::optional(world.Fill(*h.auth)) : std::nullopt));
     BOOST_TEST(r.status >= 400, h.what << ": " << r.status);
     BOOST_TEST(purchase::testing::StrictUtf8Problem(r.body) == "", h.what << ": " << r.body);

@@ -145,9 +145,12 @@ HttpReply SandboxRouter::Handle(const HttpRequest& request) {
     name = after.substr(0, slash);
     rest = slash == std::string_view::npos ? std::string_view("/") : after.substr(slash);
   } else if (request.sandbox) {
+    // Sent but empty (an unset variable in a CI job) names no sandbox: 404,
+    // never the default.
     name = *request.sandbox;
+  } else {
+    name = kDefault;
   }
-  if (name.empty() && !prefixed) name = kDefault;
 
   if (name == kDefault) {
     if (!prefixed) {

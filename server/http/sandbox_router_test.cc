@@ -12,6 +12,7 @@
 
 #include "http/hl_sandbox.h"
 #include "testing/http_testing.h"
+#include "testing/strict_utf8.h"
 
 namespace purchase::http {
 namespace {
@@ -264,6 +265,73 @@ BOOST_AUTO_TEST_CASE(ParallelSandboxesStayApart) {
   for (auto& t : threads) t.join();
   BOOST_TEST(wrong.load() == 0);
   BOOST_TEST(s.router->size() == 0u);
+}
+
+// A table of what a broken or hostile client could send to the sandbox paths:
+// each gets a 4xx JSON error of valid UTF-8 with a message, and nothing
+// changes (the sandboxes, a sandbox's clock and order, the default's).
+BOOST_AUTO_TEST_CASE(HostileSandboxRequestsGetAJsonErrorAndChangeNothing) {
+  Server s;
+  BOOST_REQUIRE(s.Create(R"({"name":"keep"})").status == 201);
+  const std::string order = Str(s.Buy("", "o-1", "keep"), "order_id");
+  auto state = [&] {
+    return s.Call("GET", "/_control/sandboxes").body + s.Call("GET", "/_control/clock", "", "keep").body +
+           s.Call("GET", "/purchase/info?order_id=" + order, "", "keep").body +
+           s.Call("GET", "/_control/clock").body;
+  };
+  struct Hostile {
+    const char* what;
+    std::string method, target, body;
+    std::optional<std::string> sandbox;
+    std::string expect;
+  };
+  const std::vector<Hostile> table = {
+      {"an empty X-Sandbox", "GET", "/purchase/info?order_id=" + order, "", "", "404 SANDBOX_NOT_FOUND"},
+      {"a traversal as a name", "GET", "/_control/clock", "", "../keep", "404 SANDBOX_NOT_FOUND"},
+      {"a name of 65 characters", "GET", "/_control/clock", "", std::string(65, 'k'), "404 SANDBOX_NOT_FOUND"},
+      {"0xff in a name", "GET", "/_control/clock", "", std::string("ke\xffep"), "404 SANDBOX_NOT_FOUND"},
+      {"a NUL in a name", "GET", "/_control/clock", "", std::string("keep\0", 5), "404 SANDBOX_NOT_FOUND"},
+      {"an empty prefix", "GET", "/_sandbox//_control/clock", "", std::nullopt, "404 SANDBOX_NOT_FOUND"},
+      {"a percent-encoded prefix", "GET", "/_sandbox/%6Beep/_control/clock", "", std::nullopt, "404 SANDBOX_NOT_FOUND"},
+      {"a prefix and nothing after it", "GET", "/_sandbox/keep", "", std::nullopt, "404 NOT_FOUND"},
+      {"a traversal after the prefix", "GET", "/_sandbox/keep/../../purchase/info", "", std::nullopt, "404 NOT_FOUND"},
+      {"the sandbox API inside a sandbox", "POST", "/_control/sandboxes", "{}", "keep", "404 NOT_FOUND"},
+      {"create: a body over the limit", "POST", "/_control/sandboxes", std::string(70000, ' '), std::nullopt,
+       "413 PAYLOAD_TOO_LARGE"},
+      {"create: not JSON", "POST", "/_control/sandboxes", "{\"name\":", std::nullopt, "400 MALFORMED_JSON"},
+      {"create: 0xff in the name", "POST", "/_control/sandboxes", "{\"name\":\"\xff\"}", std::nullopt,
+       "400 MALFORMED_JSON"},
+      {"create: nesting past the limit", "POST", "/_control/sandboxes", std::string(100, '[') + std::string(100, ']'),
+       std::nullopt, "400 MALFORMED_JSON"},
+      {"create: a taken name", "POST", "/_control/sandboxes", R"({"name":"keep"})", std::nullopt, "409 SANDBOX_EXISTS"},
+      {"create: a name of 65", "POST", "/_control/sandboxes", "{\"name\":\"" + std::string(65, 'a') + "\"}",
+       std::nullopt, "422 REQUEST_VALIDATION_FAILED"},
+      {"create: a name as a number", "POST", "/_control/sandboxes", R"({"name":7})", std::nullopt,
+       "422 REQUEST_VALIDATION_FAILED"},
+      {"create: a fractional seed", "POST", "/_control/sandboxes", R"({"seed":1.5})", std::nullopt,
+       "422 REQUEST_VALIDATION_FAILED"},
+      {"create: a seed past 2^64", "POST", "/_control/sandboxes", R"({"seed":18446744073709551616})", std::nullopt,
+       "422 REQUEST_VALIDATION_FAILED"},
+      {"create: a start past year 9999", "POST", "/_control/sandboxes", R"({"start_time":"10000-01-01T00:00:00Z"})",
+       std::nullopt, "422 REQUEST_VALIDATION_FAILED"},
+      {"create: an array", "POST", "/_control/sandboxes", "[]", std::nullopt, "422 REQUEST_VALIDATION_FAILED"},
+      {"delete: the default", "DELETE", "/_control/sandboxes/default", "", std::nullopt, "422 REQUEST_VALIDATION_FAILED"},
+      {"delete: 0xff", "DELETE", "/_control/sandboxes/\xff", "", std::nullopt, "404 SANDBOX_NOT_FOUND"},
+      {"delete: a traversal", "DELETE", "/_control/sandboxes/../sandboxes", "", std::nullopt, "404 NOT_FOUND"},
+      {"replace the list", "PUT", "/_control/sandboxes", "{}", std::nullopt, "405 METHOD_NOT_ALLOWED"},
+  };
+  std::string before = state();
+  for (const Hostile& h : table) {
+    BOOST_TEST_CONTEXT(h.what) {
+      const HttpReply reply = s.Call(h.method, h.target, h.body, h.sandbox);
+      BOOST_TEST(Failure(reply) == h.expect, reply.body);
+      BOOST_TEST(purchase::testing::StrictUtf8Problem(reply.body) == "", reply.body);
+      const std::string after = state();
+      BOOST_TEST(after == before);
+      before = after;
+    }
+  }
+  BOOST_TEST(s.router->size() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

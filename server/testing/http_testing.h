@@ -222,8 +222,10 @@ struct ServedTestApi : TestApi {
     TestApi& t_;
   };
 
-  ServedTestApi() : served(std::make_unique<Borrowed>(*this), HlSandboxFactory(Shared()),
-                           CatalogErrorRenderer(ErrorCatalog::Builtin().statuses(), "spec/errors.yaml"), Options()) {}
+  explicit ServedTestApi(ApiOptions options = {})
+      : TestApi(std::move(options)),
+        served(std::make_unique<Borrowed>(*this), HlSandboxFactory(Shared()),
+               CatalogErrorRenderer(ErrorCatalog::Builtin().statuses(), "spec/errors.yaml"), Options()) {}
 
   static const HlSandboxShared& Shared() {
     static const ManualClock wall(0);
