@@ -554,4 +554,11 @@ size_t PurchaseService::order_count() {
   return orders_.size();
 }
 
+PurchaseService::StoreSizes PurchaseService::store_sizes() {
+  std::lock_guard lock(mu_);
+  // Every order spent one token (a defect may spend one twice: never below 0).
+  const size_t unspent = tokens_.size() > orders_.size() ? tokens_.size() - orders_.size() : 0;
+  return {orders_.size(), unspent, faults_.rules().size()};
+}
+
 }  // namespace purchase

@@ -156,6 +156,14 @@ class PurchaseService {
   // fetches, which carry no credentials, to the order's vendor).
   std::optional<VendorRef> OwnerOf(std::string_view order_id);
   size_t order_count();
+  // How many records each store holds: what a sandbox's cap bounds, so that
+  // no store grows without end.
+  struct StoreSizes {
+    size_t orders = 0;
+    size_t unspent_tokens = 0;  // issued and not spent on an order
+    size_t fault_rules = 0;
+  };
+  StoreSizes store_sizes();
 
   const Defects& defects() const { return options_.defects; }
   const Catalog& catalog() const { return catalog_; }

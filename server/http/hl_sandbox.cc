@@ -22,6 +22,14 @@ HlSandbox::HlSandbox(const HlSandboxShared& shared, uint64_t seed, std::optional
       audit_(*shared.obligations, *shared.wall_clock),
       api_(service_, *shared.errors, Audited(shared.api, &audit_)) {}
 
+bool HlSandbox::Full(std::string_view path, size_t cap) {
+  const PurchaseService::StoreSizes s = service_.store_sizes();
+  if (path == "/purchase/validate-purchase-before-payment") return s.unspent_tokens >= cap;
+  if (path == "/purchase/register") return s.orders >= cap;
+  if (path.rfind("/_control/faults", 0) == 0 || path.rfind("/_control/drills", 0) == 0) return s.fault_rules >= cap;
+  return s.orders >= cap || s.unspent_tokens >= cap || s.fault_rules >= cap;
+}
+
 SandboxFactory HlSandboxFactory(const HlSandboxShared& shared) {
   return [&shared](const SandboxSettings& settings) -> std::unique_ptr<Sandbox> {
     return std::make_unique<HlSandbox>(shared, settings.seed, settings.start_ms);

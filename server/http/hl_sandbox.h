@@ -36,6 +36,7 @@ class HlSandbox final : public Sandbox {
 
   HttpReply Handle(const HttpRequest& request) override { return api_.Handle(request); }
   size_t OrderCount() override { return service_.order_count(); }
+  bool Full(std::string_view path, size_t cap) override;
   int64_t Now() override { return service_.clock_now(); }
 
   PurchaseService& service() { return service_; }

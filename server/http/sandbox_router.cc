@@ -31,7 +31,13 @@ HttpReply Json(int status, std::string body) {
   return reply;
 }
 
-bool IsWrite(std::string_view method) { return method != "GET" && method != "HEAD" && method != "OPTIONS"; }
+// Whether a request may make a sandbox's stores grow: every POST, PUT and
+// PATCH but the control requests that only empty them or move the clock.
+// DELETE and reads never grow anything.
+bool MayGrow(std::string_view method, std::string_view path) {
+  if (method != "POST" && method != "PUT" && method != "PATCH") return false;
+  return path != "/_control/reset" && path.compare(0, 15, "/_control/clock") != 0;
+}
 
 }  // namespace
 
@@ -171,11 +177,10 @@ HttpReply SandboxRouter::Handle(const HttpRequest& request) {
     return Refuse("SANDBOX_NOT_FOUND", "no sandbox is called '" + std::string(name.substr(0, 64)) +
                                            "' (POST /_control/sandboxes creates one; GET lists them)");
   const std::string_view api_path = prefixed ? rest : std::string_view(request.path);
-  if (entry && IsWrite(request.method) && api_path.compare(0, 9, "/_control") != 0 &&
-      sandbox->OrderCount() >= options_.max_orders)
+  if (entry && MayGrow(request.method, api_path) && sandbox->Full(api_path, options_.max_orders))
     return Refuse("SANDBOX_LIMIT_REACHED", "this sandbox holds " + std::to_string(options_.max_orders) +
-                                               " orders, the most a sandbox may (--sandbox-max-orders): "
-                                               "POST /_control/reset in it, or use another");
+                                               " orders, tokens or fault rules, the most a sandbox may "
+                                               "(--sandbox-max-orders): POST /_control/reset in it, or use another");
   if (!prefixed) return sandbox->Handle(request);
   HttpRequest routed = request;
   routed.path.assign(rest);

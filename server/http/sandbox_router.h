@@ -41,8 +41,13 @@ class Sandbox {
   virtual ~Sandbox() = default;
   // Answers a request routed to this sandbox (path without the prefix).
   virtual HttpReply Handle(const HttpRequest& request) = 0;
-  // How many orders it holds (for the order cap and the listing).
+  // How many orders it holds (the listing).
   virtual size_t OrderCount() = 0;
+  // Whether a request that may grow the sandbox (a POST, PUT or PATCH to
+  // `path`, below any prefix) would add to a store already holding `cap`
+  // records (orders, one-time tokens, fault rules...): the router then
+  // refuses it, so no store of a sandbox grows without end.
+  virtual bool Full(std::string_view path, size_t cap) = 0;
   // Its server time, milliseconds since the epoch.
   virtual int64_t Now() = 0;
 };
@@ -74,7 +79,7 @@ ErrorRenderer CatalogErrorRenderer(const std::map<std::string, int>& statuses, s
 
 struct SandboxOptions {
   size_t max_sandboxes = 100;  // named ones; 0 turns sandboxes off
-  size_t max_orders = 10000;   // per named sandbox
+  size_t max_orders = 10000;   // per named sandbox, and as many tokens or fault rules
   int64_t idle_ms = 3600 * 1000;
   uint64_t server_seed = 1;    // mixed into the seed derived from a name
   uint64_t default_seed = 1;   // the default sandbox's, for the listing

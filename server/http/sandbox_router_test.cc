@@ -188,17 +188,16 @@ BOOST_AUTO_TEST_CASE(TheControlApiCreatesListsShowsAndDeletes) {
 BOOST_AUTO_TEST_CASE(TheCountOrdersAndIdleLifetimeAreCapped) {
   SandboxOptions options;
   options.max_sandboxes = 2;
-  options.max_orders = 1;
+  options.max_orders = 1;  // one order (and its token)
   options.idle_ms = 60000;
   Server s(options);
   BOOST_REQUIRE(s.Create(R"({"name":"a"})").status == 201);
   BOOST_REQUIRE(s.Create(R"({"name":"b"})").status == 201);
   BOOST_TEST(Failure(s.Create(R"({"name":"c"})")) == "429 SANDBOX_LIMIT_REACHED");
-  // One order fills a; its writes are refused, its reads and control are not.
+  // One order fills a: another register is refused, its reads and control are not.
   const HttpReply first = s.Buy("", "o-1", "a");
   BOOST_REQUIRE(first.status == 201);
-  BOOST_TEST(Failure(s.Call("POST", "/purchase/validate-purchase-before-payment", "{}", "a")) ==
-             "429 SANDBOX_LIMIT_REACHED");
+  BOOST_TEST(Failure(s.Buy("", "o-2", "a")) == "429 SANDBOX_LIMIT_REACHED");
   BOOST_TEST(s.Call("GET", "/purchase/info?order_id=" + Str(first, "order_id"), "", "a").status == 202);
   BOOST_TEST(s.Call("POST", "/_control/reset", "", "a").status == 200);
   BOOST_TEST(s.Buy("", "o-1", "a").status == 201);
@@ -212,6 +211,29 @@ BOOST_AUTO_TEST_CASE(TheCountOrdersAndIdleLifetimeAreCapped) {
   BOOST_TEST(Failure(s.Call("GET", "/_control", "", "b")) == "404 SANDBOX_NOT_FOUND");
   BOOST_TEST(s.Create(R"({"name":"c"})").status == 201);
   BOOST_TEST(s.router->size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(NoStoreOfASandboxGrowsPastTheCap) {
+  SandboxOptions options;
+  options.max_orders = 3;
+  Server s(options);
+  BOOST_REQUIRE(s.Create(R"({"name":"t"})").status == 201);
+  // Tokens no order spent: three, then the fourth validate is refused.
+  const std::string validate = R"({"asset_id":"asset-basic","quantity":1,"customer_ip":"203.0.113.7"})";
+  for (int i = 0; i < 3; ++i)
+    BOOST_TEST(s.Call("POST", "/purchase/validate-purchase-before-payment", validate, "t").status == 200);
+  BOOST_TEST(Failure(s.Call("POST", "/purchase/validate-purchase-before-payment", validate, "t")) ==
+             "429 SANDBOX_LIMIT_REACHED");
+  BOOST_TEST(s.Call("POST", "/_control/reset", "", "t").status == 200);
+  // Fault rules: three, then the fourth is refused; deleting and moving the clock still work.
+  const std::string rule = R"({"match":{"path":"/x"},"effect":{"status":503}})";
+  for (int i = 0; i < 3; ++i) BOOST_TEST(s.Call("POST", "/_control/faults", rule, "t").status == 201);
+  BOOST_TEST(Failure(s.Call("POST", "/_control/faults", rule, "t")) == "429 SANDBOX_LIMIT_REACHED");
+  BOOST_TEST(s.Call("POST", "/_control/clock/advance", R"({"seconds":1})", "t").status == 200);
+  BOOST_TEST(s.Call("DELETE", "/_control/faults", "", "t").status == 200);
+  // Orders: three, each with its token; the fourth register is refused.
+  for (int i = 0; i < 3; ++i) BOOST_TEST(s.Buy("", "o-" + std::to_string(i), "t").status == 201);
+  BOOST_TEST(Failure(s.Buy("", "o-3", "t")) == "429 SANDBOX_LIMIT_REACHED");
 }
 
 BOOST_AUTO_TEST_CASE(TheControlTokenGuardsTheSandboxApi) {

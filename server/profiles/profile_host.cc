@@ -175,6 +175,11 @@ size_t ProfileHost::order_count() {
   return engine_->size();
 }
 
+size_t ProfileHost::fault_rule_count() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return faults_.rules().size();
+}
+
 Millis ProfileHost::now() { return clock_->Now(); }
 
 http::HttpReply ProfileHost::Handle(const http::HttpRequest& request) {

@@ -138,6 +138,8 @@ class ProfileHost final : public http::RequestHandler {
 
   // How many orders the engine holds, and the host's server time (both under its lock).
   size_t order_count();
+  // How many fault rules it holds (under its lock).
+  size_t fault_rule_count();
   Millis now();
 
   // For tests: the engine, under no lock (use only when no request runs).

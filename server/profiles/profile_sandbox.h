@@ -35,6 +35,12 @@ class ProfileSandbox final : public http::Sandbox {
 
   http::HttpReply Handle(const http::HttpRequest& request) override { return host_.Handle(request); }
   size_t OrderCount() override { return host_.order_count(); }
+  bool Full(std::string_view path, size_t cap) override {
+    // Fault rules through the control API; orders (and a surface's own
+    // records, as tabs' tabs, which only come with them) through the rest.
+    if (path.rfind("/_control/faults", 0) == 0) return host_.fault_rule_count() >= cap;
+    return host_.order_count() >= cap;
+  }
   int64_t Now() override { return host_.now(); }
 
  private:

@@ -216,6 +216,7 @@ struct ServedTestApi : TestApi {
     explicit Borrowed(TestApi& t) : t_(t) {}
     HttpReply Handle(const HttpRequest& request) override { return t_.api.Handle(request); }
     size_t OrderCount() override { return t_.service.order_count(); }
+    bool Full(std::string_view, size_t) override { return false; }  // the default sandbox has no cap
     int64_t Now() override { return t_.service.clock_now(); }
 
    private:
