@@ -261,7 +261,8 @@ int main(int argc, char** argv) {
       ("max-sandboxes", po::value<size_t>()->default_value(100),
        "named sandboxes the server may hold at once (POST /_control/sandboxes; 0 turns sandboxes off)")
       ("sandbox-max-orders", po::value<size_t>()->default_value(10000),
-       "orders a named sandbox may hold; past it its writes are answered 429 SANDBOX_LIMIT_REACHED")
+       "orders a named sandbox may hold (and as many unspent tokens and fault rules); a request that would add to "
+       "a store at its cap is answered 429 SANDBOX_LIMIT_REACHED")
       ("sandbox-idle-seconds", po::value<double>()->default_value(3600),
        "a named sandbox that no request named for this many wall-clock seconds is deleted")
       ("quiet", "do not log one line per request")
