@@ -80,6 +80,44 @@ void LifecycleTracker::Forget() {
   illegal_.clear();
 }
 
+namespace {
+
+// What follows an order's id in its key when it is another sandbox's.
+std::string SandboxSuffix(std::string_view sandbox) {
+  return sandbox.empty() ? std::string() : " (sandbox " + std::string(sandbox) + ")";
+}
+
+}  // namespace
+
+void LifecycleTracker::ForgetSandbox(std::string_view sandbox) {
+  const std::string suffix = SandboxSuffix(sandbox);
+  // An order of another sandbox carries " (sandbox NAME)" last; one of the
+  // scenario's own carries none.
+  auto in_it = [&](const std::string& key) {
+    const size_t at = key.rfind(" (sandbox ");
+    if (suffix.empty()) return at == std::string::npos || key.back() != ')';
+    return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  std::vector<std::string> kept;
+  for (const auto& id : first_seen_) {
+    if (!in_it(id)) {
+      kept.push_back(id);
+      continue;
+    }
+    OrderTrace t;
+    t.order_id = id;
+    for (const auto& s : orders_.at(id)) {
+      t.states.push_back(s.state);
+      t.where.push_back(s.where);
+    }
+    if (auto it = illegal_.find(id); it != illegal_.end()) t.illegal = it->second;
+    forgotten_.push_back(std::move(t));
+    orders_.erase(id);
+    illegal_.erase(id);
+  }
+  first_seen_ = std::move(kept);
+}
+
 std::vector<OrderTrace> LifecycleTracker::Traces() const {
   std::vector<OrderTrace> out = forgotten_;
   for (const auto& id : first_seen_) {
@@ -117,9 +155,11 @@ std::optional<std::string> QueryParameter(std::string_view url, std::string_view
 }  // namespace
 
 std::vector<std::string> LifecycleTracker::ObserveBody(const rapidjson::Value& body, bool created,
-                                                       const std::string& where, std::string_view request_url) {
+                                                       const std::string& where, std::string_view request_url,
+                                                       std::string_view sandbox) {
   std::vector<std::string> failures;
   if (!body.IsObject()) return failures;
+  const std::string in_sandbox = SandboxSuffix(sandbox);
   // The lifecycle says where replies carry orders (its `observe` list).
   for (const auto& point : lifecycle_.observe()) {
     // An id unique only within a query parameter's value (a retailer's order
@@ -133,7 +173,8 @@ std::vector<std::string> LifecycleTracker::ObserveBody(const rapidjson::Value& b
       const auto id = ScalarAt(holder, point.id);
       const auto state = ScalarAt(holder, point.state);
       if (!id || !state) return;
-      if (auto f = Observe(*id + scope, lifecycle_.StateOfCode(*state), creates, where)) failures.push_back(*f);
+      if (auto f = Observe(*id + scope + in_sandbox, lifecycle_.StateOfCode(*state), creates, where))
+        failures.push_back(*f);
     };
     if (point.each.empty()) {
       observe_one(body, created);
@@ -147,7 +188,7 @@ std::vector<std::string> LifecycleTracker::ObserveBody(const rapidjson::Value& b
   auto id = body.FindMember("order_id");
   auto history = body.FindMember("history");
   if (id != body.MemberEnd() && id->value.IsString() && history != body.MemberEnd() && history->value.IsArray()) {
-    auto more = CheckReportedHistory(id->value.GetString(), body);
+    auto more = CheckReportedHistory(id->value.GetString() + in_sandbox, body);
     failures.insert(failures.end(), more.begin(), more.end());
   }
   return failures;

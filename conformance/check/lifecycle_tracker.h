@@ -37,13 +37,19 @@ class LifecycleTracker {
   // Finds the orders in a response body (at the lifecycle's observe points,
   // or a reported "history") and judges them. `request_url` is the URL the
   // reply answered: an observe point with a scope names an order by its id
-  // within the value of a query parameter of it. Returns failures.
+  // within the value of a query parameter of it. `sandbox` is the sandbox
+  // the request went to ("" for the scenario's own): ids are unique only
+  // within a sandbox, so orders of two sandboxes are two orders even with one
+  // id, shown as "<id> (sandbox NAME)". Returns failures.
   std::vector<std::string> ObserveBody(const rapidjson::Value& body, bool created, const std::string& where,
-                                       std::string_view request_url = {});
+                                       std::string_view request_url = {}, std::string_view sandbox = {});
 
   // Forgets every order (the target was reset and may reuse ids); their
   // traces are kept for Traces().
   void Forget();
+  // Forgets the orders of one sandbox ("" for the scenario's own): a reset
+  // there leaves the other sandboxes' orders as they were.
+  void ForgetSandbox(std::string_view sandbox);
 
   // Every order seen, in the order first seen (those before a Forget too).
   std::vector<OrderTrace> Traces() const;

@@ -174,6 +174,34 @@ observe: [{each: /orders, id: /Id, state: /OrderStatus}, {id: /id, state: /statu
   BOOST_TEST(wrong_entry[0] == "order b: a new order must be pending or completed (spec/lifecycle.yaml entry), got abandoned");
 }
 
+// Ids are unique only within a sandbox: the same id in two sandboxes is two
+// orders, and a reset in one forgets that sandbox's orders alone.
+BOOST_AUTO_TEST_CASE(OrdersOfTwoSandboxesAreApartEvenWithOneId) {
+  LifecycleTracker t(purchase::Lifecycle::Builtin());
+  const auto processing = Json(R"({"order_id":"ord_1","status":"PROCESSING"})");
+  const auto completed = Json(R"({"order_id":"ord_1","status":"COMPLETED"})");
+  BOOST_TEST(t.ObserveBody(processing, true, "step 1").empty());
+  BOOST_TEST(t.ObserveBody(completed, false, "step 2").empty());
+  // Created in sandbox b with the same id: a new order there, not a
+  // COMPLETED one going back to PROCESSING.
+  BOOST_TEST(t.ObserveBody(processing, true, "step 3", "", "b").empty());
+  // A reset in b forgets b's order and keeps the scenario's own.
+  t.ForgetSandbox("b");
+  BOOST_TEST(t.ObserveBody(processing, true, "step 4", "", "b").empty());
+  const std::vector<std::string> back = t.ObserveBody(processing, false, "step 5");
+  BOOST_REQUIRE(back.size() == 1u);
+  BOOST_TEST(back[0].rfind("order ord_1: spec/lifecycle.yaml allows no way from COMPLETED to PROCESSING", 0) == 0);
+  // A failure in another sandbox names it.
+  t.ObserveBody(completed, false, "step 6", "", "b");
+  const std::vector<std::string> there = t.ObserveBody(processing, false, "step 7", "", "b");
+  BOOST_REQUIRE(there.size() == 1u);
+  BOOST_TEST(there[0].rfind("order ord_1 (sandbox b): ", 0) == 0, there[0]);
+  // Forgetting the scenario's own sandbox leaves b's.
+  t.ForgetSandbox("");
+  BOOST_TEST(t.ObserveBody(processing, true, "step 8").empty());
+  BOOST_TEST(t.ObserveBody(processing, true, "step 9", "", "b").size() == 1u);  // b's order is still known
+}
+
 BOOST_AUTO_TEST_CASE(AnIdUniqueOnlyPerClientNamesOneOrderPerScope) {
   // One id under two clients: two orders when the observe point has a scope,
   // one order (with an illegal history) when it has none.

@@ -67,6 +67,19 @@ std::string_view PathBelowBase(std::string_view url, std::string_view base_path)
   return path.empty() ? "/" : path;
 }
 
+// The sandbox a request names (spec/control.yaml): the path prefix
+// /_sandbox/NAME, which wins, else the X-Sandbox header, else "default".
+std::string SandboxNamed(std::string_view url, const HeaderList& headers) {
+  constexpr std::string_view kPrefix = "/_sandbox/";
+  const std::string_view path = PathOf(url);
+  if (path.substr(0, kPrefix.size()) == kPrefix) {
+    const std::string_view rest = path.substr(kPrefix.size());
+    return std::string(rest.substr(0, rest.find('/')));
+  }
+  if (const std::string* named = FindHeader(headers, "X-Sandbox")) return *named;
+  return "default";
+}
+
 // True if `value` is "Bearer <secret>"; compares in place, since every
 // header of every request is checked against each credential.
 bool IsBearer(std::string_view value, std::string_view secret) {
@@ -119,6 +132,7 @@ class ScenarioExecution {
     tracker_.set_check_causes(t.capabilities.count(kReferenceCapability) > 0);
     base_path_ = PathOf(t.base_url);
     if (base_path_ == "/") base_path_ = {};
+    home_sandbox_ = SandboxNamed(t.base_url, {});
     vars_.SetString("run_id", ctx.run_id + "-" + std::to_string(index));
     vars_.SetString("base_url", t.base_url);
     vars_.SetString("token", t.token);
@@ -334,7 +348,8 @@ class ScenarioExecution {
     }
     if (!body.HasParseError()) {
       const bool created = request.method == "POST" && response.status == 201;
-      for (const auto& why : tracker_.ObserveBody(body, created, observed_at, request.url)) Fail(result, step.where, label, why);
+      for (const auto& why : tracker_.ObserveBody(body, created, observed_at, request.url, OtherSandbox(request)))
+        Fail(result, step.where, label, why);
     }
   }
 
@@ -445,7 +460,16 @@ class ScenarioExecution {
       Fail(&result, f.where, label, f.message);
     if (result.outcome == Outcome::kFailed) return;
     Capture_(step, response, *body, label, &result);
-    if (result.outcome != Outcome::kFailed && step.resets_target) tracker_.Forget();
+    // A reset forgets the orders of the sandbox it went to, and no other's.
+    if (result.outcome != Outcome::kFailed && step.resets_target) tracker_.ForgetSandbox(OtherSandbox(request));
+  }
+
+  // The sandbox `request` went to when it is not the scenario's own (the
+  // base URL's), else "": ids are unique only within a sandbox, so the
+  // tracker keeps each sandbox's orders apart.
+  std::string OtherSandbox(const HttpRequest& request) const {
+    std::string named = SandboxNamed(request.url, request.headers);
+    return named == home_sandbox_ ? std::string() : named;
   }
 
   // Parses a response body into `doc`, in body_memory_: whatever `doc` held
@@ -509,6 +533,7 @@ class ScenarioExecution {
   HttpClient& client_;
   const RunContext& ctx_;
   std::string_view base_path_;  // of the target's base URL, "" for "/"
+  std::string home_sandbox_;    // the sandbox the base URL names ("default" for none)
   LifecycleTracker tracker_;
   Variables vars_;
   std::vector<SourceLocation> current_included_from_;
