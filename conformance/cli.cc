@@ -994,16 +994,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   std::vector<Worker> workers;
   const std::string run_id = NewRunId();
   auto control = [&](const std::string& method, const std::string& path, const std::string& body) {
-    HttpRequest request;
-    request.method = method;
-    request.url = target.base_url + path;
-    if (!target.control_token.empty()) request.headers.emplace_back("Authorization", "Bearer " + target.control_token);
-    if (!body.empty()) {
-      request.headers.emplace_back("Content-Type", "application/json");
-      request.body = body;
-      request.has_body = true;
-    }
-    return client->Send(request);
+    return client->Send(ControlRequest(target.base_url, target.control_token, method, path, body));
   };
   auto delete_sandboxes = [&] {
     for (const auto& w : workers)

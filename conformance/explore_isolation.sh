@@ -8,6 +8,7 @@
 # finding; each of the three must report exactly what the solo run reported.
 # Usage: explore_isolation.sh PURCHASE_SERVER CONFORMANCE REPO_ROOT API DEFECT
 set -eu
+. "$(dirname "$0")/server_url.sh"
 server=$1 runner=$2 root=$3 api=$4 defect=$5
 out=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$out"' EXIT
@@ -19,13 +20,7 @@ else
 fi
 "$server" --api "$api" --port 0 --quiet --allow-defects --defect "$defect" >"$out/server" 2>/dev/null &
 pid=$!
-url=
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$out/server" | head -n 1)
-  [ -n "$url" ] && break
-  sleep 0.05
-done
-[ -n "$url" ] || { echo "explore_isolation.sh: the server did not say where it listens" >&2; exit 2; }
+url=$(server_url "$out/server") || exit 2
 # findings FILE: what a run found, without timings and sandbox names.
 findings() { grep -E '^(FAIL|  sequence seed|  rule|    [0-9]+\.)' "$1" | sed -E 's/found after [^;]*;//; s/, [0-9]+ ms//g'; }
 explore() {

@@ -6,6 +6,7 @@
 # options come after the default --fixtures (a later --fixtures is refused by
 # the server, so pass FIXTURES=DIR in the environment to change it).
 set -eu
+. "$(dirname "$0")/server_url.sh"
 server=$1 runner=$2 root=$3
 shift 3
 server_args=""
@@ -17,12 +18,6 @@ trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$
 # shellcheck disable=SC2086  # server_args is a list of words
 "$server" --port 0 --fixtures "${FIXTURES:-$root/fixtures}" $server_args >"$out" 2>/dev/null &
 pid=$!
-url=
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$out" | head -n 1)
-  [ -n "$url" ] && break
-  sleep 0.05
-done
-[ -n "$url" ] || { echo "run_against_reference.sh: the server did not say where it listens" >&2; exit 2; }
+url=$(server_url "$out") || exit 2
 cd "$root"
 "$runner" run --target "$url" "$@" scenarios

@@ -5,6 +5,7 @@
 # leave the server as they found it (only the default sandbox, with no order).
 # Usage: shared_server.sh PURCHASE_SERVER CONFORMANCE REPO_ROOT API
 set -eu
+. "$(dirname "$0")/server_url.sh"
 server=$1 runner=$2 root=$3 api=$4
 out=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$out"' EXIT
@@ -16,13 +17,7 @@ else
 fi
 "$server" --api "$api" --port 0 --quiet >"$out/server" 2>/dev/null &
 pid=$!
-url=
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$out/server" | head -n 1)
-  [ -n "$url" ] && break
-  sleep 0.05
-done
-[ -n "$url" ] || { echo "shared_server.sh: the server did not say where it listens" >&2; exit 2; }
+url=$(server_url "$out/server") || exit 2
 for job in 1 2 3; do
   # shellcheck disable=SC2086  # target_args is a list of words
   "$runner" run --target "$url" $target_args --strict-reference --jobs 2 --sandbox new "$suite" >"$out/job$job" 2>&1 &

@@ -25,6 +25,7 @@
 #include <memory>
 #include <string>
 
+#include "resident_memory.h"
 #include "core/catalog.h"
 #include "core/clock.h"
 #include "core/lifecycle.h"
@@ -34,15 +35,6 @@
 using namespace purchase;
 
 namespace {
-
-long ResidentBytes() {
-  long pages_total = 0, pages_resident = 0;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2) pages_resident = 0;
-    std::fclose(f);
-  }
-  return pages_resident * sysconf(_SC_PAGESIZE);
-}
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "resident_memory.h"
 #include "core/catalog.h"
 #include "core/client_audit.h"
 #include "core/clock.h"
@@ -32,15 +33,6 @@
 using namespace purchase;
 
 namespace {
-
-long ResidentBytes() {
-  long pages_total = 0, pages_resident = 0;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2) pages_resident = 0;
-    std::fclose(f);
-  }
-  return pages_resident * sysconf(_SC_PAGESIZE);
-}
 
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "bench_sandboxes: %s\n", what.c_str());

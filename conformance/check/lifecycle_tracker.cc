@@ -104,32 +104,27 @@ void LifecycleTracker::ForgetSandbox(std::string_view sandbox) {
       kept.push_back(id);
       continue;
     }
-    OrderTrace t;
-    t.order_id = id;
-    for (const auto& s : orders_.at(id)) {
-      t.states.push_back(s.state);
-      t.where.push_back(s.where);
-    }
-    if (auto it = illegal_.find(id); it != illegal_.end()) t.illegal = it->second;
-    forgotten_.push_back(std::move(t));
+    forgotten_.push_back(TraceOf(id));
     orders_.erase(id);
     illegal_.erase(id);
   }
   first_seen_ = std::move(kept);
 }
 
+OrderTrace LifecycleTracker::TraceOf(const std::string& id) const {
+  OrderTrace t;
+  t.order_id = id;
+  for (const auto& s : orders_.at(id)) {
+    t.states.push_back(s.state);
+    t.where.push_back(s.where);
+  }
+  if (auto it = illegal_.find(id); it != illegal_.end()) t.illegal = it->second;
+  return t;
+}
+
 std::vector<OrderTrace> LifecycleTracker::Traces() const {
   std::vector<OrderTrace> out = forgotten_;
-  for (const auto& id : first_seen_) {
-    OrderTrace t;
-    t.order_id = id;
-    for (const auto& s : orders_.at(id)) {
-      t.states.push_back(s.state);
-      t.where.push_back(s.where);
-    }
-    if (auto it = illegal_.find(id); it != illegal_.end()) t.illegal = it->second;
-    out.push_back(std::move(t));
-  }
+  for (const auto& id : first_seen_) out.push_back(TraceOf(id));
   return out;
 }
 

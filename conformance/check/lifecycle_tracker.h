@@ -68,6 +68,7 @@ class LifecycleTracker {
     std::string where;
   };
   std::string HistoryText(const std::vector<Seen>& seen) const;
+  OrderTrace TraceOf(const std::string& id) const;  // of an order still tracked
   bool Reachable(const std::string& from, const std::string& to) const;
   std::vector<std::string> CheckReportedHistory(const std::string& order_id, const rapidjson::Value& body);
 

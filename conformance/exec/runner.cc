@@ -605,14 +605,6 @@ bool ManagesSandboxes(const Scenario& scenario) {
          scenario.requires_caps.end();
 }
 
-HttpRequest ControlRequest(const Target& target, std::string method, const std::string& path) {
-  HttpRequest request;
-  request.method = std::move(method);
-  request.url = target.base_url + path;
-  if (!target.control_token.empty()) request.headers.emplace_back("Authorization", "Bearer " + target.control_token);
-  return request;
-}
-
 // A failed scenario whose sandbox could not be made.
 ScenarioResult NoSandbox(const Scenario& scenario, const std::string& why) {
   ScenarioResult r = ResultFor(scenario);
@@ -702,11 +694,9 @@ RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& con
       // scenario, the URLs the target hands out and the runner's own control
       // requests stay in it.
       const std::string name = ScenarioSandboxName(context.run_id, i + 1);
-      HttpRequest create = ControlRequest(*context.target, "POST", "/_control/sandboxes");
-      create.headers.emplace_back("Content-Type", "application/json");
-      create.body = "{\"name\":\"" + name + "\"}";
-      create.has_body = true;
-      const HttpResponse made = client->Send(create);
+      const Target& root = *context.target;
+      const HttpResponse made = client->Send(ControlRequest(root.base_url, root.control_token, "POST",
+                                                            "/_control/sandboxes", "{\"name\":\"" + name + "\"}"));
       if (made.status != 201) {
         r = NoSandbox(scenarios[i], "cannot create the sandbox " + name + ": POST /_control/sandboxes answered " +
                                         (made.status ? std::to_string(made.status) + " " + made.body.substr(0, 200)
@@ -717,7 +707,7 @@ RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& con
         RunContext in_sandbox = context;
         in_sandbox.target = &inside;
         r = RunScenario(scenarios[i], *client, in_sandbox, i + 1);
-        client->Send(ControlRequest(*context.target, "DELETE", "/_control/sandboxes/" + name));
+        client->Send(ControlRequest(root.base_url, root.control_token, "DELETE", "/_control/sandboxes/" + name));
       }
     } else {
       r = RunScenario(scenarios[i], *client, context, i + 1);

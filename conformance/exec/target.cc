@@ -71,6 +71,20 @@ TargetFile ParseTargetFile(std::string_view text, const std::string& source) {
   return file;
 }
 
+HttpRequest ControlRequest(const std::string& base_url, const std::string& control_token, std::string method,
+                           const std::string& path, std::string json_body) {
+  HttpRequest request;
+  request.method = std::move(method);
+  request.url = base_url + path;
+  if (!control_token.empty()) request.headers.emplace_back("Authorization", "Bearer " + control_token);
+  if (!json_body.empty()) {
+    request.headers.emplace_back("Content-Type", "application/json");
+    request.body = std::move(json_body);
+    request.has_body = true;
+  }
+  return request;
+}
+
 ProbeResult ProbeTarget(HttpClient& client, const std::string& base_url, const std::string& control_token) {
   HttpRequest request;
   request.method = "GET";

@@ -54,6 +54,13 @@ struct TargetFile {
 // you mean"), or a value of the wrong type.
 TargetFile ParseTargetFile(std::string_view text, const std::string& source);
 
+// A request to the target's control API (`path` below `base_url`, such as
+// "/_control/sandboxes"), with the control token when there is one and
+// `json_body` as its JSON body when it is not empty: how the runner and
+// explore reset, create sandboxes and clean up.
+HttpRequest ControlRequest(const std::string& base_url, const std::string& control_token, std::string method,
+                           const std::string& path, std::string json_body = {});
+
 // Asks GET {base_url}/_control what the target supports. Unreachable only when
 // no HTTP answer comes back at all; any answer but a 200 with capabilities
 // means "no control API".

@@ -86,6 +86,39 @@ Finding Shrink(Executor& executor, std::vector<Command> commands, const Mismatch
   return f;
 }
 
+namespace {
+
+// Takes one failing sequence into `result`: counted under its cause when that
+// is known, else shrunk on `shrinker` and reported as a new finding. False
+// when the target cannot be reset, which ends the search.
+bool Record(Executor& shrinker, uint64_t seed, const std::vector<Command>& commands, const Mismatch& mismatch,
+            double found_at, const ExploreOptions& options, const SecondsClock& clock, std::ostream& progress,
+            ExploreResult& result) {
+  if (mismatch.aspect == "reset") {
+    progress << "explore: the target cannot be reset: " << mismatch.actual << "\n";
+    return false;
+  }
+  const std::string cause = mismatch.Cause();
+  auto known = std::find_if(result.findings.begin(), result.findings.end(),
+                            [&](const Finding& f) { return f.mismatch.Cause() == cause; });
+  if (known != result.findings.end()) {
+    ++known->occurrences;
+    return true;
+  }
+  progress << "explore: sequence seed " << seed << " failed at step " << mismatch.step + 1 << " of "
+           << commands.size() << ": " << mismatch.Message() << "; shrinking\n";
+  Finding f = Shrink(shrinker, commands, mismatch, options.shrink_budget_seconds, clock);
+  f.sequence_seed = seed;
+  f.seconds_to_find = found_at;
+  progress << "explore: shrunk to " << f.shrunk.size() << " command" << (f.shrunk.size() == 1 ? "" : "s") << " in "
+           << f.shrink_runs << " runs, " << static_cast<long>(f.shrink_seconds * 1000) << " ms"
+           << (f.flaky ? " (FLAKY: it did not fail every time)" : "") << "\n";
+  result.findings.push_back(std::move(f));
+  return true;
+}
+
+}  // namespace
+
 ExploreResult Explore(Executor& executor, const Side& model, const GeneratorOptions& generator,
                       const ExploreOptions& options, const SecondsClock& clock, std::ostream& progress) {
   ExploreResult result;
@@ -98,27 +131,7 @@ ExploreResult Explore(Executor& executor, const Side& model, const GeneratorOpti
     SequenceRun run = executor.Run(commands);
     result.commands += static_cast<long>(run.steps.size());
     if (!run.mismatch) continue;
-    if (run.mismatch->aspect == "reset") {
-      progress << "explore: the target cannot be reset: " << run.mismatch->actual << "\n";
-      break;
-    }
-    const std::string cause = run.mismatch->Cause();
-    auto known = std::find_if(result.findings.begin(), result.findings.end(),
-                              [&](const Finding& f) { return f.mismatch.Cause() == cause; });
-    if (known != result.findings.end()) {
-      ++known->occurrences;
-      continue;
-    }
-    const double found_at = clock() - start;
-    progress << "explore: sequence seed " << seed << " failed at step " << run.mismatch->step + 1 << " of "
-             << commands.size() << ": " << run.mismatch->Message() << "; shrinking\n";
-    Finding f = Shrink(executor, commands, *run.mismatch, options.shrink_budget_seconds, clock);
-    f.sequence_seed = seed;
-    f.seconds_to_find = found_at;
-    progress << "explore: shrunk to " << f.shrunk.size() << " command" << (f.shrunk.size() == 1 ? "" : "s") << " in "
-             << f.shrink_runs << " runs, " << static_cast<long>(f.shrink_seconds * 1000) << " ms"
-             << (f.flaky ? " (FLAKY: it did not fail every time)" : "") << "\n";
-    result.findings.push_back(std::move(f));
+    if (!Record(executor, seed, commands, *run.mismatch, clock() - start, options, clock, progress, result)) break;
     if (options.max_failures > 0 && static_cast<int>(result.findings.size()) >= options.max_failures) break;
   }
   result.seconds = clock() - start;
@@ -172,27 +185,15 @@ ExploreResult ExploreInParallel(const std::vector<Executor*>& executors, const S
     ++result.sequences;
     result.commands += static_cast<long>(o.steps);
     if (!o.mismatch) continue;
-    if (o.mismatch->aspect == "reset") {
-      progress << "explore: the target cannot be reset: " << o.mismatch->actual << "\n";
-      break;
-    }
+    // A new cause past --max-failures is left out: the serial search stops before it.
     const std::string cause = o.mismatch->Cause();
-    auto known = std::find_if(result.findings.begin(), result.findings.end(),
-                              [&](const Finding& f) { return f.mismatch.Cause() == cause; });
-    if (known != result.findings.end()) {
-      ++known->occurrences;
+    const bool known = std::any_of(result.findings.begin(), result.findings.end(),
+                                   [&](const Finding& f) { return f.mismatch.Cause() == cause; });
+    if (o.mismatch->aspect != "reset" && !known && options.max_failures > 0 &&
+        static_cast<int>(result.findings.size()) >= options.max_failures)
       continue;
-    }
-    if (options.max_failures > 0 && static_cast<int>(result.findings.size()) >= options.max_failures) continue;
-    progress << "explore: sequence seed " << seed << " failed at step " << o.mismatch->step + 1 << " of "
-             << o.commands.size() << ": " << o.mismatch->Message() << "; shrinking\n";
-    Finding f = Shrink(*executors.front(), o.commands, *o.mismatch, options.shrink_budget_seconds, clock);
-    f.sequence_seed = seed;
-    f.seconds_to_find = clock() - start;
-    progress << "explore: shrunk to " << f.shrunk.size() << " command" << (f.shrunk.size() == 1 ? "" : "s") << " in "
-             << f.shrink_runs << " runs, " << static_cast<long>(f.shrink_seconds * 1000) << " ms"
-             << (f.flaky ? " (FLAKY: it did not fail every time)" : "") << "\n";
-    result.findings.push_back(std::move(f));
+    if (!Record(*executors.front(), seed, o.commands, *o.mismatch, clock() - start, options, clock, progress, result))
+      break;
   }
   result.seconds = clock() - start;
   return result;

@@ -28,6 +28,7 @@
 #include "core/clock.h"
 #include "explore/explore_report.h"
 #include "explore/random.h"
+#include "exec/target.h"  // ControlRequest
 #include "explore/reference_target.h"  // SendInProcess
 #include "profiles/error_replies.h"
 #include "profiles/profile_host.h"
@@ -887,16 +888,7 @@ std::optional<ProfileExploreResult> ExploreInSandboxes(const ProfileExploreArgs&
   http.connect_timeout_ms = std::min<long>(a.timeout_ms, 5000);
   std::unique_ptr<HttpClient> control = NewCurlHttpClient(http);
   auto send = [&](const std::string& method, const std::string& path, const std::string& body) {
-    HttpRequest request;
-    request.method = method;
-    request.url = a.base_url + path;
-    if (!a.control_token.empty()) request.headers.emplace_back("Authorization", "Bearer " + a.control_token);
-    if (!body.empty()) {
-      request.headers.emplace_back("Content-Type", "application/json");
-      request.body = body;
-      request.has_body = true;
-    }
-    return control->Send(request);
+    return control->Send(ControlRequest(a.base_url, a.control_token, method, path, body));
   };
   struct Worker {
     std::string sandbox;
