@@ -807,7 +807,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   std::string emit_dir, reference_fixtures, roles_file;
   std::vector<std::string> reports;
   int concurrent = 0, jobs = 1;
-  std::string api;
+  std::string api, sandbox;
   po::options_description desc(
       "conformance explore --target URL --token TOKEN [options]\n"
       "Generates random request sequences, runs each on the target and on the reference core in-process, and\n"
@@ -828,6 +828,9 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       ("jobs,j", po::value(&jobs)->value_name("N")->default_value(1),
        "run sequences on N sandboxes of the target at once (it must offer 'sandboxes', spec/control.yaml), each "
        "created for the run and deleted after; with --sequences the findings are those of --jobs 1")
+      ("sandbox", po::value(&sandbox)->value_name("new"),
+       "new: explore in sandboxes of the target even with --jobs 1, so that explore shares a server with other "
+       "jobs (each sequence resets its sandbox, never the server)")
       ("concurrent", po::value(&concurrent)->default_value(0),
        "then run this many race cases: a sequential prefix, then 2-3 clients of at most 5 requests in parallel, "
        "judged by whether some order of them explains every answer (linearizability; a search that runs out is "
@@ -900,7 +903,9 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     pa.options.budget_seconds = options.budget_seconds;
     pa.options.sequences = vm["sequences"].defaulted() ? 40 : options.sequences;
     if (jobs < 1 || jobs > 64) return usage_error("--jobs must be 1..64");
+    if (!sandbox.empty() && sandbox != "new") return usage_error("explore --sandbox takes 'new', not '" + sandbox + "'");
     pa.jobs = jobs;
+    pa.in_sandboxes = jobs > 1 || sandbox == "new";
     for (auto& [kind, file] : report_files) pa.reports.emplace_back(kind, file.get());
     const int code = explore::RunProfileExplore(pa, out, err);
     for (auto& [kind, file] : report_files) {
@@ -1000,15 +1005,18 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     for (const auto& w : workers)
       if (!w.sandbox.empty()) control("DELETE", "/_control/sandboxes/" + w.sandbox, "");
   };
-  if (jobs > 1 && !target.capabilities.count(kSandboxesCapability)) {
-    err << "conformance: error: --jobs " << jobs << ": " << target.base_url
-        << " offers no sandboxes (GET /_control lists no capability 'sandboxes'); run with --jobs 1\n";
+  if (!sandbox.empty() && sandbox != "new") return usage_error("explore --sandbox takes 'new', not '" + sandbox + "'");
+  const bool in_sandboxes = jobs > 1 || sandbox == "new";
+  if (in_sandboxes && !target.capabilities.count(kSandboxesCapability)) {
+    err << "conformance: error: " << (jobs > 1 ? "--jobs " + std::to_string(jobs) : std::string("--sandbox new"))
+        << ": " << target.base_url
+        << " offers no sandboxes (GET /_control lists no capability 'sandboxes'); run with --jobs 1 and no --sandbox\n";
     return kExitUsage;
   }
   for (int w = 0; w < jobs; ++w) {
     Worker worker;
     explore::Side side = target_side;
-    if (jobs > 1) {
+    if (in_sandboxes) {
       worker.sandbox = "explore-" + run_id + "-" + std::to_string(w + 1);
       const HttpResponse made = control("POST", "/_control/sandboxes", "{\"name\":\"" + worker.sandbox + "\"}");
       if (made.status != 201) {
@@ -1048,7 +1056,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   };
   out << "conformance explore: " << target.base_url << ", seed " << options.seed << ", " << generator.steps
       << " commands a sequence, budget " << options.budget_seconds << " s"
-      << (jobs > 1 ? ", " + std::to_string(jobs) + " jobs in sandboxes" : "") << "\n";
+      << (in_sandboxes ? ", " + std::to_string(jobs) + " job" + (jobs == 1 ? "" : "s") + " in sandboxes" : "") << "\n";
   const explore::ExploreResult result =
       explore::ExploreInParallel(executors, reference_side, generator, options, seconds, out);
 

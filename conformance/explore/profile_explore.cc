@@ -1039,7 +1039,7 @@ int RunProfileExplore(const ProfileExploreArgs& a, std::ostream& out, std::ostre
   std::vector<std::string> rule_notes;
   std::string emitted;
   ProfileExploreResult result;
-  if (a.jobs <= 1) {
+  if (!a.in_sandboxes) {
     result = explorer.Explore(a.options, out);
   } else {
     std::optional<ProfileExploreResult> in_sandboxes =

@@ -184,6 +184,9 @@ struct ProfileExploreArgs {
   // (created and deleted here) with an oracle of its own; the first failing
   // seed is then shrunk alone, so the finding is that of jobs = 1.
   int jobs = 1;
+  // Explore in sandboxes even with one job (`--sandbox new`): the target's
+  // default sandbox is never reset, so explore can share a server.
+  bool in_sandboxes = false;
   long timeout_ms = 10000;
   // --report KIND=FILE: "json" or "junit", and the stream it goes to.
   std::vector<std::pair<std::string, std::ostream*>> reports;
