@@ -920,6 +920,8 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (generator.steps < 1 || generator.steps > 1000) return usage_error("--steps must be 1..1000");
   if (options.sequences < 0) return usage_error("--sequences must be >= 0");
   if (jobs < 1 || jobs > 64) return usage_error("--jobs must be 1..64");
+  // Checked before anything is sent.
+  if (!sandbox.empty() && sandbox != "new") return usage_error("explore --sandbox takes 'new', not '" + sandbox + "'");
   if (!(options.budget_seconds > 0) || !(options.shrink_budget_seconds >= 0))
     return usage_error("--budget must be > 0 and --shrink-budget >= 0");
   if (!(timeout > 0 && timeout <= 3600)) return usage_error("--timeout must be in (0, 3600] seconds");
@@ -1005,7 +1007,6 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     for (const auto& w : workers)
       if (!w.sandbox.empty()) control("DELETE", "/_control/sandboxes/" + w.sandbox, "");
   };
-  if (!sandbox.empty() && sandbox != "new") return usage_error("explore --sandbox takes 'new', not '" + sandbox + "'");
   const bool in_sandboxes = jobs > 1 || sandbox == "new";
   if (in_sandboxes && !target.capabilities.count(kSandboxesCapability)) {
     err << "conformance: error: " << (jobs > 1 ? "--jobs " + std::to_string(jobs) : std::string("--sandbox new"))
