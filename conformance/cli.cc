@@ -7,9 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <memory>
-#include <random>
 #include <set>
 #include <sstream>
 
@@ -219,13 +217,6 @@ bool LoadSpec(const std::string& spec_dir, LoadedSpec* spec, std::ostream& err,
     err << e.what() << "\n";
     return false;
   }
-}
-
-std::string NewRunId() {
-  std::random_device random;
-  std::ostringstream s;
-  s << std::hex << std::setw(8) << std::setfill('0') << (random() & 0xffffffffu);
-  return s.str();
 }
 
 // Loads the rule ledger `api` is judged by (scenario/rule_ledger.h). Returns
@@ -636,6 +627,11 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   if (!(timeout > 0 && timeout <= 3600)) return usage_error("--timeout must be in (0, 3600] seconds");
   if (layer != "contract" && layer != "seed") return usage_error("--layer is contract or seed, not '" + layer + "'");
   if (layer == "seed" && strict_reference) return usage_error("--layer seed and --strict-reference judge opposite ends");
+  // Which sandbox names exist is the target's to say (404 SANDBOX_NOT_FOUND);
+  // the runner only keeps the URL one path segment long.
+  if (sandbox.find_first_of("/?#% \t\r\n") != std::string::npos || (vm.count("sandbox") && sandbox.empty()))
+    return usage_error("--sandbox takes 'new' or a sandbox name, which cannot hold / ? # % or blanks, not '" +
+                       sandbox + "'");
 
   if (api_flag.empty() && target_args.file.spec) api_flag = *target_args.file.spec;
   LoadedSpec spec;
@@ -693,13 +689,8 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
           << " offers no sandboxes (GET /_control lists no capability 'sandboxes')\n";
       return kExitUsage;
     }
-    if (sandbox != "new") {
-      // Every request goes to that sandbox, named by the path prefix.
-      if (sandbox.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
-              std::string::npos || sandbox.size() > 64)
-        return usage_error("--sandbox takes 'new' or a sandbox name (1..64 of A-Z a-z 0-9 . _ -), not '" + sandbox + "'");
-      target.base_url += "/_sandbox/" + sandbox;
-    }
+    // Every request goes to that sandbox, named by the path prefix.
+    if (sandbox != "new") target.base_url += "/_sandbox/" + sandbox;
   }
 
   SystemClock clock;
@@ -993,20 +984,14 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   // --jobs N: worker w explores in a sandbox of its own, on its own client
   // and in-process reference; worker 0 shrinks. One job: the target itself.
   struct Worker {
-    std::string sandbox;  // "" without --jobs
+    std::unique_ptr<ScopedSandbox> sandbox;  // none without --jobs or --sandbox
     std::unique_ptr<HttpClient> client;
     std::unique_ptr<explore::ReferenceTarget> reference;
     std::unique_ptr<explore::Executor> executor;
   };
+  // Declared after `client`, which deletes the sandboxes when they go.
   std::vector<Worker> workers;
   const std::string run_id = NewRunId();
-  auto control = [&](const std::string& method, const std::string& path, const std::string& body) {
-    return client->Send(ControlRequest(target.base_url, target.control_token, method, path, body));
-  };
-  auto delete_sandboxes = [&] {
-    for (const auto& w : workers)
-      if (!w.sandbox.empty()) control("DELETE", "/_control/sandboxes/" + w.sandbox, "");
-  };
   const bool in_sandboxes = jobs > 1 || sandbox == "new";
   if (in_sandboxes && !target.capabilities.count(kSandboxesCapability)) {
     err << "conformance: error: " << (jobs > 1 ? "--jobs " + std::to_string(jobs) : std::string("--sandbox new"))
@@ -1018,17 +1003,16 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     Worker worker;
     explore::Side side = target_side;
     if (in_sandboxes) {
-      worker.sandbox = "explore-" + run_id + "-" + std::to_string(w + 1);
-      const HttpResponse made = control("POST", "/_control/sandboxes", "{\"name\":\"" + worker.sandbox + "\"}");
-      if (made.status != 201) {
-        delete_sandboxes();
-        err << "conformance: error: --jobs: cannot create a sandbox on " << target.base_url
-            << ": POST /_control/sandboxes answered " << (made.status ? std::to_string(made.status) + " " + made.body.substr(0, 200) : made.error_message) << "\n";
+      worker.sandbox = std::make_unique<ScopedSandbox>(*client, target.base_url, target.control_token,
+                                                       "explore-" + run_id + "-" + std::to_string(w + 1));
+      if (!worker.sandbox->error().empty()) {
+        err << "conformance: error: cannot create a sandbox on " << target.base_url << ": "
+            << worker.sandbox->error() << "\n";
         return kExitUsage;
       }
       worker.client = env.new_client ? env.new_client(http) : NewCurlHttpClient(http);
       side.client = worker.client.get();
-      side.base_url += "/_sandbox/" + worker.sandbox;
+      side.base_url = worker.sandbox->url();
     }
     explore::Side reference_of_worker = reference_side;
     if (w > 0) {
@@ -1043,11 +1027,6 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                                                           strict_reference);
     workers.push_back(std::move(worker));
   }
-  // The sandboxes go when the run does, whichever way it ends.
-  struct Cleanup {
-    std::function<void()> run;
-    ~Cleanup() { run(); }
-  } cleanup{delete_sandboxes};
   std::vector<explore::Executor*> executors;
   for (auto& w : workers) executors.push_back(w.executor.get());
   explore::Executor& executor = *executors.front();

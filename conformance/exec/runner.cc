@@ -670,8 +670,8 @@ RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& con
       skip(i, reason);
       continue;
     }
-    const bool own_sandbox = options.sandbox_per_scenario && !ManagesSandboxes(scenarios[i]);
-    (!own_sandbox && NeedsTargetAlone(scenarios[i], *context.target) ? alone : shared).push_back(i);
+    const bool in_own_sandbox = options.sandbox_per_scenario && !ManagesSandboxes(scenarios[i]);
+    (!in_own_sandbox && NeedsTargetAlone(scenarios[i], *context.target) ? alone : shared).push_back(i);
   }
   std::atomic<bool> failed{false};
   // Each worker keeps one client for all its scenarios, one after another: a
@@ -689,30 +689,28 @@ RunResult RunSuite(const std::vector<Scenario>& scenarios, const RunContext& con
     }
     if (!client) client = new_client();
     ScenarioResult r;
-    if (options.sandbox_per_scenario && !ManagesSandboxes(scenarios[i])) {
+    const bool own_sandbox = options.sandbox_per_scenario && !ManagesSandboxes(scenarios[i]);
+    if (own_sandbox) {
       // Its own sandbox, named by the path prefix: every request of the
       // scenario, the URLs the target hands out and the runner's own control
-      // requests stay in it.
-      const std::string name = ScenarioSandboxName(context.run_id, i + 1);
+      // requests stay in it; it goes when the scenario ends, pass or fail.
       const Target& root = *context.target;
-      const HttpResponse made = client->Send(ControlRequest(root.base_url, root.control_token, "POST",
-                                                            "/_control/sandboxes", "{\"name\":\"" + name + "\"}"));
-      if (made.status != 201) {
-        r = NoSandbox(scenarios[i], "cannot create the sandbox " + name + ": POST /_control/sandboxes answered " +
-                                        (made.status ? std::to_string(made.status) + " " + made.body.substr(0, 200)
-                                                     : made.error_message));
+      const ScopedSandbox sandbox(*client, root.base_url, root.control_token,
+                                  ScenarioSandboxName(context.run_id, i + 1));
+      if (!sandbox.error().empty()) {
+        r = NoSandbox(scenarios[i], "cannot create the sandbox " + sandbox.name() + ": " + sandbox.error());
       } else {
-        Target inside = *context.target;
-        inside.base_url += "/_sandbox/" + name;
+        Target inside = root;
+        inside.base_url = sandbox.url();
         RunContext in_sandbox = context;
         in_sandbox.target = &inside;
         r = RunScenario(scenarios[i], *client, in_sandbox, i + 1);
-        client->Send(ControlRequest(root.base_url, root.control_token, "DELETE", "/_control/sandboxes/" + name));
       }
     } else {
       r = RunScenario(scenarios[i], *client, context, i + 1);
     }
-    if (scenarios[i].adds_faults && !(options.sandbox_per_scenario && !ManagesSandboxes(scenarios[i]))) {
+    // A sandbox took its fault rules with it.
+    if (scenarios[i].adds_faults && !own_sandbox) {
       // Leave no fault behind for the next scenario, even after a failure.
       HttpRequest clear;
       clear.method = "DELETE";

@@ -1,6 +1,8 @@
 #include "exec/target.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -83,6 +85,26 @@ HttpRequest ControlRequest(const std::string& base_url, const std::string& contr
     request.has_body = true;
   }
   return request;
+}
+
+ScopedSandbox::ScopedSandbox(HttpClient& client, std::string base_url, std::string control_token, std::string name)
+    : client_(client), base_url_(std::move(base_url)), control_token_(std::move(control_token)), name_(std::move(name)) {
+  const HttpResponse made = client_.Send(
+      ControlRequest(base_url_, control_token_, "POST", "/_control/sandboxes", "{\"name\":\"" + name_ + "\"}"));
+  if (made.status != 201)
+    error_ = "POST /_control/sandboxes answered " +
+             (made.status ? std::to_string(made.status) + " " + made.body.substr(0, 200) : made.error_message);
+}
+
+ScopedSandbox::~ScopedSandbox() {
+  if (error_.empty()) client_.Send(ControlRequest(base_url_, control_token_, "DELETE", "/_control/sandboxes/" + name_));
+}
+
+std::string NewRunId() {
+  std::random_device random;
+  char id[9];
+  std::snprintf(id, sizeof id, "%08x", static_cast<unsigned>(random() & 0xffffffffu));
+  return id;
 }
 
 ProbeResult ProbeTarget(HttpClient& client, const std::string& base_url, const std::string& control_token) {

@@ -61,6 +61,32 @@ TargetFile ParseTargetFile(std::string_view text, const std::string& source);
 HttpRequest ControlRequest(const std::string& base_url, const std::string& control_token, std::string method,
                            const std::string& path, std::string json_body = {});
 
+// A sandbox made on the target for as long as this object lives (POST
+// /_control/sandboxes, then DELETE when it goes): how `run --sandbox new` and
+// explore's workers keep a scenario or a sequence to themselves. `client`
+// must outlive it.
+class ScopedSandbox {
+ public:
+  ScopedSandbox(HttpClient& client, std::string base_url, std::string control_token, std::string name);
+  ~ScopedSandbox();
+  ScopedSandbox(const ScopedSandbox&) = delete;
+  ScopedSandbox& operator=(const ScopedSandbox&) = delete;
+
+  // "" when it was made, else why not ("POST /_control/sandboxes answered 429 ...").
+  const std::string& error() const { return error_; }
+  const std::string& name() const { return name_; }
+  // Where its API is: the target's base URL and /_sandbox/NAME.
+  std::string url() const { return base_url_ + "/_sandbox/" + name_; }
+
+ private:
+  HttpClient& client_;
+  std::string base_url_, control_token_, name_, error_;
+};
+
+// A run's id: 8 hex digits, fresh each run, so that runs sharing a target
+// name their sandboxes and orders apart.
+std::string NewRunId();
+
 // Asks GET {base_url}/_control what the target supports. Unreachable only when
 // no HTTP answer comes back at all; any answer but a 200 with capabilities
 // means "no control API".

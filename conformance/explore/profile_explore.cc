@@ -11,10 +11,8 @@
 #include <fstream>
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <thread>
 #include <regex>
 #include <sstream>
@@ -28,7 +26,7 @@
 #include "core/clock.h"
 #include "explore/explore_report.h"
 #include "explore/random.h"
-#include "exec/target.h"  // ControlRequest
+#include "exec/target.h"  // ScopedSandbox, NewRunId
 #include "explore/reference_target.h"  // SendInProcess
 #include "profiles/error_replies.h"
 #include "profiles/profile_host.h"
@@ -887,33 +885,22 @@ std::optional<ProfileExploreResult> ExploreInSandboxes(const ProfileExploreArgs&
   http.timeout_ms = a.timeout_ms;
   http.connect_timeout_ms = std::min<long>(a.timeout_ms, 5000);
   std::unique_ptr<HttpClient> control = NewCurlHttpClient(http);
-  auto send = [&](const std::string& method, const std::string& path, const std::string& body) {
-    return control->Send(ControlRequest(a.base_url, a.control_token, method, path, body));
-  };
   struct Worker {
-    std::string sandbox;
+    std::unique_ptr<ScopedSandbox> sandbox;
     std::unique_ptr<HttpClient> client;
     std::unique_ptr<ProfileHostClient> oracle;
     std::unique_ptr<ProfileExplorer> explorer;
   };
+  // Declared after `control`, which deletes the sandboxes when they go.
   std::vector<Worker> workers;
-  struct Cleanup {
-    std::function<void()> run;
-    ~Cleanup() { run(); }
-  } cleanup{[&] {
-    for (const auto& w : workers) send("DELETE", "/_control/sandboxes/" + w.sandbox, "");
-  }};
-  std::random_device random;
-  const std::string run_id = std::to_string(random() % 100000000);
+  const std::string run_id = NewRunId();
   for (int w = 0; w < a.jobs; ++w) {
     Worker worker;
-    worker.sandbox = "explore-" + run_id + "-" + std::to_string(w + 1);
-    const HttpResponse made = send("POST", "/_control/sandboxes", "{\"name\":\"" + worker.sandbox + "\"}");
-    if (made.status != 201) {
-      err << "conformance: error: --jobs: cannot create a sandbox on " << a.base_url
-          << ": POST /_control/sandboxes answered "
-          << (made.status ? std::to_string(made.status) + " " + made.body.substr(0, 200) : made.error_message)
-          << " (the target must offer the capability 'sandboxes'; run with --jobs 1)\n";
+    worker.sandbox = std::make_unique<ScopedSandbox>(*control, a.base_url, a.control_token,
+                                                     "explore-" + run_id + "-" + std::to_string(w + 1));
+    if (!worker.sandbox->error().empty()) {
+      err << "conformance: error: cannot create a sandbox on " << a.base_url << ": " << worker.sandbox->error()
+          << " (the target must offer the capability 'sandboxes'; run with --jobs 1 and no --sandbox)\n";
       return std::nullopt;
     }
     workers.push_back(std::move(worker));
@@ -921,7 +908,7 @@ std::optional<ProfileExploreResult> ExploreInSandboxes(const ProfileExploreArgs&
     added.client = NewCurlHttpClient(http);
     ProfileSide in_sandbox = target;
     in_sandbox.client = added.client.get();
-    in_sandbox.base_url += "/_sandbox/" + added.sandbox;
+    in_sandbox.base_url = added.sandbox->url();
     added.oracle = std::make_unique<ProfileHostClient>(a.api, a.fixtures_dir, a.options.seed);
     ProfileSide oracle = reference;
     oracle.client = added.oracle.get();
