@@ -131,14 +131,10 @@ http::SandboxOptions SandboxLimits(const po::variables_map& vm, uint64_t seed, s
   options.max_orders = vm["sandbox-max-orders"].as<size_t>();
   options.idle_ms = std::llround(vm["sandbox-idle-seconds"].as<double>() * 1000);
   options.server_seed = seed;
-  options.default_seed = seed;
   options.control_enabled = !vm.count("no-control");
   if (vm.count("control-token")) options.control_token = vm["control-token"].as<std::string>();
   options.max_body_bytes = max_body;
-  options.wall_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  };
+  options.wall_ms = [] { return WallClock().Now(); };
   return options;
 }
 

@@ -1,4 +1,4 @@
-#include "profiles/error_replies.h"
+#include "http/error_replies.h"
 
 #include <stdexcept>
 
@@ -10,7 +10,7 @@
 #include "core/yaml_document.h"
 #include "http/valid_text.h"
 
-namespace purchase::profiles {
+namespace purchase::http {
 
 ErrorReplies ErrorReplies::Parse(std::string_view yaml_text, std::string_view source) {
   const YAML::Node root = LoadYamlDocument(yaml_text, source);
@@ -34,7 +34,8 @@ ErrorReplies ErrorReplies::Parse(std::string_view yaml_text, std::string_view so
   return out;
 }
 
-http::HttpReply ErrorReplies::Reply(std::string_view code, std::string_view message, int status) const {
+HttpReply ErrorReplies::Reply(std::string_view code, std::string_view message, int status,
+                              std::optional<std::string_view> field) const {
   auto it = statuses_.find(std::string(code));
   if (it == statuses_.end()) throw std::logic_error("error code " + std::string(code) + " is not in errors.yaml");
   rapidjson::StringBuffer buffer;
@@ -47,16 +48,21 @@ http::HttpReply ErrorReplies::Reply(std::string_view code, std::string_view mess
   w.Key("message");
   // A message may echo a request (a name, a path, an id): the last line of
   // defence against invalid UTF-8 in a reply, which decoding refuses first.
-  const std::string text = http::ToValidUtf8(message);
+  const std::string text = ToValidUtf8(message);
   w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  if (field) {
+    w.Key("field");
+    const std::string named = ToValidUtf8(*field);
+    w.String(named.data(), static_cast<rapidjson::SizeType>(named.size()));
+  }
   w.EndObject();
   w.EndObject();
-  http::HttpReply reply = JsonReply(it->second != 0 ? it->second : status, buffer.GetString());
+  HttpReply reply = JsonReply(it->second != 0 ? it->second : status, buffer.GetString());
   return reply;
 }
 
-http::HttpReply JsonReply(int status, std::string body) {
-  http::HttpReply reply;
+HttpReply JsonReply(int status, std::string body) {
+  HttpReply reply;
   reply.status = status;
   reply.body = std::move(body);
   return reply;
@@ -65,9 +71,9 @@ http::HttpReply JsonReply(int status, std::string body) {
 std::string JsonString(std::string_view text) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  const std::string valid = http::ToValidUtf8(text);
+  const std::string valid = ToValidUtf8(text);
   w.String(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
   return buffer.GetString();
 }
 
-}  // namespace purchase::profiles
+}  // namespace purchase::http

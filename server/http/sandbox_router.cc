@@ -10,8 +10,8 @@
 
 #include "core/clock.h"
 #include "http/credentials.h"
+#include "http/error_replies.h"
 #include "http/json_body.h"
-#include "http/valid_text.h"
 
 namespace purchase::http {
 namespace {
@@ -42,38 +42,18 @@ bool MayGrow(std::string_view method, std::string_view path) {
 }  // namespace
 
 ErrorRenderer CatalogErrorRenderer(const std::map<std::string, int>& statuses, std::string_view source) {
-  std::map<std::string, int, std::less<>> used;
   for (const char* code : {"SANDBOX_NOT_FOUND", "SANDBOX_EXISTS", "SANDBOX_LIMIT_REACHED", "NOT_FOUND",
                            "METHOD_NOT_ALLOWED", "MALFORMED_JSON", "REQUEST_VALIDATION_FAILED", "PAYLOAD_TOO_LARGE",
                            "UNAUTHENTICATED"}) {
     const auto it = statuses.find(code);
     if (it == statuses.end() || it->second == 0)
       throw std::invalid_argument(std::string(source) + ": no error code " + code + " (the sandboxes answer with it)");
-    used.emplace(code, it->second);
   }
-  return [used = std::move(used)](std::string_view code, const std::string& message, std::string_view field) {
-    HttpReply reply;
-    const auto it = used.find(code);
-    reply.status = it == used.end() ? 500 : it->second;
-    rapidjson::StringBuffer b;
-    Writer w(b);
-    w.StartObject();
-    w.Key("error");
-    w.StartObject();
-    w.Key("code");
-    WriteString(w, code);
-    w.Key("message");
-    // A message may echo the name a client sent, which is any bytes.
-    WriteString(w, ToValidUtf8(message));
+  return [replies = ErrorReplies::Of(statuses)](std::string_view code, const std::string& message,
+                                                std::string_view field) {
     // A validation error always names its member ("" for the body itself).
-    if (code == "REQUEST_VALIDATION_FAILED") {
-      w.Key("field");
-      WriteString(w, ToValidUtf8(field));
-    }
-    w.EndObject();
-    w.EndObject();
-    reply.body = b.GetString();
-    reply.error_code = it == used.end() ? std::string_view() : std::string_view(it->first);
+    HttpReply reply = replies.Reply(code, message, 0,
+                                    code == "REQUEST_VALIDATION_FAILED" ? std::optional(field) : std::nullopt);
     if (code == "UNAUTHENTICATED") reply.headers.emplace_back("WWW-Authenticate", "Bearer");
     return reply;
   };
@@ -242,7 +222,7 @@ HttpReply SandboxRouter::List() {
   w.StartObject();
   w.Key("sandboxes");
   w.StartArray();
-  WriteSandbox(w, kDefault, options_.default_seed, *default_);
+  WriteSandbox(w, kDefault, options_.server_seed, *default_);
   for (const auto& e : entries) WriteSandbox(w, e->name, e->seed, *e->sandbox);
   w.EndArray();
   w.Key("max_sandboxes");
@@ -255,7 +235,7 @@ HttpReply SandboxRouter::Show(const std::string& name) {
   if (name == kDefault) {
     rapidjson::StringBuffer b;
     Writer w(b);
-    WriteSandbox(w, kDefault, options_.default_seed, *default_);
+    WriteSandbox(w, kDefault, options_.server_seed, *default_);
     return Json(200, b.GetString());
   }
   const std::shared_ptr<Entry> entry = ValidName(name) ? Find(name) : nullptr;

@@ -81,8 +81,7 @@ struct SandboxOptions {
   size_t max_sandboxes = 100;  // named ones; 0 turns sandboxes off
   size_t max_orders = 10000;   // per named sandbox, and as many tokens or fault rules
   int64_t idle_ms = 3600 * 1000;
-  uint64_t server_seed = 1;    // mixed into the seed derived from a name
-  uint64_t default_seed = 1;   // the default sandbox's, for the listing
+  uint64_t server_seed = 1;    // the default sandbox's (--seed), mixed into the seed derived from a name
   bool control_enabled = true;
   std::string control_token;   // empty: none
   size_t max_body_bytes = 64 * 1024;

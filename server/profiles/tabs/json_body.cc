@@ -4,11 +4,7 @@
 namespace purchase::profiles::tabs {
 
 http::HttpReply Invalid(const ErrorReplies& errors, std::string_view field, std::string_view message) {
-  http::HttpReply reply = errors.Reply("REQUEST_VALIDATION_FAILED", message);
-  // Add error.field beside code and message: the body ends in "}}".
-  reply.body.erase(reply.body.size() - 2);
-  reply.body += ",\"field\":" + JsonString(field) + "}}";
-  return reply;
+  return errors.Reply("REQUEST_VALIDATION_FAILED", message, 0, field);
 }
 
 std::optional<std::string> UnknownMember(const rapidjson::Value& object, std::initializer_list<std::string_view> allowed) {
