@@ -17,6 +17,7 @@
 #include "scenario/rule_ledger.h"
 #include "testing/fake_clock.h"
 #include "testing/fake_http_client.h"
+#include "testing/runner_fixture.h"
 #include "testing/test_support.h"
 
 namespace conformance {
@@ -24,10 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const OpenApiSpec& Mini() {
-  static const auto spec = OpenApiSpec::Parse(ReadTestFile(TestData("mini_spec/openapi.yaml")), "mini_spec/openapi.yaml");
-  return *spec;
-}
 
 const char* kLedger = R"(rules:
   - id: T-MUST
@@ -44,11 +41,7 @@ const char* kLedger = R"(rules:
 
 // A scenario written to a file of its own: the runner reads the `# rule:`
 // comments from the file, as it does for a suite on disk.
-struct Fixture {
-  Target target;
-  FakeClock clock;
-  RunContext ctx;
-  FakeHttpClient client;
+struct Fixture : RunnerFixture {
   RuleLedger ledger = RuleLedger::Parse(kLedger, "rules.yaml");
   int runs = 0;
   // A directory per fixture: the runner keeps a file's lines once read.
@@ -58,13 +51,6 @@ struct Fixture {
 
   Fixture() {
     fs::create_directories(dir);
-    target.base_url = "http://target";
-    target.token = "tok-a";
-    ctx.target = &target;
-    ctx.spec = &Mini();
-    ctx.lifecycle = &purchase::Lifecycle::Builtin();
-    ctx.clock = &clock;
-    ctx.run_id = "r1";
     ctx.rules = &ledger;
     client.On("POST", "/orders", [](const HttpRequest&) { return JsonResponse(500, R"({"error":{"code":"X","message":"m"}})"); });
   }

@@ -8,15 +8,13 @@
 #include "scenario/loader.h"
 #include "testing/fake_clock.h"
 #include "testing/fake_http_client.h"
+#include "testing/runner_fixture.h"
 #include "testing/test_support.h"
 
 namespace conformance {
 namespace {
 
-const OpenApiSpec& Mini() {
-  static const auto spec = OpenApiSpec::Parse(ReadTestFile(TestData("mini_spec/openapi.yaml")), "mini_spec/openapi.yaml");
-  return *spec;
-}
+const OpenApiSpec& Mini() { return MiniSpec(); }
 
 Scenario Load(const std::string& yaml) {
   auto r = LoadScenarioText(yaml, "t.yaml");
@@ -28,21 +26,7 @@ HttpResponse Order(int status, const std::string& state, HeaderList headers = {}
   return JsonResponse(status, R"({"order_id":"ord_1","status":")" + state + "\"}", std::move(headers));
 }
 
-struct Fixture {
-  Target target;
-  FakeClock clock;
-  RunContext ctx;
-  FakeHttpClient client;
-
-  Fixture() {
-    target.base_url = "http://target";
-    target.token = "tok-a";
-    ctx.target = &target;
-    ctx.spec = &Mini();
-    ctx.lifecycle = &purchase::Lifecycle::Builtin();
-    ctx.clock = &clock;
-    ctx.run_id = "r1";
-  }
+struct Fixture : RunnerFixture {
 
   ScenarioResult Run(const std::string& yaml) { return RunScenario(Load(yaml), client, ctx, 1); }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -155,6 +156,31 @@ std::vector<std::string> SplitLines(std::string_view text) {
   return lines;
 }
 
+// A key four spaces in ("    post:", "    Order:"): an operation under its
+// path, or a component under its section.
+bool IsKeyAtIndentFour(const std::string& l) {
+  return l.size() > 4 && l.compare(0, 4, "    ") == 0 && l[4] != ' ' && l[4] != '#' && l.back() == ':';
+}
+
+// The rule ids of the `# rule:` lines in the block below line `key` (until
+// the next line indented four or less), each once; `only_indent`, when set,
+// keeps the lines at that indentation alone (an operation's own, not its
+// responses').
+std::vector<std::string> RuleIdsOfBlock(const std::vector<std::string>& lines, size_t key,
+                                        std::optional<size_t> only_indent) {
+  std::vector<std::string> ids;
+  for (size_t j = key + 1; j < lines.size(); ++j) {
+    const std::string& b = lines[j];
+    const size_t indent = b.find_first_not_of(' ');
+    if (indent != std::string::npos && indent <= 4 && b[indent] != '#') break;
+    if (indent == std::string::npos || b.compare(indent, 7, "# rule:") != 0) continue;
+    if (only_indent && indent != *only_indent) continue;
+    for (auto& id : RuleIdsOfLine(b))
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(std::move(id));
+  }
+  return ids;
+}
+
 }  // namespace
 
 std::vector<ComponentRules> RulesOfOperations(std::string_view yaml_text) {
@@ -167,16 +193,9 @@ std::vector<ComponentRules> RulesOfOperations(std::string_view yaml_text) {
     if (!l.empty() && l[0] != ' ' && l[0] != '#') in_paths = l.rfind("paths:", 0) == 0;
     if (!in_paths) continue;
     if (l.size() > 3 && l.compare(0, 3, "  /") == 0 && l.back() == ':') path = l.substr(2, l.size() - 3);
-    if (!(l.size() > 4 && l.compare(0, 4, "    ") == 0 && l[4] != ' ' && l[4] != '#' && l.back() == ':')) continue;
-    ComponentRules c{"operations", l.substr(4, l.size() - 5) + " " + path, static_cast<int>(i) + 1, {}};
-    for (size_t j = i + 1; j < lines.size(); ++j) {
-      const std::string& b = lines[j];
-      const size_t indent = b.find_first_not_of(' ');
-      if (indent != std::string::npos && indent <= 4 && b[indent] != '#') break;
-      if (indent == 6 && b.compare(6, 7, "# rule:") == 0)
-        for (auto& id : RuleIdsOfLine(b)) c.ids.push_back(std::move(id));
-    }
-    out.push_back(std::move(c));
+    if (!IsKeyAtIndentFour(l)) continue;
+    out.push_back({"operations", l.substr(4, l.size() - 5) + " " + path, static_cast<int>(i) + 1,
+                   RuleIdsOfBlock(lines, i, 6)});
   }
   return out;
 }
@@ -192,17 +211,8 @@ std::vector<ComponentRules> RulesOfComponents(std::string_view yaml_text) {
     if (!in_components) continue;
     if (l.size() > 2 && l.compare(0, 2, "  ") == 0 && l[2] != ' ' && l[2] != '#') section = l.substr(2, l.find(':') - 2);
     if (section != "schemas" && section != "responses" && section != "parameters" && section != "headers") continue;
-    if (!(l.size() > 4 && l.compare(0, 4, "    ") == 0 && l[4] != ' ' && l[4] != '#' && l.back() == ':')) continue;
-    ComponentRules c{section, l.substr(4, l.size() - 5), static_cast<int>(i) + 1, {}};
-    for (size_t j = i + 1; j < lines.size(); ++j) {
-      const std::string& b = lines[j];
-      const size_t indent = b.find_first_not_of(' ');
-      if (indent != std::string::npos && indent <= 4 && b[indent] != '#') break;
-      if (b.find("# rule:") != std::string::npos)
-        for (auto& id : RuleIdsOfLine(b))
-          if (std::find(c.ids.begin(), c.ids.end(), id) == c.ids.end()) c.ids.push_back(std::move(id));
-    }
-    out.push_back(std::move(c));
+    if (!IsKeyAtIndentFour(l)) continue;
+    out.push_back({section, l.substr(4, l.size() - 5), static_cast<int>(i) + 1, RuleIdsOfBlock(lines, i, std::nullopt)});
   }
   return out;
 }
