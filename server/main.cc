@@ -183,6 +183,7 @@ int ServeProfile(const profiles::ProfileEntry& entry, const po::variables_map& v
     shared.errors = &errors;
     shared.engine = entry.engine;
     shared.host.control_enabled = !vm.count("no-control");
+    if (vm.count("control-token")) shared.host.control_token = vm["control-token"].as<std::string>();
     shared.host.max_body_bytes = max_body;
     shared.host.version = PURCHASE_VERSION;
     shared.host.defects = defect_names;
@@ -326,7 +327,7 @@ int main(int argc, char** argv) {
   if (!defect_names.empty() && !vm.count("allow-defects"))
     return Fail("--defect breaks the contract on purpose and is refused without --allow-defects");
   if (profile) {
-    for (const char* hl_only : {"variant", "drill", "control-token", "audit-report", "token-ttl", "url-ttl"})
+    for (const char* hl_only : {"variant", "drill", "audit-report", "token-ttl", "url-ttl"})
       if (!vm[hl_only].defaulted() && vm.count(hl_only))
         return Fail(std::string("--") + hl_only + " is an option of the hl-connector API only");
   }

@@ -135,4 +135,17 @@ std::optional<Millis> ParseRfc3339(std::string_view s) {
   return ((days * 86400 + h * 3600 + mi * 60 + se) - offset_min * 60) * 1000 + ms;
 }
 
+std::optional<Error> RefuseClockMove(const Clock& clock, Millis to, bool set, bool may_go_back, bool refuse_same) {
+  if (!clock.IsManual()) return MakeError(ErrorCode::kClockNotManual, "the server runs on the real clock (--clock real)");
+  const Millis now = clock.Now();
+  if ((to < now || (set && to == now && refuse_same)) && !may_go_back)
+    return MakeError(ErrorCode::kClockBackwards,
+                     "time never goes back: the clock is at " + FormatRfc3339(now) + ", asked for " + FormatRfc3339(to));
+  const char* member = set ? "now" : "seconds";
+  if (to > kLatestInstant)
+    return InvalidField(member, std::string("field '") + member +
+                                    "' would move the clock past 9999-12-31T23:59:59Z, the latest instant a reply can carry");
+  return std::nullopt;
+}
+
 }  // namespace purchase

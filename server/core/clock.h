@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/status.h"
+
 namespace purchase {
 
 using Millis = int64_t;  // milliseconds since 1970-01-01T00:00:00Z
@@ -41,6 +43,14 @@ class ManualClock final : public Clock {
   const Millis start_;
   std::atomic<Millis> now_;
 };
+
+// The control API's rule for moving a manual clock from `now` to `to` (by
+// clock/set when `set`, else by clock/advance), for every API: none unless
+// manual (CLOCK_NOT_MANUAL), never back (CLOCK_BACKWARDS), never past
+// kLatestInstant (REQUEST_VALIDATION_FAILED naming the member). `may_go_back`
+// and `refuse_same` are for the defects that break it. nullopt: it may move.
+std::optional<Error> RefuseClockMove(const Clock& clock, Millis to, bool set, bool may_go_back = false,
+                                     bool refuse_same = false);
 
 // Formats an instant as RFC 3339 UTC: "2026-01-01T00:00:05Z", with ".mmm"
 // only when the milliseconds are not zero.

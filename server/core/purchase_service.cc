@@ -464,16 +464,9 @@ ClockReading PurchaseService::Now() {
 }
 
 Result<ClockReading> PurchaseService::MoveClockLocked(Millis to, bool set) {
-  if (!manual_clock_) return MakeError(ErrorCode::kClockNotManual, "the server runs on the real clock (--clock real)");
-  const Millis now = manual_clock_->Now();
-  if ((to < now || (set && to == now && options_.defects.Has(Defect::kClockSetNowRefused))) &&
-      !options_.defects.Has(Defect::kClockGoesBack))
-    return MakeError(ErrorCode::kClockBackwards, "time never goes back: the clock is at " + FormatRfc3339(now) +
-                                                     ", asked for " + FormatRfc3339(to));
-  if (to > kLatestInstant)
-    return InvalidField(set ? "now" : "seconds", std::string("field '") + (set ? "now" : "seconds") +
-                                                     "' would move the clock past 9999-12-31T23:59:59Z, the latest "
-                                                     "instant a reply can carry");
+  if (auto refused = RefuseClockMove(*clock_, to, set, options_.defects.Has(Defect::kClockGoesBack),
+                                     options_.defects.Has(Defect::kClockSetNowRefused)))
+    return *refused;
   const size_t settled = SettleDueLocked(to);
   manual_clock_->Set(to);
   return ClockReading{to, settled};

@@ -174,16 +174,6 @@ void WriteFaultRule(Json& j, const FaultRule& r) {
   j.w().EndObject();
 }
 
-std::string ClockJson(const ClockReading& c, bool manual, bool with_settled) {
-  Json j;
-  j.w().StartObject();
-  j.KeyTime("now", c.now);
-  j.KeyStr("mode", manual ? "manual" : "real");
-  if (with_settled) j.KeyInt("settled", static_cast<int64_t>(c.settled));
-  j.w().EndObject();
-  return j.Take();
-}
-
 void WriteDrill(Json& j, const Drill& d, const std::vector<FaultRule>* installed) {
   j.w().StartObject();
   j.KeyStr("name", d.name);
@@ -295,11 +285,107 @@ struct HttpApi::Call {
   const RequestFacts* facts = nullptr;     // Gate::kVendor and kSignedUrl
 };
 
+// The HL Connector's side of the control API: its PurchaseService, its audit
+// (reset with it) and the drills, which are programs of its fault rules.
+class HttpApi::Controls final : public ControlPort {
+ public:
+  explicit Controls(HttpApi& api) : api_(api), service_(api.service_) {}
+
+  std::string_view api_name() const override { return {}; }
+  std::vector<std::string> defects() const override {
+    std::vector<std::string> names;
+    for (const auto& d : AllDefects())
+      if (service_.defects().Has(d.defect)) names.emplace_back(d.name);
+    return names;
+  }
+  bool clock_is_manual() const override { return service_.clock_is_manual(); }
+  HttpReply Refuse(const Error& error) const override { return api_.ErrorReply(error); }
+  UnknownMembers unknown_members() const override { return api_.unknown_; }
+  bool sends_allow() const override { return !service_.defects().Has(Defect::kNoAllowHeader); }
+
+  ClockReading Reset() override {
+    service_.Reset();
+    api_.requests_.store(0);
+    if (api_.options_.audit) api_.options_.audit->Reset();
+    return service_.Now();
+  }
+  ClockReading Now() override { return service_.Now(); }
+  Result<ClockReading> Advance(Millis by) override { return service_.Advance(by); }
+  Result<ClockReading> SetTime(Millis to) override { return service_.SetTime(to); }
+
+  std::vector<std::string> FaultRules() override {
+    std::vector<std::string> rules;
+    for (const auto& rule : service_.Faults()) rules.push_back(FaultRuleJson(rule));
+    return rules;
+  }
+  Result<StoredRule> AddFaultRule(const rapidjson::Value& body, UnknownMembers unknown) override {
+    auto rule = DecodeFaultRule(body, unknown);
+    if (!rule.ok()) return rule.error();
+    const FaultRule added = service_.AddFault(rule.value());
+    return StoredRule{added.id, FaultRuleJson(added)};
+  }
+  std::optional<std::string> RemoveFaultRule(const std::string& id) override {
+    auto removed = service_.RemoveFault(id);
+    if (!removed) return std::nullopt;
+    return FaultRuleJson(*removed);
+  }
+  size_t ClearFaultRules() override { return service_.ClearFaults(); }
+
+  Result<HistoryView> History(std::string_view order_id) override {
+    auto history = service_.History(order_id);
+    if (!history.ok()) return history.error();
+    HistoryView view{history.value().order_id, std::string(OrderStateName(history.value().status)), {}};
+    for (const auto& e : history.value().entries)
+      view.steps.push_back({e.from ? std::string(OrderStateName(*e.from)) : std::string(),
+                            std::string(OrderStateName(e.to)), e.at, std::string(CauseName(e.cause))});
+    return view;
+  }
+
+  // Listed whether or not it records ("enabled": false says which).
+  bool offers_audit() const override { return true; }
+  std::string AuditJson(bool clear) override {
+    if (clear && api_.options_.audit) api_.options_.audit->Reset();
+    return api_.AuditJson();
+  }
+  bool offers_drills() const override { return true; }
+  std::vector<std::string> Drills() override {
+    std::vector<std::string> drills;
+    if (api_.options_.drills)
+      for (const auto& d : api_.options_.drills->all()) drills.push_back(DrillJson(d, nullptr));
+    return drills;
+  }
+  std::optional<std::string> StartDrill(const std::string& name) override {
+    const Drill* drill = api_.options_.drills ? api_.options_.drills->Find(name) : nullptr;
+    if (!drill) return std::nullopt;
+    std::vector<FaultRule> added;
+    for (const auto& rule : drill->rules) added.push_back(service_.AddFault(rule));
+    return DrillJson(*drill, &added);
+  }
+
+ private:
+  static std::string FaultRuleJson(const FaultRule& rule) {
+    Json j;
+    WriteFaultRule(j, rule);
+    return j.Take();
+  }
+  static std::string DrillJson(const Drill& drill, const std::vector<FaultRule>* installed) {
+    Json j;
+    WriteDrill(j, drill, installed);
+    return j.Take();
+  }
+
+  HttpApi& api_;
+  PurchaseService& service_;
+};
+
 HttpApi::HttpApi(PurchaseService& service, const ErrorCatalog& errors, ApiOptions options)
     : service_(service),
       errors_(errors),
       options_(WithVariantVersion(std::move(options))),
-      unknown_(options_.variant == Variant::kOther ? UnknownMembers::kIgnore : UnknownMembers::kRefuse) {
+      unknown_(options_.variant == Variant::kOther ? UnknownMembers::kIgnore : UnknownMembers::kRefuse),
+      controls_(std::make_unique<Controls>(*this)),
+      control_(*controls_, ControlOptions{options_.control_enabled, options_.control_token, options_.max_body_bytes,
+                                          options_.version, options_.sandboxes}) {
   static const QuerySpec kOrder{{"order_id"}, {"order_id"}, false};
   static const QuerySpec kOrderAndItem{{"order_id", "item_id"}, {"order_id"}, false};
   // A signed URL is used exactly as handed out, so an extra parameter is 403,
@@ -321,21 +407,6 @@ HttpApi::HttpApi(PurchaseService& service, const ErrorCatalog& errors, ApiOption
       {"DELETE", "/purchase/cancel", {Gate::kVendor, kNoBody, &kOrderAndItem, &HttpApi::Cancel}},
       {"GET", "/assets/download/{order_id}", {Gate::kSignedUrl, kNoBody, &kSignature, &HttpApi::AssetDownload}},
       {"GET", "/assets/view/{order_id}", {Gate::kSignedUrl, kNoBody, &kSignature, &HttpApi::AssetView}},
-      {"GET", "/_control", {Gate::kControl, kNoBody, nullptr, &HttpApi::Capabilities}},
-      // Reset and a drill's start take a POST without reading its body.
-      {"POST", "/_control/reset", {Gate::kControl, kNoBody, nullptr, &HttpApi::Reset}},
-      {"GET", "/_control/clock", {Gate::kControl, kNoBody, nullptr, &HttpApi::ShowClock}},
-      {"POST", "/_control/clock/advance", {Gate::kControl, kJson, nullptr, &HttpApi::AdvanceClock}},
-      {"POST", "/_control/clock/set", {Gate::kControl, kJson, nullptr, &HttpApi::SetClock}},
-      {"GET", "/_control/faults", {Gate::kControl, kNoBody, nullptr, &HttpApi::ListFaults}},
-      {"POST", "/_control/faults", {Gate::kControl, kJson, nullptr, &HttpApi::AddFault}},
-      {"DELETE", "/_control/faults", {Gate::kControl, kNoBody, nullptr, &HttpApi::ClearFaults}},
-      {"DELETE", "/_control/faults/{id}", {Gate::kControl, kNoBody, nullptr, &HttpApi::RemoveFault}},
-      {"GET", "/_control/orders/{order_id}/history", {Gate::kControl, kNoBody, nullptr, &HttpApi::ShowHistory}},
-      {"GET", "/_control/audit", {Gate::kControl, kNoBody, nullptr, &HttpApi::ShowAudit}},
-      {"DELETE", "/_control/audit", {Gate::kControl, kNoBody, nullptr, &HttpApi::ClearAudit}},
-      {"GET", "/_control/drills", {Gate::kControl, kNoBody, nullptr, &HttpApi::ListDrills}},
-      {"POST", "/_control/drills/{name}", {Gate::kControl, kNoBody, nullptr, &HttpApi::StartDrill}},
   };
   for (const Entry& e : entries) {
     routes_.Add(e.method, e.pattern);
@@ -370,6 +441,8 @@ HttpReply HttpApi::BodyTooLarge() const {
                               "the request body is larger than " + std::to_string(options_.max_body_bytes) + " bytes"));
 }
 
+HttpApi::~HttpApi() = default;
+
 HttpReply HttpApi::Handle(const HttpRequest& request) {
   if (options_.variant == Variant::kReference) {
     try {
@@ -390,10 +463,8 @@ HttpReply HttpApi::Handle(const HttpRequest& request) {
 }
 
 HttpReply HttpApi::Dispatch(const HttpRequest& req) {
+  if (ControlApi::Owns(req.path)) return control_.Handle(req);
   const RouteMatch match = routes_.Match(req.method, req.path);
-  const bool control_path = req.path == "/_control" || req.path.rfind("/_control/", 0) == 0;
-  if (control_path && !options_.control_enabled)
-    return ErrorReply(MakeError(ErrorCode::kNotFound, "the control API is turned off (--no-control)"));
   if (match.kind == RouteMatch::Kind::kNoSuchPath)
     return ErrorReply(MakeError(ErrorCode::kNotFound, "no endpoint at " + req.method + " " + req.path));
   if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
@@ -405,22 +476,7 @@ HttpReply HttpApi::Dispatch(const HttpRequest& req) {
   const Operation& op = operations_[match.index];
   // No route has more than one path parameter.
   const std::string& param = match.params.empty() ? kNoPathParam : match.params.begin()->second;
-  return op.gate == Gate::kControl ? RunControl(req, op, param) : RunVendor(req, op, param);
-}
-
-HttpReply HttpApi::RunControl(const HttpRequest& req, const Operation& op, const std::string& param) {
-  if (!options_.control_token.empty() && !ConstantTimeEquals(BearerToken(req.authorization), options_.control_token))
-    return ErrorReply(MakeError(ErrorCode::kUnauthenticated, "the control API needs 'Authorization: Bearer <control token>'"));
-  if (req.body.size() > options_.max_body_bytes) return BodyTooLarge();
-  Call call{req, param};
-  std::shared_ptr<const rapidjson::Value> body;
-  if (op.json_body) {
-    auto parsed = ParseJsonObject(req.body);
-    if (!parsed.ok()) return ErrorReply(parsed.error());
-    body = parsed.value();
-    call.body = body.get();
-  }
-  return (this->*op.handle)(call);
+  return RunVendor(req, op, param);
 }
 
 HttpReply HttpApi::RunVendor(const HttpRequest& req, const Operation& op, const std::string& param) {
@@ -598,145 +654,6 @@ HttpReply HttpApi::FetchAsset(const Call& call, UrlKind kind) {
   }
   out.headers.emplace_back("Cache-Control", "private, no-store");
   return out;
-}
-
-// --- the control API ---
-
-HttpReply HttpApi::Capabilities(const Call&) {
-  Json j;
-  j.w().StartObject();
-  j.Key("capabilities");
-  j.w().StartArray();
-  for (const char* c : {"reset", "clock", "faults", "history", "audit", "drills"})
-    if (std::strcmp(c, "clock") != 0 || service_.clock_is_manual()) j.Str(c);
-  if (options_.sandboxes) j.Str("sandboxes");
-  j.w().EndArray();
-  j.KeyStr("clock", service_.clock_is_manual() ? "manual" : "real");
-  j.KeyStr("version", options_.version);
-  j.Key("defects");
-  j.w().StartArray();
-  for (const auto& d : AllDefects())
-    if (service_.defects().Has(d.defect)) j.Str(d.name);
-  j.w().EndArray();
-  j.w().EndObject();
-  return JsonReply(200, j.Take());
-}
-
-HttpReply HttpApi::Reset(const Call&) {
-  service_.Reset();
-  requests_.store(0);
-  if (options_.audit) options_.audit->Reset();
-  return JsonReply(200, ClockJson(service_.Now(), service_.clock_is_manual(), false));
-}
-
-HttpReply HttpApi::ShowClock(const Call&) {
-  return JsonReply(200, ClockJson(service_.Now(), service_.clock_is_manual(), false));
-}
-
-HttpReply HttpApi::AdvanceClock(const Call& call) {
-  auto by = DecodeClockAdvance(*call.body, unknown_);
-  if (!by.ok()) return ErrorReply(by.error());
-  auto moved = service_.Advance(by.value());
-  if (!moved.ok()) return ErrorReply(moved.error());
-  return JsonReply(200, ClockJson(moved.value(), true, true));
-}
-
-HttpReply HttpApi::SetClock(const Call& call) {
-  auto to = DecodeClockSet(*call.body, unknown_);
-  if (!to.ok()) return ErrorReply(to.error());
-  auto moved = service_.SetTime(to.value());
-  if (!moved.ok()) return ErrorReply(moved.error());
-  return JsonReply(200, ClockJson(moved.value(), true, true));
-}
-
-HttpReply HttpApi::ListFaults(const Call&) {
-  Json j;
-  j.w().StartObject();
-  j.Key("faults");
-  j.w().StartArray();
-  for (const auto& rule : service_.Faults()) WriteFaultRule(j, rule);
-  j.w().EndArray();
-  j.w().EndObject();
-  return JsonReply(200, j.Take());
-}
-
-HttpReply HttpApi::AddFault(const Call& call) {
-  auto rule = DecodeFaultRule(*call.body, unknown_);
-  if (!rule.ok()) return ErrorReply(rule.error());
-  Json j;
-  const FaultRule added = service_.AddFault(rule.value());
-  WriteFaultRule(j, added);
-  HttpReply out = JsonReply(201, j.Take());
-  out.headers.emplace_back("Location", call.req.base_path + "/_control/faults/" + added.id);
-  return out;
-}
-
-HttpReply HttpApi::ClearFaults(const Call&) {
-  Json j;
-  j.w().StartObject();
-  j.KeyInt("deleted", static_cast<int64_t>(service_.ClearFaults()));
-  j.w().EndObject();
-  return JsonReply(200, j.Take());
-}
-
-HttpReply HttpApi::RemoveFault(const Call& call) {
-  auto removed = service_.RemoveFault(call.param);
-  if (!removed) return ErrorReply(MakeError(ErrorCode::kFaultNotFound, "no fault rule '" + call.param + "'"));
-  Json j;
-  WriteFaultRule(j, *removed);
-  return JsonReply(200, j.Take());
-}
-
-HttpReply HttpApi::ShowHistory(const Call& call) {
-  auto history = service_.History(call.param);
-  if (!history.ok()) return ErrorReply(history.error());
-  Json j;
-  j.w().StartObject();
-  j.KeyStr("order_id", history.value().order_id);
-  j.KeyStr("status", OrderStateName(history.value().status));
-  j.Key("history");
-  j.w().StartArray();
-  for (const auto& e : history.value().entries) {
-    j.w().StartObject();
-    j.Key("from");
-    if (e.from) j.Str(OrderStateName(*e.from)); else j.w().Null();
-    j.KeyStr("to", OrderStateName(e.to));
-    j.KeyTime("at", e.at);
-    j.KeyStr("cause", CauseName(e.cause));
-    j.w().EndObject();
-  }
-  j.w().EndArray();
-  j.w().EndObject();
-  return JsonReply(200, j.Take());
-}
-
-HttpReply HttpApi::ShowAudit(const Call&) { return JsonReply(200, AuditJson()); }
-
-HttpReply HttpApi::ClearAudit(const Call&) {
-  if (options_.audit) options_.audit->Reset();
-  return JsonReply(200, AuditJson());
-}
-
-HttpReply HttpApi::ListDrills(const Call&) {
-  Json j;
-  j.w().StartObject();
-  j.Key("drills");
-  j.w().StartArray();
-  if (options_.drills)
-    for (const auto& d : options_.drills->all()) WriteDrill(j, d, nullptr);
-  j.w().EndArray();
-  j.w().EndObject();
-  return JsonReply(200, j.Take());
-}
-
-HttpReply HttpApi::StartDrill(const Call& call) {
-  const Drill* drill = options_.drills ? options_.drills->Find(call.param) : nullptr;
-  if (!drill) return ErrorReply(MakeError(ErrorCode::kNotFound, "no drill '" + call.param + "' (GET /_control/drills lists them)"));
-  std::vector<FaultRule> added;
-  for (const auto& rule : drill->rules) added.push_back(service_.AddFault(rule));
-  Json j;
-  WriteDrill(j, *drill, &added);
-  return JsonReply(201, j.Take());
 }
 
 std::string HttpApi::AuditJson() const {

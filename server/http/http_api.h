@@ -1,13 +1,16 @@
-// HttpApi: the Purchase API and the control API over plain request and reply
-// values. It routes (a RouteTable of its operations, built once), decodes,
-// asks PurchaseService and encodes; it holds no mutable state of its own (no
-// mutex; under the other variant, one atomic request counter), so one
-// instance serves every HTTP thread.
+// HttpApi: the HL Connector's Purchase API over plain request and reply
+// values, and its control API (http/control_api.h, the one every API serves,
+// over a port to its PurchaseService, audit and drills). It routes (a
+// RouteTable of its operations, built once), decodes, asks PurchaseService
+// and encodes; it holds no mutable state of its own (no mutex; under the
+// other variant, one atomic request counter), so one instance serves every
+// HTTP thread.
 // Knowing nothing of sockets, it is tested and fuzzed without a network; the
 // Pistache adapter (pistache_server.h) only copies bytes in and out.
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +23,7 @@
 #include "http/drills.h"
 #include "core/purchase_service.h"
 #include "core/variant.h"
+#include "http/control_api.h"
 #include "http/http_message.h"
 #include "http/request_decoding.h"
 #include "http/route_table.h"
@@ -50,6 +54,7 @@ struct ApiOptions {
 class HttpApi final : public RequestHandler {
  public:
   HttpApi(PurchaseService& service, const ErrorCatalog& errors, ApiOptions options);
+  ~HttpApi() override;
 
   // Answers one request. Never throws: an unexpected exception becomes a
   // 500 INTERNAL_ERROR reply with a JSON body.
@@ -58,10 +63,10 @@ class HttpApi final : public RequestHandler {
  private:
   struct Call;       // what a handler is given (http_api.cc)
   struct QuerySpec;  // the query parameters an operation takes (http_api.cc)
+  class Controls;    // its ControlPort (http_api.cc)
   using Handler = HttpReply (HttpApi::*)(const Call&);
   // Which steps run before an operation's handler.
   enum class Gate {
-    kControl,    // the control token, the body limit, then the JSON body's errors
     kVendor,     // fault rules, the body limit, the vendor's access token, then the JSON body's errors
     kSignedUrl,  // fault rules and the body limit: the URL's signature is the handler's to check
   };
@@ -75,9 +80,8 @@ class HttpApi final : public RequestHandler {
 
   HttpReply Dispatch(const HttpRequest& request);
   // Run an operation's Gate, then its handler; a step that refuses the
-  // request answers in the handler's place. RunVendor also applies the fault
+  // request answers in the handler's place. It also applies the fault
   // rules' delay and drop to the reply and records it for the audit.
-  HttpReply RunControl(const HttpRequest& req, const Operation& op, const std::string& param);
   HttpReply RunVendor(const HttpRequest& req, const Operation& op, const std::string& param);
 
   // The operations, one each, registered in the constructor. A handler may
@@ -90,20 +94,6 @@ class HttpApi final : public RequestHandler {
   HttpReply Cancel(const Call& call);
   HttpReply AssetDownload(const Call& call);
   HttpReply AssetView(const Call& call);
-  HttpReply Capabilities(const Call& call);
-  HttpReply Reset(const Call& call);
-  HttpReply ShowClock(const Call& call);
-  HttpReply AdvanceClock(const Call& call);
-  HttpReply SetClock(const Call& call);
-  HttpReply ListFaults(const Call& call);
-  HttpReply AddFault(const Call& call);
-  HttpReply ClearFaults(const Call& call);
-  HttpReply RemoveFault(const Call& call);
-  HttpReply ShowHistory(const Call& call);
-  HttpReply ShowAudit(const Call& call);
-  HttpReply ClearAudit(const Call& call);
-  HttpReply ListDrills(const Call& call);
-  HttpReply StartDrill(const Call& call);
   HttpReply IssueUrl(const Call& call, UrlKind kind);
   HttpReply FetchAsset(const Call& call, UrlKind kind);
 
@@ -122,6 +112,8 @@ class HttpApi final : public RequestHandler {
   const UnknownMembers unknown_;  // from options_.variant
   RouteTable routes_;
   std::vector<Operation> operations_;  // by RouteTable index
+  std::unique_ptr<Controls> controls_;
+  ControlApi control_;
   // Under Variant::kOther: requests handled since the start or the last reset
   // (the "request_id" of its error bodies).
   std::atomic<uint64_t> requests_{0};

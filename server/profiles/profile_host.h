@@ -6,8 +6,8 @@
 // host's and the same for every profile: routing (404 NOT_FOUND, 405
 // METHOD_NOT_ALLOWED with Allow), request fault rules, the body limit (413),
 // due-time settling before every answer, and the control API of
-// spec/control.yaml (reset, clock, faults, history), whose vocabulary is the
-// HL Connector's (spec/README.md, "The control API").
+// spec/control.yaml (reset, clock, faults, history), served by the one
+// ControlApi every API shares (http/control_api.h) over this host's port.
 //
 // Check order, every profile: route -> fault -> 413 -> the query's text, for
 // a profile that reads one (each parameter decoded once, valid UTF-8, never
@@ -31,6 +31,7 @@
 #include "core/status.h"
 #include "engine/engine_faults.h"
 #include "engine/order_engine.h"
+#include "http/control_api.h"
 #include "http/http_message.h"
 #include "http/route_table.h"
 #include "profiles/error_replies.h"
@@ -120,6 +121,7 @@ JsonObject ReadJsonObject(std::string_view body, const ErrorReplies& errors,
 
 struct HostOptions {
   bool control_enabled = true;
+  std::string control_token;  // empty: the control API needs no token
   size_t max_body_bytes = 64 * 1024;
   std::string version = "0.1.0";
   std::vector<std::string> defects;  // names switched on, reported by GET /_control
@@ -148,21 +150,7 @@ class ProfileHost final : public http::RequestHandler {
  private:
   http::HttpReply Dispatch(const http::HttpRequest& request);
   http::HttpReply Route(const http::HttpRequest& request, const RouteMatch& match);
-  http::HttpReply Control(const http::HttpRequest& request);
-  // The control operations of spec/control.yaml, one each.
-  using ControlHandler = http::HttpReply (ProfileHost::*)(const http::HttpRequest&, const PathParams&);
-  http::HttpReply ControlInfo(const http::HttpRequest& request, const PathParams& params);
-  http::HttpReply ControlReset(const http::HttpRequest& request, const PathParams& params);
-  http::HttpReply ReadClock(const http::HttpRequest& request, const PathParams& params);
-  http::HttpReply AdvanceClock(const http::HttpRequest& request, const PathParams& params);
-  http::HttpReply SetClock(const http::HttpRequest& request, const PathParams& params);
-  http::HttpReply MoveClock(Millis to);
-  JsonObject ControlBody(const http::HttpRequest& request) const;
-  http::HttpReply ListFaults(const http::HttpRequest& request, const PathParams& params);
-  http::HttpReply AddFault(const http::HttpRequest& request, const PathParams& params);
-  http::HttpReply ClearFaults(const http::HttpRequest& request, const PathParams& params);
-  http::HttpReply DeleteFault(const http::HttpRequest& request, const PathParams& params);
-  http::HttpReply OrderHistory(const http::HttpRequest& request, const PathParams& params);
+  class Controls;  // its ControlPort (profile_host.cc)
 
   Profile& profile_;
   const Lifecycle& lifecycle_;
@@ -174,8 +162,8 @@ class ProfileHost final : public http::RequestHandler {
   engine::EngineFaults faults_;
   RouteTable routes_;
   std::vector<ProfileRoute> handlers_;  // by RouteTable index
-  RouteTable control_routes_;
-  std::vector<ControlHandler> control_handlers_;  // by control_routes_ index
+  std::unique_ptr<Controls> controls_;
+  http::ControlApi control_;
   std::mutex mu_;
 };
 
