@@ -67,6 +67,12 @@ struct ControlApi::Call {
   const rapidjson::Value* body = nullptr;  // when the operation takes a JSON body
 };
 
+ErrorCode InjectedFaultCode(const ControlPort& port, int status) {
+  for (ErrorCode code : {ErrorCode::kRateLimited, ErrorCode::kInternalError, ErrorCode::kServiceUnavailable})
+    if (port.StatusOf(code) == status) return code;
+  return ErrorCode::kInjectedFault;
+}
+
 bool ControlApi::Owns(std::string_view path) { return path == "/_control" || path.rfind("/_control/", 0) == 0; }
 
 ControlApi::ControlApi(ControlPort& port, ControlOptions options) : port_(port), options_(std::move(options)) {

@@ -54,8 +54,11 @@ class ControlPort {
   virtual std::string_view api_name() const = 0;
   virtual std::vector<std::string> defects() const = 0;
   virtual bool clock_is_manual() const = 0;
-  // The reply for an error, worded as the API words its errors.
-  virtual HttpReply Refuse(const Error& error) const = 0;
+  // The reply for an error, worded as the API words its errors; `status`,
+  // when not 0, replaces the catalogued one (a fault rule's).
+  virtual HttpReply Refuse(const Error& error, int status = 0) const = 0;
+  // The catalogued status of `code` (its errors.yaml), 0 when it has none.
+  virtual int StatusOf(ErrorCode code) const = 0;
   // Unknown members of a control body: refused, or skipped (the other variant).
   virtual UnknownMembers unknown_members() const { return UnknownMembers::kRefuse; }
   // False only for a defect that leaves Allow out of 405 replies.
@@ -86,6 +89,11 @@ class ControlPort {
   virtual std::vector<std::string> Drills() { return {}; }
   virtual std::optional<std::string> StartDrill(const std::string& /*name*/) { return std::nullopt; }
 };
+
+// The error code of a reply a fault rule injects with `status`: RATE_LIMITED,
+// INTERNAL_ERROR or SERVICE_UNAVAILABLE when the port catalogues it with that
+// status, else INJECTED_FAULT (spec/README.md, "Fault rules").
+ErrorCode InjectedFaultCode(const ControlPort& port, int status);
 
 struct ControlOptions {
   bool enabled = true;        // false: 404 on every /_control path (--no-control)

@@ -299,7 +299,8 @@ class HttpApi::Controls final : public ControlPort {
     return names;
   }
   bool clock_is_manual() const override { return service_.clock_is_manual(); }
-  HttpReply Refuse(const Error& error) const override { return api_.ErrorReply(error); }
+  HttpReply Refuse(const Error& error, int status = 0) const override { return api_.ErrorReply(error, status); }
+  int StatusOf(ErrorCode code) const override { return api_.errors_.HttpStatus(code); }
   UnknownMembers unknown_members() const override { return api_.unknown_; }
   bool sends_allow() const override { return !service_.defects().Has(Defect::kNoAllowHeader); }
 
@@ -384,8 +385,9 @@ HttpApi::HttpApi(PurchaseService& service, const ErrorCatalog& errors, ApiOption
       options_(WithVariantVersion(std::move(options))),
       unknown_(options_.variant == Variant::kOther ? UnknownMembers::kIgnore : UnknownMembers::kRefuse),
       controls_(std::make_unique<Controls>(*this)),
-      control_(*controls_, ControlOptions{options_.control_enabled, options_.control_token, options_.max_body_bytes,
-                                          options_.version, options_.sandboxes}) {
+      host_(*this, *controls_,
+            ControlOptions{options_.control_enabled, options_.control_token, options_.max_body_bytes, options_.version,
+                           options_.sandboxes}) {
   static const QuerySpec kOrder{{"order_id"}, {"order_id"}, false};
   static const QuerySpec kOrderAndItem{{"order_id", "item_id"}, {"order_id"}, false};
   // A signed URL is used exactly as handed out, so an extra parameter is 403,
@@ -409,7 +411,7 @@ HttpApi::HttpApi(PurchaseService& service, const ErrorCatalog& errors, ApiOption
       {"GET", "/assets/view/{order_id}", {Gate::kSignedUrl, kNoBody, &kSignature, &HttpApi::AssetView}},
   };
   for (const Entry& e : entries) {
-    routes_.Add(e.method, e.pattern);
+    host_.AddRoute(e.method, e.pattern);
     operations_.push_back(e.operation);
   }
 }
@@ -436,112 +438,98 @@ HttpReply HttpApi::ErrorReply(const Error& error, int status_override) const {
   return reply;
 }
 
-HttpReply HttpApi::BodyTooLarge() const {
-  return ErrorReply(MakeError(ErrorCode::kPayloadTooLarge,
-                              "the request body is larger than " + std::to_string(options_.max_body_bytes) + " bytes"));
-}
-
 HttpApi::~HttpApi() = default;
 
 HttpReply HttpApi::Handle(const HttpRequest& request) {
   if (options_.variant == Variant::kReference) {
-    try {
-      return Dispatch(request);
-    } catch (const std::exception& e) {
-      return ErrorReply(MakeError(ErrorCode::kInternalError, std::string("unexpected server error: ") + e.what()));
-    }
+    return host_.Handle(request);
   }
-  const uint64_t number = ++requests_;  // a reset (in Dispatch) restarts the count at the next request
-  HttpReply reply;
-  try {
-    reply = Dispatch(request);
-  } catch (const std::exception& e) {
-    reply = ErrorReply(MakeError(ErrorCode::kInternalError, std::string("unexpected server error: ") + e.what()));
-  }
+  const uint64_t number = ++requests_;  // a reset (in the host) restarts the count at the next request
+  HttpReply reply = host_.Handle(request);
   DressAsOtherVariant(number, reply);
   return reply;
 }
 
-HttpReply HttpApi::Dispatch(const HttpRequest& req) {
-  if (ControlApi::Owns(req.path)) return control_.Handle(req);
-  const RouteMatch match = routes_.Match(req.method, req.path);
-  if (match.kind == RouteMatch::Kind::kNoSuchPath)
-    return ErrorReply(MakeError(ErrorCode::kNotFound, "no endpoint at " + req.method + " " + req.path));
-  if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
-    HttpReply reply = ErrorReply(MakeError(ErrorCode::kMethodNotAllowed,
-                                           req.path + " does not take " + req.method + "; it takes " + match.allow));
-    if (!service_.defects().Has(Defect::kNoAllowHeader)) reply.headers.emplace_back("Allow", match.allow);
-    return reply;
+class HttpApi::Exchange {
+ public:
+  Exchange(HttpApi& api, const HttpRequest& req, const RouteMatch& match)
+      : api_(api),
+        req_(req),
+        op_(api.operations_[match.index]),
+        // No route has more than one path parameter.
+        param_(match.params.empty() ? kNoPathParam : match.params.begin()->second),
+        is_fetch_(op_.gate == Gate::kSignedUrl),
+        facts_{req.method, req.path, {}, {}} {
+    if (op_.json_body) body_ = ParseJsonObject(req.body);
+    if (body_ && body_->ok()) {
+      facts_.asset_id = StringMember(*body_->value(), "asset_id");
+      facts_.vendor_order_id = StringMember(*body_->value(), "vendor_order_id");
+    }
+    // The query is decoded once, for the fault rules (which may name the
+    // order) and for the handler, which reports its errors after authentication.
+    if (const QuerySpec* spec = op_.query)
+      query_ = DecodeQuery(req.query, spec->allowed, spec->required, spec->strict ? UnknownMembers::kRefuse : api.unknown_);
+    order_id_hint_ = param_;
+    if (const std::string_view decoded = query_ && query_->ok() ? QueryValue(query_->value(), "order_id") : "";
+        !decoded.empty()) {
+      order_id_hint_ = decoded;
+    } else {
+      for (const auto& [k, v] : req.query)
+        if (k == "order_id") order_id_hint_ = decoded_hint_ = PercentDecode(v).value_or("");
+    }
   }
-  const Operation& op = operations_[match.index];
-  // No route has more than one path parameter.
-  const std::string& param = match.params.empty() ? kNoPathParam : match.params.begin()->second;
-  return RunVendor(req, op, param);
-}
 
-HttpReply HttpApi::RunVendor(const HttpRequest& req, const Operation& op, const std::string& param) {
-  std::optional<Result<std::shared_ptr<const rapidjson::Value>>> body;
-  if (op.json_body) body = ParseJsonObject(req.body);
-  RequestFacts facts{req.method, req.path, {}, {}};
-  if (body && body->ok()) {
-    facts.asset_id = StringMember(*body->value(), "asset_id");
-    facts.vendor_order_id = StringMember(*body->value(), "vendor_order_id");
+  std::optional<engine::RequestFault> TakeFault() {
+    const std::optional<FaultEffect> fault = api_.service_.TakeRequestFault(facts_, order_id_hint_);
+    if (!fault) return std::nullopt;
+    return engine::RequestFault{fault->status, fault->retry_after, fault->delay_ms.value_or(0), fault->drop_connection};
   }
-  // The query is decoded once, for the fault rules (which may name the order)
-  // and for the handler, which reports its errors after authentication.
-  std::optional<DecodedQuery> query;
-  if (const QuerySpec* spec = op.query)
-    query = DecodeQuery(req.query, spec->allowed, spec->required, spec->strict ? UnknownMembers::kRefuse : unknown_);
-  std::string_view order_id_hint = param;
-  std::string decoded_hint;  // storage for the hint of a query the handler will refuse
-  if (const std::string_view decoded = query && query->ok() ? QueryValue(query->value(), "order_id") : "";
-      !decoded.empty()) {
-    order_id_hint = decoded;
-  } else {
-    for (const auto& [k, v] : req.query)
-      if (k == "order_id") order_id_hint = decoded_hint = PercentDecode(v).value_or("");
-  }
-  const std::optional<FaultEffect> fault = service_.TakeRequestFault(facts, order_id_hint);
-  const bool is_fetch = op.gate == Gate::kSignedUrl;
-  if (fault && fault->status) {
-    const ErrorCode code = errors_.InjectedCodeFor(*fault->status);
-    HttpReply reply = ErrorReply(MakeError(code, "injected fault: this request was answered " +
-                                                     std::to_string(*fault->status) + " by a fault rule"),
-                                 *fault->status);
-    if (fault->retry_after) reply.headers.emplace_back("Retry-After", std::to_string(*fault->retry_after));
-    reply.delay_ms = fault->delay_ms.value_or(0);
-    if (options_.audit)
-      Audit(req, is_fetch ? service_.OwnerOf(order_id_hint) : service_.Authenticate(BearerToken(req.authorization)),
-            order_id_hint, facts, reply);
-    return reply;
-  }
-  // Authenticated once, for the handler and for the audit.
-  const std::optional<VendorRef> caller =
-      is_fetch ? std::nullopt : service_.Authenticate(BearerToken(req.authorization));
-  HttpReply reply = [&]() -> HttpReply {
-    if (req.body.size() > options_.max_body_bytes) return BodyTooLarge();
-    Call call{req, param};
-    call.query = query ? &*query : nullptr;
-    call.facts = &facts;
-    if (is_fetch) return (this->*op.handle)(call);
-    std::optional<VendorRef> vendor = caller;
-    if (!vendor && !req.authorization && service_.defects().Has(Defect::kAuthOptional)) vendor = 0;
+
+  HttpReply Serve() {
+    Call call{req_, param_};
+    call.query = query_ ? &*query_ : nullptr;
+    call.facts = &facts_;
+    if (is_fetch_) return (api_.*op_.handle)(call);
+    std::optional<VendorRef> vendor = Caller();
+    if (!vendor && !req_.authorization && api_.service_.defects().Has(Defect::kAuthOptional)) vendor = 0;
     if (!vendor)
-      return ErrorReply(MakeError(ErrorCode::kUnauthenticated,
-                                  req.authorization ? "the access token is unknown or not a Bearer token"
-                                                    : "the request needs 'Authorization: Bearer <access token>'"));
-    if (body && !body->ok()) return ErrorReply(body->error());
+      return api_.ErrorReply(MakeError(ErrorCode::kUnauthenticated,
+                                       req_.authorization ? "the access token is unknown or not a Bearer token"
+                                                          : "the request needs 'Authorization: Bearer <access token>'"));
+    if (body_ && !body_->ok()) return api_.ErrorReply(body_->error());
     call.vendor = *vendor;
-    if (body) call.body = body->value().get();
-    return (this->*op.handle)(call);
-  }();
-  if (fault) {
-    reply.delay_ms = fault->delay_ms.value_or(0);
-    reply.drop_connection = fault->drop_connection;
+    if (body_) call.body = body_->value().get();
+    return (api_.*op_.handle)(call);
   }
-  if (options_.audit) Audit(req, is_fetch ? service_.OwnerOf(order_id_hint) : caller, order_id_hint, facts, reply);
-  return reply;
-}
+
+  void Answered(const HttpReply& reply) {
+    if (!api_.options_.audit) return;
+    api_.Audit(req_, is_fetch_ ? api_.service_.OwnerOf(order_id_hint_) : Caller(), order_id_hint_, facts_, reply);
+  }
+
+ private:
+  // The vendor calling, authenticated once for the handler and the audit.
+  std::optional<VendorRef> Caller() {
+    if (!authenticated_) {
+      caller_ = api_.service_.Authenticate(BearerToken(req_.authorization));
+      authenticated_ = true;
+    }
+    return caller_;
+  }
+
+  HttpApi& api_;
+  const HttpRequest& req_;
+  const Operation& op_;
+  const std::string& param_;  // the route's path parameter, "" if it has none
+  const bool is_fetch_;
+  RequestFacts facts_;
+  std::optional<Result<std::shared_ptr<const rapidjson::Value>>> body_;
+  std::optional<DecodedQuery> query_;
+  std::string_view order_id_hint_;
+  std::string decoded_hint_;  // storage for the hint of a query the handler will refuse
+  std::optional<VendorRef> caller_;
+  bool authenticated_ = false;
+};
 
 // --- the vendor endpoints and signed asset URLs ---
 

@@ -1,10 +1,10 @@
-// HttpApi: the HL Connector's Purchase API over plain request and reply
-// values, and its control API (http/control_api.h, the one every API serves,
-// over a port to its PurchaseService, audit and drills). It routes (a
-// RouteTable of its operations, built once), decodes, asks PurchaseService
-// and encodes; it holds no mutable state of its own (no mutex; under the
-// other variant, one atomic request counter), so one instance serves every
-// HTTP thread.
+// HttpApi: the HL Connector's surface on the one host (http/api_host.h),
+// over plain request and reply values. The host routes, answers fault rules,
+// the body limit and the control API (over this surface's port to its
+// PurchaseService, audit and drills); HttpApi decodes, authenticates, asks
+// PurchaseService and encodes. It holds no mutable state of its own (no
+// mutex; under the other variant, one atomic request counter), so one
+// instance serves every HTTP thread.
 // Knowing nothing of sockets, it is tested and fuzzed without a network; the
 // Pistache adapter (pistache_server.h) only copies bytes in and out.
 #pragma once
@@ -23,10 +23,10 @@
 #include "http/drills.h"
 #include "core/purchase_service.h"
 #include "core/variant.h"
+#include "http/api_host.h"
 #include "http/control_api.h"
 #include "http/http_message.h"
 #include "http/request_decoding.h"
-#include "http/route_table.h"
 
 namespace purchase::http {
 
@@ -78,11 +78,11 @@ class HttpApi final : public RequestHandler {
     Handler handle;
   };
 
-  HttpReply Dispatch(const HttpRequest& request);
-  // Run an operation's Gate, then its handler; a step that refuses the
-  // request answers in the handler's place. It also applies the fault
-  // rules' delay and drop to the reply and records it for the audit.
-  HttpReply RunVendor(const HttpRequest& req, const Operation& op, const std::string& param);
+  // One request's passage through the host (http/api_host.h): decodes what
+  // fault rules match on, then runs the operation's Gate and handler, and
+  // records every answer for the audit.
+  class Exchange;
+  friend class ApiHost<HttpApi>;
 
   // The operations, one each, registered in the constructor. A handler may
   // rely on what its Operation asks for (a parsed body, a decoded query).
@@ -99,7 +99,6 @@ class HttpApi final : public RequestHandler {
 
   HttpReply ErrorReply(const Error& error, int status_override = 0) const;
   HttpReply JsonReply(int status, std::string body) const;
-  HttpReply BodyTooLarge() const;
   std::string AuditJson() const;
   // Records an answered request for the client audit; `vendor` is the caller
   // (for a signed-URL fetch, the order's owner), none for unauthenticated ones.
@@ -110,10 +109,9 @@ class HttpApi final : public RequestHandler {
   const ErrorCatalog& errors_;
   const ApiOptions options_;
   const UnknownMembers unknown_;  // from options_.variant
-  RouteTable routes_;
-  std::vector<Operation> operations_;  // by RouteTable index
+  std::vector<Operation> operations_;  // by route index
   std::unique_ptr<Controls> controls_;
-  ControlApi control_;
+  ApiHost<HttpApi> host_;
   // Under Variant::kOther: requests handled since the start or the last reset
   // (the "request_id" of its error bodies).
   std::atomic<uint64_t> requests_{0};

@@ -18,11 +18,6 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void WriteString(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
-void WriteTime(Writer& w, Millis t) {
-  const Rfc3339Text text = FormatRfc3339Text(t);
-  w.String(text.data, static_cast<rapidjson::SizeType>(text.size));
-}
-
 void WriteRule(Writer& w, const engine::EngineFaultRule& r) {
   w.StartObject();
   w.Key("id");
@@ -119,12 +114,16 @@ class ProfileHost::Controls final : public http::ControlPort {
   std::string_view api_name() const override { return host_.profile_.name(); }
   std::vector<std::string> defects() const override { return host_.options_.defects; }
   bool clock_is_manual() const override { return host_.manual_ != nullptr; }
-  http::HttpReply Refuse(const Error& error) const override {
+  int StatusOf(ErrorCode code) const override {
+    const auto found = host_.errors_.statuses().find(std::string(ErrorCodeName(code)));
+    return found == host_.errors_.statuses().end() ? 0 : found->second;
+  }
+  http::HttpReply Refuse(const Error& error, int status = 0) const override {
     // A validation error names its member, "" for the body itself, as the HL Connector's do.
     const std::string_view code = ErrorCodeName(error.code);
     if (!error.field.empty() || error.code == ErrorCode::kRequestValidationFailed)
-      return host_.errors_.Reply(code, error.message, 0, error.field);
-    return host_.errors_.Reply(code, error.message);
+      return host_.errors_.Reply(code, error.message, status, error.field);
+    return host_.errors_.Reply(code, error.message, status);
   }
 
   ClockReading Reset() override {
@@ -261,11 +260,12 @@ ProfileHost::ProfileHost(Profile& profile, const Lifecycle& lifecycle, const Err
       options_(std::move(options)),
       engine_(std::make_unique<engine::OrderEngine>(lifecycle, *clock_, std::move(engine_options), defects)),
       controls_(std::make_unique<Controls>(*this)),
-      control_(*controls_, http::ControlOptions{options_.control_enabled, options_.control_token,
-                                                options_.max_body_bytes, options_.version, options_.sandboxes}) {
+      host_(*this, *controls_,
+            http::ControlOptions{options_.control_enabled, options_.control_token, options_.max_body_bytes,
+                                 options_.version, options_.sandboxes}) {
   handlers_ = profile_.Routes();
-  for (const auto& r : handlers_) routes_.Add(r.method, r.pattern);
-  for (const char* code : {"NOT_FOUND", "METHOD_NOT_ALLOWED", "PAYLOAD_TOO_LARGE", "MALFORMED_JSON",
+  for (const auto& r : handlers_) host_.AddRoute(r.method, r.pattern);
+  for (const char* code : {"NOT_FOUND", "METHOD_NOT_ALLOWED", "PAYLOAD_TOO_LARGE", "MALFORMED_JSON", "UNAUTHENTICATED",
                            "REQUEST_VALIDATION_FAILED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE", "RATE_LIMITED",
                            "INJECTED_FAULT", "CLOCK_NOT_MANUAL", "CLOCK_BACKWARDS", "FAULT_NOT_FOUND",
                            "ORDER_NOT_FOUND"})
@@ -292,62 +292,45 @@ http::HttpReply ProfileHost::Handle(const http::HttpRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
   try {
     engine_->SettleDue();
-    return Dispatch(request);
   } catch (const std::exception& e) {
-    return errors_.Reply("INTERNAL_ERROR", std::string("unexpected error: ") + e.what());
+    return controls_->Refuse(MakeError(ErrorCode::kInternalError, std::string("unexpected server error: ") + e.what()));
   }
+  return host_.Handle(request);
 }
 
-http::HttpReply ProfileHost::Dispatch(const http::HttpRequest& request) {
-  if (http::ControlApi::Owns(request.path)) return control_.Handle(request);
-  const RouteMatch match = routes_.Match(request.method, request.path);
-  if (match.kind == RouteMatch::Kind::kNoSuchPath) return errors_.Reply("NOT_FOUND", "no endpoint has this path");
-  if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
-    http::HttpReply reply = errors_.Reply("METHOD_NOT_ALLOWED", request.method + " is not allowed here");
-    reply.headers.emplace_back("Allow", match.allow);
-    return reply;
-  }
-  const std::optional<engine::RequestFault> fault = faults_.TakeRequestFault(request.method, request.path);
-  if (fault && fault->status) {
-    const int status = *fault->status;
-    const char* code = status == 503 ? "SERVICE_UNAVAILABLE"
-                       : status == 500 ? "INTERNAL_ERROR"
-                       : status == 429 ? "RATE_LIMITED"
-                                       : "INJECTED_FAULT";
-    http::HttpReply reply = errors_.Reply(code, "injected by a fault rule", status);
-    if (errors_.statuses().at(code) != 0 && errors_.statuses().at(code) != status)
-      reply = errors_.Reply("INJECTED_FAULT", "injected by a fault rule", status);
-    if (fault->retry_after) reply.headers.emplace_back("Retry-After", std::to_string(*fault->retry_after));
-    reply.delay_ms = fault->delay_ms;
-    reply.drop_connection = fault->drop_connection;
-    return reply;
-  }
-  // A rule without a status answers as usual, late or not at all.
-  http::HttpReply reply = Route(request, match);
-  if (fault) {
-    reply.delay_ms = fault->delay_ms;
-    reply.drop_connection = fault->drop_connection;
-  }
-  return reply;
-}
+// One request's passage through the host (http/api_host.h), under its lock.
+class ProfileHost::Exchange {
+ public:
+  Exchange(ProfileHost& host, const http::HttpRequest& request, const RouteMatch& match)
+      : host_(host), request_(request), match_(match) {}
 
-http::HttpReply ProfileHost::Route(const http::HttpRequest& request, const RouteMatch& match) {
-  if (request.body.size() > options_.max_body_bytes)
-    return errors_.Reply("PAYLOAD_TOO_LARGE", "the body is over " + std::to_string(options_.max_body_bytes) + " bytes");
-  // Decoded once, before authentication: a profile may authenticate by its
-  // query (SheetMusicDirect's key and signature), which must then be text.
-  // A profile that reads no parameter never looks at the query.
-  Query query;
-  if (profile_.ReadsQuery()) {
-    auto decoded = http::DecodeQueryText(request.query);
-    if (!decoded.ok()) return profile_.RefuseInvalid(decoded.error(), errors_);
-    query = std::move(decoded.value());
+  std::optional<engine::RequestFault> TakeFault() {
+    return host_.faults_.TakeRequestFault(request_.method, request_.path);
   }
-  const std::string& pattern = routes_.PatternOf(match.index);
-  Caller caller = profile_.Authenticate(request, query, pattern, errors_);
-  if (!caller.who) return caller.refusal;
-  Call call{request, query, match.params, *caller.who, *engine_, errors_, faults_, profile_};
-  return handlers_[match.index].handle(call);
-}
+
+  http::HttpReply Serve() {
+    // Decoded once, before authentication: a profile may authenticate by its
+    // query (SheetMusicDirect's key and signature), which must then be text.
+    // A profile that reads no parameter never looks at the query.
+    Query query;
+    if (host_.profile_.ReadsQuery()) {
+      auto decoded = http::DecodeQueryText(request_.query);
+      if (!decoded.ok()) return host_.profile_.RefuseInvalid(decoded.error(), host_.errors_);
+      query = std::move(decoded.value());
+    }
+    const ProfileRoute& route = host_.handlers_[match_.index];
+    Caller caller = host_.profile_.Authenticate(request_, query, route.pattern, host_.errors_);
+    if (!caller.who) return caller.refusal;
+    Call call{request_, query, match_.params, *caller.who, *host_.engine_, host_.errors_, host_.faults_, host_.profile_};
+    return route.handle(call);
+  }
+
+  void Answered(const http::HttpReply&) {}
+
+ private:
+  ProfileHost& host_;
+  const http::HttpRequest& request_;
+  const RouteMatch& match_;
+};
 
 }  // namespace purchase::profiles

@@ -1,13 +1,14 @@
-// ProfileHost: one purchase API (a profile) served over the generic engine.
+// ProfileHost: the profiles' side of the one host (http/api_host.h): a
+// purchase API (a profile) over the generic engine.
 //
 // A profile is a thin surface: its routes (a table, not a switch), how a
 // caller authenticates, and one handler per operation that decodes the
-// request, asks the OrderEngine and encodes the reply. Everything else is the
-// host's and the same for every profile: routing (404 NOT_FOUND, 405
-// METHOD_NOT_ALLOWED with Allow), request fault rules, the body limit (413),
-// due-time settling before every answer, and the control API of
-// spec/control.yaml (reset, clock, faults, history), served by the one
-// ControlApi every API shares (http/control_api.h) over this host's port.
+// request, asks the OrderEngine and encodes the reply. Routing (404, 405 with
+// Allow), the answers of request fault rules, the body limit (413) and the
+// control API are ApiHost's, the same for every API, the HL Connector
+// included; this class adds what the engine needs: its state (engine, fault
+// rules, clock) behind one mutex, due-time settling before every answer, and
+// the ControlPort over them.
 //
 // Check order, every profile: route -> fault -> 413 -> the query's text, for
 // a profile that reads one (each parameter decoded once, valid UTF-8, never
@@ -31,6 +32,7 @@
 #include "core/status.h"
 #include "engine/engine_faults.h"
 #include "engine/order_engine.h"
+#include "http/api_host.h"
 #include "http/control_api.h"
 #include "http/http_message.h"
 #include "http/route_table.h"
@@ -148,9 +150,9 @@ class ProfileHost final : public http::RequestHandler {
   engine::OrderEngine& engine_for_tests() { return *engine_; }
 
  private:
-  http::HttpReply Dispatch(const http::HttpRequest& request);
-  http::HttpReply Route(const http::HttpRequest& request, const RouteMatch& match);
   class Controls;  // its ControlPort (profile_host.cc)
+  class Exchange;  // one request through the host (profile_host.cc)
+  friend class http::ApiHost<ProfileHost>;
 
   Profile& profile_;
   const Lifecycle& lifecycle_;
@@ -160,10 +162,9 @@ class ProfileHost final : public http::RequestHandler {
   const HostOptions options_;
   std::unique_ptr<engine::OrderEngine> engine_;
   engine::EngineFaults faults_;
-  RouteTable routes_;
-  std::vector<ProfileRoute> handlers_;  // by RouteTable index
+  std::vector<ProfileRoute> handlers_;  // by route index
   std::unique_ptr<Controls> controls_;
-  http::ControlApi control_;
+  http::ApiHost<ProfileHost> host_;
   std::mutex mu_;
 };
 

@@ -1,8 +1,9 @@
-// One control API for every API (http/control_api.h): the HL Connector and
-// the three profiles answer the same control request with the same status,
-// code, wording and headers, are guarded by the same control token, and list
-// the capabilities their ports offer, no more.
-#define BOOST_TEST_MODULE one_control_api
+// One host for every API (http/api_host.h, http/control_api.h): the HL
+// Connector and the three profiles answer what the host answers (routing,
+// fault rules' answers, the body limit, the control API) with the same
+// status, code, wording and headers, are guarded by the same control token,
+// and list the capabilities their ports offer, no more.
+#define BOOST_TEST_MODULE one_host
 #include <boost/test/unit_test.hpp>
 
 #include <memory>
@@ -60,6 +61,21 @@ struct AllApis {
   std::vector<std::unique_ptr<ProfileServer>> profiles;
 };
 
+// A route of each API that takes a POST with a body, and a path of it that
+// takes no PUT.
+struct ApiRoute {
+  const char* post;
+  const char* get;
+};
+ApiRoute RouteOf(const std::string& api) {
+  if (api == "hl-connector") return {"/purchase/register", "/purchase/info"};
+  if (api == "imaging-catalog") return {"/api/catalog/v2/purchases", "/api/catalog/v2/purchases/x"};
+  if (api == "sheetmusicdirect") return {"/orders/create", "/orders"};
+  if (api == "tabs") return {"/v1/purchases", "/v1/purchases/x"};
+  BOOST_FAIL("no route known for API " << api);
+  return {};
+}
+
 std::string HeaderOf(const HttpReply& reply, const std::string& name) {
   for (const auto& [k, v] : reply.headers)
     if (k == name) return v;
@@ -75,7 +91,7 @@ std::string Answer(const HttpReply& reply) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(OneControlApi)
+BOOST_AUTO_TEST_SUITE(OneHost)
 
 BOOST_AUTO_TEST_CASE(EveryApiAnswersTheSameControlRequestAlike) {
   struct Case {
@@ -193,6 +209,61 @@ BOOST_AUTO_TEST_CASE(MovingTheClockAnswersTheSameInEveryApi) {
                      .body == R"({"now":"2026-01-02T00:00:00Z","mode":"manual","settled":0})");
       BOOST_TEST(handle(MakeRequest("POST", "/_control/reset", "", std::nullopt)).body ==
                  R"({"now":"2026-01-01T00:00:00Z","mode":"manual"})");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(EveryApiRoutesAndLimitsItsOwnRoutesAlike) {
+  AllApis apis;
+  for (auto& [api, handle] : apis.each()) {
+    const ApiRoute route = RouteOf(api);
+    BOOST_TEST_CONTEXT(api) {
+      BOOST_TEST(Answer(handle(MakeRequest("GET", "/no/such/path", "", std::nullopt))) ==
+                 "404 NOT_FOUND field=<absent> allow=<absent> | no endpoint at GET /no/such/path");
+      const HttpReply wrong = handle(MakeRequest("PUT", route.get, "", std::nullopt));
+      BOOST_TEST(Failure(wrong) == "405 METHOD_NOT_ALLOWED");
+      BOOST_TEST(JsonText(wrong.body, "error/message") == std::string(route.get) + " does not take PUT; it takes " +
+                                                              HeaderOf(wrong, "Allow"));
+      // The limit before the API's own checks: no credentials needed to be told.
+      BOOST_TEST(Answer(handle(MakeRequest("POST", route.post, std::string(70 * 1024, ' '), std::nullopt))) ==
+                 "413 PAYLOAD_TOO_LARGE field=<absent> allow=<absent> | the request body is larger than 65536 bytes");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(EveryApiAnswersAFaultRulesStatusAlike) {
+  AllApis apis;
+  for (auto& [api, handle] : apis.each()) {
+    const ApiRoute route = RouteOf(api);
+    BOOST_TEST_CONTEXT(api) {
+      const std::string rules[] = {
+          R"({"match":{"method":"POST"},"effect":{"status":503,"retry_after":7},"times":1})",
+          R"({"match":{"method":"POST"},"effect":{"status":418,"delay_ms":20,"drop_connection":true},"times":1})",
+          R"({"match":{"method":"POST"},"effect":{"delay_ms":30,"drop_connection":true},"times":1})",
+      };
+      for (const auto& rule : rules)
+        BOOST_REQUIRE(handle(MakeRequest("POST", "/_control/faults", rule, std::nullopt)).status == 201);
+      const HttpReply unavailable = handle(MakeRequest("POST", route.post, "{}", std::nullopt));
+      BOOST_TEST(Answer(unavailable) == "503 SERVICE_UNAVAILABLE field=<absent> allow=<absent> | injected fault: this "
+                                        "request was answered 503 by a fault rule");
+      BOOST_TEST(HeaderOf(unavailable, "Retry-After") == "7");
+      BOOST_TEST(!unavailable.drop_connection);
+      // With a status the request is not handled: the status is answered, the connection stays.
+      const HttpReply teapot = handle(MakeRequest("POST", route.post, "{}", std::nullopt));
+      BOOST_TEST(Failure(teapot) == "418 INJECTED_FAULT");
+      BOOST_TEST(teapot.delay_ms == 20);
+      BOOST_TEST(!teapot.drop_connection);
+      // Without one it is handled as usual (here: refused, no credentials), then dropped.
+      const HttpReply dropped = handle(MakeRequest("POST", route.post, "{}", std::nullopt));
+      BOOST_TEST(dropped.status != 418);
+      BOOST_TEST(dropped.delay_ms == 30);
+      BOOST_TEST(dropped.drop_connection);
+      // Every rule was spent once.
+      BOOST_TEST(handle(MakeRequest("GET", "/_control/faults", "", std::nullopt)).body.find("\"remaining\":0") !=
+                 std::string::npos);
+      const HttpReply after = handle(MakeRequest("POST", route.post, "{}", std::nullopt));
+      BOOST_TEST(!after.drop_connection);
+      BOOST_TEST(after.delay_ms == 0);
     }
   }
 }
