@@ -15,11 +15,11 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "core/error_catalog.h"
+#include "hl_connector/error_catalog.h"
 #include "core/lifecycle.h"
 #include "core/spec_layers.h"
-#include "http/hl_sandbox.h"
-#include "http/http_api.h"
+#include "hl_connector/hl_sandbox.h"
+#include "hl_connector/http_api.h"
 #include "http/sandbox_router.h"
 
 namespace purchase {

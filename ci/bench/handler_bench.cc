@@ -23,13 +23,13 @@
 #include <string>
 #include <vector>
 
-#include "core/catalog.h"
-#include "core/client_audit.h"
+#include "hl_connector/catalog.h"
+#include "hl_connector/client_audit.h"
 #include "core/clock.h"
-#include "core/error_catalog.h"
+#include "hl_connector/error_catalog.h"
 #include "core/lifecycle.h"
-#include "core/purchase_service.h"
-#include "http/http_api.h"
+#include "hl_connector/purchase_service.h"
+#include "hl_connector/http_api.h"
 
 // Every heap allocation is counted, from operator new and from the C
 // allocator alike (RapidJSON allocates with malloc): the program's own

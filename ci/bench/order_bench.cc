@@ -26,10 +26,10 @@
 #include <string>
 
 #include "resident_memory.h"
-#include "core/catalog.h"
+#include "hl_connector/catalog.h"
 #include "core/clock.h"
 #include "core/lifecycle.h"
-#include "core/purchase_service.h"
+#include "hl_connector/purchase_service.h"
 #include "engine/order_engine.h"
 
 using namespace purchase;

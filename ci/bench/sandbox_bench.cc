@@ -20,12 +20,12 @@
 #include <string>
 
 #include "resident_memory.h"
-#include "core/catalog.h"
-#include "core/client_audit.h"
+#include "hl_connector/catalog.h"
+#include "hl_connector/client_audit.h"
 #include "core/clock.h"
-#include "core/error_catalog.h"
+#include "hl_connector/error_catalog.h"
 #include "core/lifecycle.h"
-#include "http/hl_sandbox.h"
+#include "hl_connector/hl_sandbox.h"
 #include "http/sandbox_router.h"
 #include "profiles/profile_registry.h"
 #include "profiles/profile_sandbox.h"

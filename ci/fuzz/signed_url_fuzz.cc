@@ -19,7 +19,7 @@
 
 #include <rapidjson/document.h>
 
-#include "http/http_api.h"
+#include "hl_connector/http_api.h"
 #include "http/request_decoding.h"
 #include "fuzz_query.h"
 

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/catalog.h"
+#include "hl_connector/catalog.h"
 #include "core/clock.h"
-#include "core/error_catalog.h"
+#include "hl_connector/error_catalog.h"
 #include "core/lifecycle.h"
-#include "core/purchase_service.h"
-#include "http/http_api.h"
+#include "hl_connector/purchase_service.h"
+#include "hl_connector/http_api.h"
 
 namespace conformance::explore {
 

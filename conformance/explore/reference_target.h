@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/defects.h"
+#include "hl_connector/defects.h"
 #include "core/variant.h"
 #include "exec/http_client.h"
 

@@ -13,7 +13,7 @@
 // "fault-1" after a clear cannot hit a newer rule).
 //
 // What a spent rule does is a policy, because the contract says one thing
-// and the deliberate defects of the HL Connector (core/defects.h:
+// and the deliberate defects of the HL Connector (hl_connector/defects.h:
 // fault-times-off-by-one, exhausted-rule-vanishes) say another: the book
 // carries both so that the two books of the project cannot drift apart.
 //

@@ -18,7 +18,7 @@
 
 #include <rapidjson/document.h>
 
-#include "core/purchase_service.h"  // ClockReading
+#include "hl_connector/purchase_service.h"  // ClockReading
 #include "core/status.h"
 #include "http/http_message.h"
 #include "http/request_decoding.h"

@@ -15,7 +15,7 @@
 // follow-up requests byte for byte (so no token or id was drawn either).
 #define BOOST_TEST_MODULE hostile_input_test
 #include "core/spec_layers.h"
-#include "http/http_api.h"
+#include "hl_connector/http_api.h"
 #include "testing/http_testing.h"
 #include "testing/raw_socket.h"
 #include "testing/strict_utf8.h"

@@ -20,7 +20,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "core/error_catalog.h"
+#include "hl_connector/error_catalog.h"
 #include "http/request_framer.h"
 #include "http/valid_text.h"
 

@@ -28,7 +28,7 @@
 #include <memory>
 #include <string>
 
-#include "http/http_api.h"
+#include "hl_connector/http_api.h"
 
 namespace purchase::http {
 

@@ -20,8 +20,8 @@
 
 #include <rapidjson/document.h>
 
-#include "core/fault_rules.h"
-#include "core/purchase_service.h"
+#include "hl_connector/fault_rules.h"
+#include "hl_connector/purchase_service.h"
 #include "core/status.h"
 
 namespace purchase::http {

@@ -1,6 +1,6 @@
 // Tests that the server answers requests exactly as spec/openapi.yaml says,
 // where the request decoders (http/request_decoding.cc, and the query
-// parameter lists of http/http_api.cc) copy the contract by hand:
+// parameter lists of hl_connector/http_api.cc) copy the contract by hand:
 // - every JSON request body: which members are required, their types, length
 //   and value limits, enums, and whether unknown members are refused, nested
 //   objects included (the decoder names them "effect.status");
@@ -19,7 +19,7 @@
 // through HttpApi::Handle; the tests are single-threaded.
 #define BOOST_TEST_MODULE request_schema_test
 #include "core/spec_layers.h"
-#include "http/http_api.h"
+#include "hl_connector/http_api.h"
 #include "testing/http_testing.h"
 
 #include <boost/test/unit_test.hpp>
@@ -40,7 +40,7 @@
 #include <rapidjson/document.h>
 #include <yaml-cpp/yaml.h>
 
-#include "core/error_catalog.h"
+#include "hl_connector/error_catalog.h"
 #include "core/lifecycle.h"
 
 namespace purchase::http {

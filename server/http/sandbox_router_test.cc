@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "http/hl_sandbox.h"
+#include "hl_connector/hl_sandbox.h"
 #include "testing/http_testing.h"
 #include "testing/strict_utf8.h"
 

@@ -8,7 +8,7 @@
 //   a unit test can show is the code path, not the timing: see that case);
 // - purchase-server binds 127.0.0.1 unless told otherwise.
 #define BOOST_TEST_MODULE security_test
-#include "http/http_api.h"
+#include "hl_connector/http_api.h"
 #include "testing/http_testing.h"
 #include "http/pistache_server.h"
 

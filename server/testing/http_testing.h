@@ -17,13 +17,13 @@
 #include <boost/test/unit_test.hpp>
 #include <rapidjson/document.h>
 
-#include "core/catalog.h"
+#include "hl_connector/catalog.h"
 #include "core/clock.h"
-#include "core/error_catalog.h"
+#include "hl_connector/error_catalog.h"
 #include "core/lifecycle.h"
-#include "core/purchase_service.h"
-#include "http/hl_sandbox.h"
-#include "http/http_api.h"
+#include "hl_connector/purchase_service.h"
+#include "hl_connector/hl_sandbox.h"
+#include "hl_connector/http_api.h"
 #include "http/sandbox_router.h"
 #include "http/valid_text.h"
 

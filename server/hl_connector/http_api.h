@@ -18,10 +18,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/client_audit.h"
-#include "core/error_catalog.h"
-#include "http/drills.h"
-#include "core/purchase_service.h"
+#include "hl_connector/client_audit.h"
+#include "hl_connector/error_catalog.h"
+#include "hl_connector/drills.h"
+#include "hl_connector/purchase_service.h"
 #include "core/variant.h"
 #include "http/api_host.h"
 #include "http/control_api.h"
@@ -42,7 +42,7 @@ struct ApiOptions {
   // Named fault programs (fixtures/drills.yaml) that POST /_control/drills/{name} installs.
   const DrillBook* drills = nullptr;
   // How the open choices of replies and requests are made (core/variant.h):
-  // Variant::kOther words and dresses every reply as http/variant_replies.h
+  // Variant::kOther words and dresses every reply as hl_connector/variant_replies.h
   // says, ignores unknown request members and reports another version. The
   // service's ServiceOptions::variant chooses ids and tokens; the two are set
   // together by purchase-server, but each works with either.

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "status.h"
+#include "core/status.h"
 
 namespace purchase {
 

@@ -5,7 +5,7 @@
 // reference's, request for request), that the reference variant is unchanged,
 // and that a defect still breaks its rule under the variant.
 #define BOOST_TEST_MODULE variant_replies_test
-#include "http/variant_replies.h"
+#include "hl_connector/variant_replies.h"
 #include "testing/http_testing.h"
 
 #include <boost/test/unit_test.hpp>

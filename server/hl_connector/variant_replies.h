@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "http/http_api.h"
+#include "hl_connector/http_api.h"
 
 namespace purchase::http {
 

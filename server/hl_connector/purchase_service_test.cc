@@ -4,7 +4,7 @@
 // settlement, cancel in every state, signed URLs, vendor isolation, fault
 // rules, reset and determinism) has a case named after it.
 #define BOOST_TEST_MODULE purchase_service_test
-#include "core/purchase_service.h"
+#include "hl_connector/purchase_service.h"
 #include "purchase_core_embedded.h"
 
 #include <boost/test/unit_test.hpp>

@@ -8,13 +8,13 @@
 #include <memory>
 #include <optional>
 
-#include "core/catalog.h"
-#include "core/client_audit.h"
+#include "hl_connector/catalog.h"
+#include "hl_connector/client_audit.h"
 #include "core/clock.h"
-#include "core/error_catalog.h"
+#include "hl_connector/error_catalog.h"
 #include "core/lifecycle.h"
-#include "core/purchase_service.h"
-#include "http/http_api.h"
+#include "hl_connector/purchase_service.h"
+#include "hl_connector/http_api.h"
 #include "http/sandbox_router.h"
 
 namespace purchase::http {

@@ -2,7 +2,7 @@
 // promises, a mistake in a fixture stops start-up with file:line:column, and a
 // customer IP gets the region of the most specific CIDR block containing it.
 #define BOOST_TEST_MODULE catalog_test
-#include "core/catalog.h"
+#include "hl_connector/catalog.h"
 
 #include <boost/test/unit_test.hpp>
 

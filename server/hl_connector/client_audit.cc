@@ -5,10 +5,10 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "lifecycle.h"
+#include "core/lifecycle.h"
 #include "purchase_service.h"  // OrderStateName
-#include "status.h"
-#include "yaml_document.h"
+#include "core/status.h"
+#include "core/yaml_document.h"
 #include "purchase_core_embedded.h"
 
 namespace purchase {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "clock.h"
+#include "core/clock.h"
 
 namespace purchase {
 

@@ -1,4 +1,4 @@
-// Tests of the subtle deliberate defects (kind "subtle" in core/defects.h),
+// Tests of the subtle deliberate defects (kind "subtle" in hl_connector/defects.h),
 // through HttpApi (no sockets): one case per defect, named after the rule of
 // spec/README.md it breaks. Each runs on both servers CI starts (the reference
 // with the default fixtures, `--variant other` with fixtures/variant) and

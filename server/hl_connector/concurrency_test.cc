@@ -8,7 +8,7 @@
 // Boost.Test's assertions are not thread-safe: worker threads only record
 // what they saw, and the main thread judges it after join().
 #define BOOST_TEST_MODULE concurrency_test
-#include "core/purchase_service.h"
+#include "hl_connector/purchase_service.h"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,4 +1,4 @@
-#include "http/http_api.h"
+#include "hl_connector/http_api.h"
 
 #include <algorithm>
 #include <cctype>
@@ -8,7 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include "http/credentials.h"
-#include "http/variant_replies.h"
+#include "hl_connector/variant_replies.h"
 
 namespace purchase::http {
 namespace {

@@ -3,7 +3,7 @@
 // 400 -> 422 -> domain), headers, the control API, and byte-identical replies
 // for the same requests on a fresh server with the same seed.
 #define BOOST_TEST_MODULE http_api_test
-#include "http/http_api.h"
+#include "hl_connector/http_api.h"
 #include "testing/http_testing.h"
 
 #include <boost/test/unit_test.hpp>

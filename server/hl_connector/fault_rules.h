@@ -18,10 +18,10 @@
 #include <string_view>
 #include <vector>
 
-#include "clock.h"
+#include "core/clock.h"
 #include "defects.h"
 #include "engine/rule_book.h"
-#include "id_generator.h"
+#include "core/id_generator.h"
 
 namespace purchase {
 

@@ -2,8 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "lifecycle.h"
-#include "yaml_document.h"
+#include "core/lifecycle.h"
+#include "core/yaml_document.h"
 #include "purchase_core_embedded.h"
 
 namespace purchase {

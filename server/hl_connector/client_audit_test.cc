@@ -6,7 +6,7 @@
 // obligations are exercised end to end, through HTTP and a real client, by
 // ci/client_drills.
 #define BOOST_TEST_MODULE client_audit_test
-#include "core/client_audit.h"
+#include "hl_connector/client_audit.h"
 #include "purchase_core_embedded.h"
 
 #include <boost/test/unit_test.hpp>

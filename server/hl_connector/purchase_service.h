@@ -22,16 +22,16 @@
 #include <vector>
 
 #include "catalog.h"
-#include "clock.h"
+#include "core/clock.h"
 #include "defects.h"
 #include "engine/due_queue.h"
 #include "engine/lifecycle_machine.h"
 #include "fault_rules.h"
-#include "id_generator.h"
-#include "lifecycle.h"
+#include "core/id_generator.h"
+#include "core/lifecycle.h"
 #include "signed_url.h"
-#include "status.h"
-#include "variant.h"
+#include "core/status.h"
+#include "core/variant.h"
 
 namespace purchase {
 

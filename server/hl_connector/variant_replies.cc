@@ -1,4 +1,4 @@
-#include "http/variant_replies.h"
+#include "hl_connector/variant_replies.h"
 
 #include <cctype>
 #include <string>

@@ -2,7 +2,7 @@
 // gives it, a fault rule's status picks its own code, and a broken catalogue
 // is refused with file:line:column.
 #define BOOST_TEST_MODULE error_catalog_test
-#include "core/error_catalog.h"
+#include "hl_connector/error_catalog.h"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,4 +1,4 @@
-#include "http/drills.h"
+#include "hl_connector/drills.h"
 
 #include <algorithm>
 #include <fstream>

@@ -9,8 +9,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "lifecycle.h"
-#include "yaml_document.h"
+#include "core/lifecycle.h"
+#include "core/yaml_document.h"
 
 namespace purchase {
 namespace {

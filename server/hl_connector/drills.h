@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/fault_rules.h"
+#include "hl_connector/fault_rules.h"
 
 namespace purchase::http {
 

@@ -1,4 +1,4 @@
-#include "http/hl_sandbox.h"
+#include "hl_connector/hl_sandbox.h"
 
 #include <utility>
 

@@ -4,7 +4,7 @@
 // lookups that still find only what was handed out; and that the reference
 // variant's identifiers are, byte for byte, what they were before the seam.
 #define BOOST_TEST_MODULE variant_ids_test
-#include "id_generator.h"
+#include "core/id_generator.h"
 
 #include <boost/test/unit_test.hpp>
 
@@ -14,10 +14,10 @@
 #include <string>
 
 #include "catalog.h"
-#include "clock.h"
-#include "lifecycle.h"
+#include "core/clock.h"
+#include "core/lifecycle.h"
 #include "purchase_service.h"
-#include "variant.h"
+#include "core/variant.h"
 
 namespace purchase {
 namespace {

@@ -21,7 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "clock.h"
+#include "core/clock.h"
 
 namespace purchase {
 
