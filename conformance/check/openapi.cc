@@ -23,6 +23,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/yaml_document.h"  // purchase::SpecError, LoadYamlDocument
+#include "http/valid_text.h"     // purchase::http::PercentDecode
 #include "scenario/template.h"
 #include "scenario/yaml_json.h"
 
@@ -128,6 +129,31 @@ struct ResponseSpec {
   std::vector<std::string> error_codes;
 };
 
+// A parameter of an operation (its path item's and its own).
+struct ParameterSpec {
+  std::string name;
+  std::string in;  // "path", "query", "header"
+  bool required = false;
+  std::string type;  // the schema's type, to read the text as JSON
+  const CompiledSchema* schema = nullptr;
+};
+
+// One alternative of an operation's security: every scheme in it must find its credential.
+struct CredentialSpec {
+  std::string scheme;  // the securitySchemes name
+  std::string in;      // "header" (an http bearer: Authorization), "query", "cookie"
+  std::string name;    // the header or query parameter's name
+  bool bearer = false;
+};
+
+struct OperationRequest {
+  std::vector<ParameterSpec> parameters;
+  bool body_required = false;
+  std::vector<MediaType> content;  // empty: the operation takes no body
+  // Alternatives; empty: none asked. An empty alternative ({}) needs nothing.
+  std::vector<std::vector<CredentialSpec>> security;
+};
+
 struct PathSegment {
   std::string text;
   bool variable = false;  // "{name}": takes any non-empty segment
@@ -137,11 +163,28 @@ struct PathTemplate {
   std::string text;
   std::vector<PathSegment> segments;
   std::map<std::string, std::vector<ResponseSpec>> operations;  // lowercase method -> responses
+  std::map<std::string, OperationRequest> requests;                   // lowercase method -> what a request must be
   // The first template of the document with the same text (itself, unless a
   // YAML map repeats the key): the judge reads that one's operations. Set
   // once every template is in place.
   const PathTemplate* first_with_text = nullptr;
 };
+
+bool IsJsonMedia(const std::string& media) {
+  return media == "application/json" || (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
+}
+
+// Reads a header's or parameter's text as the JSON value its schema judges:
+// a number or boolean when the schema's type says so, else a string. False
+// when the text is no such number or boolean.
+bool ReadTextAs(const std::string& text, const std::string& type, Document& out) {
+  if (type == "integer" || type == "number" || type == "boolean") {
+    out.Parse(text.c_str());
+    return !out.HasParseError() && (out.IsNumber() || out.IsBool());
+  }
+  out.SetString(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), out.GetAllocator());
+  return true;
+}
 
 // Splits a path at '/' into views of it.
 std::vector<std::string_view> SplitPath(std::string_view path) {
@@ -371,6 +414,85 @@ struct OpenApiSpec::Impl {
     return slot.get();
   }
 
+  // What a request of operation `op` (of path item `item`) must be.
+  OperationRequest ReadRequest(const Value& item, const Value& op, const std::string& where) {
+    OperationRequest out;
+    for (const Value* list : {&item, &op}) {
+      auto params = list->FindMember("parameters");
+      if (params == list->MemberEnd() || !params->value.IsArray()) continue;
+      for (const auto& p : params->value.GetArray()) {
+        const Value& param = Resolve(p, where + " parameter");
+        if (!param.IsObject() || !param.HasMember("name") || !param["name"].IsString() || !param.HasMember("in") ||
+            !param["in"].IsString())
+          continue;
+        ParameterSpec ps;
+        ps.name = param["name"].GetString();
+        ps.in = param["in"].GetString();
+        ps.required = ps.in == "path" || (param.HasMember("required") && param["required"].IsBool() &&
+                                          param["required"].GetBool());
+        if (auto schema = param.FindMember("schema"); schema != param.MemberEnd()) {
+          const Value& sv = Resolve(schema->value, where);
+          if (sv.IsObject() && sv.HasMember("type") && sv["type"].IsString()) ps.type = sv["type"].GetString();
+          ps.schema = Compile(schema->value);
+        }
+        // The operation's own replaces its path item's of the same name and place.
+        auto same = std::find_if(out.parameters.begin(), out.parameters.end(), [&](const ParameterSpec& x) {
+          return x.in == ps.in && (ps.in == "header" ? EqualsIgnoringCase(x.name, ps.name) : x.name == ps.name);
+        });
+        if (same != out.parameters.end()) *same = std::move(ps); else out.parameters.push_back(std::move(ps));
+      }
+    }
+    if (auto body = op.FindMember("requestBody"); body != op.MemberEnd()) {
+      const Value& rb = Resolve(body->value, where + " requestBody");
+      if (rb.IsObject()) {
+        out.body_required = rb.HasMember("required") && rb["required"].IsBool() && rb["required"].GetBool();
+        if (auto content = rb.FindMember("content"); content != rb.MemberEnd() && content->value.IsObject())
+          for (auto c = content->value.MemberBegin(); c != content->value.MemberEnd(); ++c) {
+            MediaType mt;
+            mt.name = Lower(c->name.GetString());
+            mt.json = IsJsonMedia(mt.name);
+            if (mt.json && c->value.IsObject())
+              if (auto schema = c->value.FindMember("schema"); schema != c->value.MemberEnd())
+                mt.schema = Compile(schema->value);
+            out.content.push_back(std::move(mt));
+          }
+      }
+    }
+    auto security = op.FindMember("security");
+    const Value* requirements = security != op.MemberEnd() ? &security->value
+                                : doc.HasMember("security")   ? &doc["security"]
+                                                              : nullptr;
+    const Value* schemes = rapidjson::Pointer("/components/securitySchemes").Get(doc);
+    if (requirements && requirements->IsArray())
+      for (const auto& alternative : requirements->GetArray()) {
+        if (!alternative.IsObject()) continue;
+        std::vector<CredentialSpec> all;
+        for (auto m = alternative.MemberBegin(); m != alternative.MemberEnd(); ++m) {
+          CredentialSpec c;
+          c.scheme = m->name.GetString();
+          const Value* scheme = schemes && schemes->IsObject() && schemes->HasMember(m->name) ? &(*schemes)[m->name] : nullptr;
+          if (!scheme || !scheme->IsObject() || !scheme->HasMember("type") || !(*scheme)["type"].IsString())
+            Fail(where, "security names scheme '" + c.scheme + "', which components.securitySchemes lacks");
+          const std::string type = (*scheme)["type"].GetString();
+          if (type == "http") {
+            c.in = "header";
+            c.name = "Authorization";
+            c.bearer = scheme->HasMember("scheme") && (*scheme)["scheme"].IsString() &&
+                       EqualsIgnoringCase((*scheme)["scheme"].GetString(), "bearer");
+          } else if (type == "apiKey" && scheme->HasMember("in") && (*scheme)["in"].IsString() &&
+                     scheme->HasMember("name") && (*scheme)["name"].IsString()) {
+            c.in = (*scheme)["in"].GetString();
+            c.name = (*scheme)["name"].GetString();
+          } else {
+            continue;  // oauth2, openIdConnect, mutualTLS: not visible in one request
+          }
+          all.push_back(std::move(c));
+        }
+        out.security.push_back(std::move(all));
+      }
+    return out;
+  }
+
   // Explains why `instance` fails `validator`'s schema, in words.
   std::string Explain(const CompiledSchema& schema, const rapidjson::SchemaValidator& v, const Value& instance,
                       int depth) const {
@@ -464,10 +586,6 @@ void CheckRefs(const YAML::Node& node, const Document& doc, const std::string& s
   }
 }
 
-bool IsJsonMedia(const std::string& media) {
-  return media == "application/json" || (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
-}
-
 }  // namespace
 
 std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std::string& source,
@@ -515,6 +633,7 @@ std::unique_ptr<OpenApiSpec> OpenApiSpec::Parse(std::string_view text, const std
       auto responses = op->value.FindMember("responses");
       if (responses == op->value.MemberEnd() || !responses->value.IsObject())
         impl->Fail(op_where, "operation has no responses");
+      tpl.requests[method] = impl->ReadRequest(item, op->value, op_where);
       std::vector<ResponseSpec>& out = tpl.operations[method];
       for (auto r = responses->value.MemberBegin(); r != responses->value.MemberEnd(); ++r) {
         ResponseSpec rs;
@@ -714,14 +833,9 @@ std::vector<std::string> OpenApiSpec::JudgeAfresh(const ResponseToJudge& r) cons
       value = &below_base;
     }
     Document instance;
-    if (h.type == "integer" || h.type == "number" || h.type == "boolean") {
-      instance.Parse(value->c_str());
-      if (instance.HasParseError() || !(instance.IsNumber() || instance.IsBool())) {
-        failures.push_back(prefix() + "header " + h.name + ": '" + *value + "' is not " + (h.type == "integer" ? "an " : "a ") + h.type);
-        continue;
-      }
-    } else {
-      instance.SetString(value->c_str(), instance.GetAllocator());
+    if (!ReadTextAs(*value, h.type, instance)) {
+      failures.push_back(prefix() + "header " + h.name + ": '" + *value + "' is not " + (h.type == "integer" ? "an " : "a ") + h.type);
+      continue;
     }
     rapidjson::SchemaValidator v(*h.schema->schema);
     if (!instance.Accept(v)) {
@@ -774,6 +888,138 @@ std::vector<std::string> OpenApiSpec::JudgeAfresh(const ResponseToJudge& r) cons
       for (const auto& c : rs->error_codes) documented += (documented.empty() ? "" : ", ") + c;
       failures.push_back(prefix() + "error code " + code + " is not documented for this response (x-error-codes: " +
                          documented + ")");
+    }
+  }
+  return failures;
+}
+
+std::vector<std::string> OpenApiSpec::JudgeRequest(const RequestToJudge& r) const {
+  std::vector<std::string> failures;
+  const std::string method = Lower(r.method);
+  const PathTemplate* found = impl_->Find(method, r.path);
+  if (!found) {
+    failures.push_back(impl_->source + " documents no operation " + std::string(r.method) + " " + std::string(r.path));
+    return failures;
+  }
+  const PathTemplate& tpl = *found->first_with_text;
+  const auto spec = tpl.requests.find(method);
+  if (spec == tpl.requests.end()) return failures;
+  const OperationRequest& rq = spec->second;
+  const std::string op = std::string(r.method) + " " + tpl.text;
+
+  // The query, decoded; a parameter sent twice is judged by its first value.
+  std::vector<std::pair<std::string, std::string>> query;
+  for (size_t start = 0; start < r.query.size();) {
+    size_t end = r.query.find('&', start);
+    if (end == std::string_view::npos) end = r.query.size();
+    const std::string_view pair = r.query.substr(start, end - start);
+    start = end + 1;
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    const auto name = purchase::http::PercentDecode(pair.substr(0, eq));
+    const auto value = purchase::http::PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (!name || !value) {
+      failures.push_back(op + ": query parameter '" + std::string(pair) + "' is not valid percent-encoded UTF-8");
+      continue;
+    }
+    query.emplace_back(*name, *value);
+  }
+  auto query_value = [&](const std::string& name) -> const std::string* {
+    for (const auto& [k, v] : query)
+      if (k == name) return &v;
+    return nullptr;
+  };
+  auto header_value = [&](const std::string& name) -> const std::string* {
+    return r.headers ? FindHeader(*r.headers, name) : nullptr;
+  };
+  // Path parameters, by the template's segments.
+  std::map<std::string, std::string> path_values;
+  {
+    const std::vector<std::string_view> segments = SplitPath(r.path);
+    for (size_t i = 0; i < segments.size() && i < tpl.segments.size(); ++i)
+      if (tpl.segments[i].variable) {
+        const std::string& t = tpl.segments[i].text;
+        path_values[t.substr(1, t.size() - 2)] = purchase::http::PercentDecode(segments[i]).value_or(std::string(segments[i]));
+      }
+  }
+  for (const ParameterSpec& p : rq.parameters) {
+    const std::string* value = p.in == "query"    ? query_value(p.name)
+                               : p.in == "header" ? header_value(p.name)
+                               : p.in == "path" && path_values.count(p.name) ? &path_values[p.name]
+                                                                            : nullptr;
+    const std::string where = p.in + " parameter " + p.name;
+    if (!value) {
+      if (p.required) failures.push_back(op + ": required " + where + " is missing");
+      continue;
+    }
+    if (!p.schema) continue;
+    Document instance;
+    if (!ReadTextAs(*value, p.type, instance)) {
+      failures.push_back(op + ": " + where + ": '" + Shorten(*value) + "' is not " + (p.type == "integer" ? "an " : "a ") +
+                         p.type);
+      continue;
+    }
+    rapidjson::SchemaValidator v(*p.schema->schema);
+    if (!instance.Accept(v)) {
+      std::string why = impl_->Explain(*p.schema, v, instance, 0);
+      why.replace(0, 4, where + " value");  // "body" -> the parameter
+      failures.push_back(op + ": " + why);
+    }
+  }
+  if (!rq.security.empty()) {
+    std::string asked;
+    bool satisfied = false;
+    for (const auto& alternative : rq.security) {
+      bool all = true;
+      std::string names;
+      for (const CredentialSpec& c : alternative) {
+        names += (names.empty() ? "" : " and ") + c.scheme;
+        const std::string* value = c.in == "header" ? header_value(c.name) : c.in == "query" ? query_value(c.name) : nullptr;
+        bool ok = value && !value->empty();
+        if (ok && c.bearer) ok = value->size() > 7 && EqualsIgnoringCase(std::string_view(*value).substr(0, 7), "bearer ");
+        if (c.in == "cookie") ok = true;  // not judged
+        all = all && ok;
+      }
+      satisfied = satisfied || all;
+      asked += (asked.empty() ? "" : ", or ") + (names.empty() ? std::string("none") : names);
+    }
+    if (!satisfied) failures.push_back(op + ": the request carries no credential its security asks for (" + asked + ")");
+  }
+  if (rq.content.empty()) return failures;
+  if (r.body.empty()) {
+    if (rq.body_required) failures.push_back(op + ": the request body is required and missing");
+    return failures;
+  }
+  const std::string* content_type = header_value("Content-Type");
+  const std::string_view media =
+      content_type ? TrimBlanks(std::string_view(*content_type).substr(0, content_type->find(';'))) : std::string_view();
+  const MediaType* mt = nullptr;
+  for (const auto& c : rq.content)
+    if (EqualsIgnoringCase(c.name, media) || c.name == "*/*") mt = &c;
+  if (!mt) {
+    std::string documented;
+    for (const auto& c : rq.content) documented += (documented.empty() ? "" : ", ") + c.name;
+    failures.push_back(op + ": " +
+                       (content_type ? "request Content-Type '" + *content_type + "' is not documented"
+                                     : std::string("the request body has no Content-Type")) +
+                       " (documented: " + documented + ")");
+    return failures;
+  }
+  if (!mt->json) return failures;
+  Document body;
+  body.Parse(r.body.data(), r.body.size());
+  if (body.HasParseError()) {
+    failures.push_back(op + ": the request body is not JSON (" +
+                       std::string(rapidjson::GetParseError_En(body.GetParseError())) + " at offset " +
+                       std::to_string(body.GetErrorOffset()) + ")");
+    return failures;
+  }
+  if (mt->schema) {
+    rapidjson::SchemaValidator v(*mt->schema->schema);
+    if (!body.Accept(v)) {
+      std::string why = impl_->Explain(*mt->schema, v, body, 0);
+      why.replace(0, 4, "request body");
+      failures.push_back(op + ": " + why);
     }
   }
   return failures;

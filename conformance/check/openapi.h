@@ -39,6 +39,15 @@ struct ResponseToJudge {
   const rapidjson::Document* parsed_body = nullptr;
 };
 
+// A request as a client sent it, for JudgeRequest.
+struct RequestToJudge {
+  std::string_view method;  // "GET"
+  std::string_view path;    // below the base URL, without the query: "/purchase/info"
+  std::string_view query;   // as sent, without '?': "order_id=o%2D1&item_id=i-1"
+  const HeaderList* headers = nullptr;
+  std::string_view body;
+};
+
 class OpenApiSpec {
  public:
   // Parses an OpenAPI document (YAML or JSON text) at `layer`: the contract
@@ -57,6 +66,16 @@ class OpenApiSpec {
   // unchanged answer) from memory; a response that breaks the spec is judged
   // afresh every time.
   std::vector<std::string> Judge(const ResponseToJudge& response) const;
+  // Returns every way a client's request breaks the spec: an operation the
+  // spec does not document, a required parameter (path, query or header)
+  // missing or one whose value its schema refuses, a credential none of the
+  // operation's security alternatives finds (a Bearer Authorization, an API
+  // key), a body that is missing when required, of an undocumented
+  // Content-Type, not JSON, or refused by its schema. Parameters the
+  // operation does not list are not judged: the contract does not forbid
+  // them. Empty if the request conforms.
+  std::vector<std::string> JudgeRequest(const RequestToJudge& request) const;
+
   // Judge without the memory: always judges. (Judge's own tests compare the
   // two, so that the memory cannot hide a wrong judgement.)
   std::vector<std::string> JudgeAfresh(const ResponseToJudge& response) const;

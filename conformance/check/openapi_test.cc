@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "core/lifecycle.h"
+#include "profiles/profile_registry.h"
 #include "testing/test_support.h"
 
 namespace conformance {
@@ -296,6 +297,82 @@ BOOST_AUTO_TEST_CASE(AnXReferenceThatIsNotAMapIsASpecErrorWithItsLine) {
                  "b.yaml:7:20: error: x-reference must be a map of the keywords the reference server adds");
     }
   }
+}
+
+// --- a client's request against the spec (JudgeRequest) -------------------
+
+std::vector<std::string> JudgeRequest(const OpenApiSpec& spec, const char* method, const char* path, const char* query,
+                                      const std::string& body, HeaderList headers) {
+  RequestToJudge r;
+  r.method = method;
+  r.path = path;
+  r.query = query;
+  r.headers = &headers;
+  r.body = body;
+  return spec.JudgeRequest(r);
+}
+
+const HeaderList kVendorJson = {{"Authorization", "Bearer test-token-vendor-a"},
+                                {"Content-Type", "application/json"}};
+const char* kValidate = "/purchase/validate-purchase-before-payment";
+
+BOOST_AUTO_TEST_CASE(AConformingRequestPasses) {
+  const OpenApiSpec& hl = ProjectSpec(purchase::SpecLayer::kContract);
+  BOOST_TEST(JudgeRequest(hl, "POST", kValidate, "", R"({"asset_id":"a-1","quantity":1,"customer_ip":"203.0.113.7"})",
+                          kVendorJson)
+                 .empty());
+  BOOST_TEST(JudgeRequest(hl, "GET", "/purchase/info", "order_id=ord%5F1", "", kVendorJson).empty());
+  // A parameter the operation does not list is not the contract's business.
+  BOOST_TEST(JudgeRequest(hl, "GET", "/purchase/info", "order_id=o-1&trace=1", "", kVendorJson).empty());
+  // security: [{}] asks for nothing.
+  BOOST_TEST(JudgeRequest(hl, "POST", "/_control/reset", "", "", {}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(ARequestWithoutTheCredentialItsSecurityAsksForFails) {
+  const OpenApiSpec& hl = ProjectSpec(purchase::SpecLayer::kContract);
+  BOOST_TEST(One(JudgeRequest(hl, "GET", "/purchase/info", "order_id=o-1", "", {})) ==
+             "GET /purchase/info: the request carries no credential its security asks for (vendorBearer)");
+  BOOST_TEST(JudgeRequest(hl, "GET", "/purchase/info", "order_id=o-1", "", {{"Authorization", "Basic dTpw"}}).size() == 1u);
+  // An API key in the query (SheetMusicDirect): both the key and the signature.
+  const auto smd = OpenApiSpec::Parse(purchase::profiles::MergedOpenApi(*purchase::profiles::FindProfile("sheetmusicdirect")),
+                                      "spec/sheetmusicdirect/openapi.yaml");
+  BOOST_TEST(JudgeRequest(*smd, "GET", "/orders", "key=k&signature=s&retailerClientId=c-1", "", {}).empty());
+  BOOST_TEST(One(JudgeRequest(*smd, "GET", "/orders", "key=k&retailerClientId=c-1", "", {})) ==
+             "GET /orders: the request carries no credential its security asks for (retailerKey and signature)");
+}
+
+BOOST_AUTO_TEST_CASE(ARequiredParameterMissingOrIllTypedFailsNamingIt) {
+  const OpenApiSpec& hl = ProjectSpec(purchase::SpecLayer::kContract);
+  BOOST_TEST(One(JudgeRequest(hl, "GET", "/purchase/info", "", "", kVendorJson)) ==
+             "GET /purchase/info: required query parameter order_id is missing");
+  const std::vector<std::string> empty_id = JudgeRequest(hl, "GET", "/purchase/info", "order_id=", "", kVendorJson);
+  BOOST_REQUIRE_EQUAL(empty_id.size(), 1u);
+  BOOST_TEST(empty_id[0].rfind("GET /purchase/info: query parameter order_id value", 0) == 0, empty_id[0]);
+}
+
+BOOST_AUTO_TEST_CASE(ARequestBodyTheSchemaRefusesFailsSayingWhy) {
+  const OpenApiSpec& hl = ProjectSpec(purchase::SpecLayer::kContract);
+  BOOST_TEST(One(JudgeRequest(hl, "POST", kValidate, "", R"({"asset_id":"a-1","quantity":1})", kVendorJson)) ==
+             "POST " + std::string(kValidate) +
+                 ": request body lacks required member 'customer_ip' (schema #/components/schemas/ValidatePurchaseRequest)");
+  const auto typed = JudgeRequest(hl, "POST", kValidate, "", R"({"asset_id":"a-1","quantity":"1","customer_ip":"1.2.3.4"})",
+                                  kVendorJson);
+  BOOST_REQUIRE_EQUAL(typed.size(), 1u);
+  BOOST_TEST(typed[0].find("request body at /quantity expected") != std::string::npos, typed[0]);
+  BOOST_TEST(One(JudgeRequest(hl, "POST", kValidate, "", "{", kVendorJson)).find("the request body is not JSON") !=
+             std::string::npos);
+  BOOST_TEST(One(JudgeRequest(hl, "POST", kValidate, "", "", kVendorJson)) ==
+             "POST " + std::string(kValidate) + ": the request body is required and missing");
+  BOOST_TEST(One(JudgeRequest(hl, "POST", kValidate, "", R"({"asset_id":"a-1","quantity":1,"customer_ip":"1.2.3.4"})",
+                              {{"Authorization", "Bearer t"}, {"Content-Type", "text/plain"}})) ==
+             "POST " + std::string(kValidate) +
+                 ": request Content-Type 'text/plain' is not documented (documented: application/json)");
+}
+
+BOOST_AUTO_TEST_CASE(ARequestForAnUndocumentedOperationFails) {
+  const OpenApiSpec& hl = ProjectSpec(purchase::SpecLayer::kContract);
+  BOOST_TEST(One(JudgeRequest(hl, "PATCH", "/purchase/info", "", "", kVendorJson)) ==
+             "spec/openapi.yaml documents no operation PATCH /purchase/info");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
