@@ -1,6 +1,9 @@
 #include "cli.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <csignal>
 #include <chrono>
 #include <cctype>
 #include <cerrno>
@@ -38,6 +41,8 @@
 #include "report/html_reporter.h"
 #include "report/lifecycle_diagram.h"
 #include "profiles/profile_registry.h"
+#include "proxy/judging_proxy.h"
+#include "http/pistache_server.h"
 #include "scenario/loader.h"
 
 #ifndef CONFORMANCE_VERSION
@@ -57,6 +62,7 @@ const char kUsage[] =
     "       conformance explore --target URL --token TOKEN [--seed S] [--budget SECONDS] [--emit DIR]\n"
     "       conformance lifecycle [--api NAME] [--format svg|mermaid] [--output FILE]\n"
     "       conformance spec --api NAME\n"
+    "       conformance proxy --upstream URL [--listen HOST:PORT] [--api NAME]\n"
     "       conformance --help | --version\n"
     "\n"
     "Replays YAML scenarios (default: scenarios/) against an implementation of the\n"
@@ -1198,6 +1204,126 @@ int SpecCommand(const std::vector<std::string>& args, std::ostream& out, std::os
 
 }  // namespace
 
+// `conformance proxy`: forwards a client's traffic to a service and judges
+// every exchange (proxy/judging_proxy.h) until stopped.
+int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const Environment& env) {
+  std::string listen = "127.0.0.1:8081", upstream, api_flag, api, spec_dir, target_file;
+  double duration = 0, timeout = 30;
+  uint64_t max_exchanges = 0;
+  po::options_description desc(
+      "conformance proxy --upstream URL [--listen HOST:PORT] [--api NAME] [options]\n"
+      "Passes every request of a client to the upstream service and its answer back, unchanged, and judges each\n"
+      "exchange: the request against the spec's request schemas and security (the client's mistakes), the answer\n"
+      "against its response schemas and error codes, every order through the lifecycle (the service's). One line\n"
+      "per exchange, each violation under it; at the end (Ctrl-C, SIGTERM, --duration, --exchanges) a summary.\n"
+      "Exit 0 when nothing was broken, 1 when a violation was seen or the upstream failed");
+  desc.add_options()
+      ("help,h", "show this help")
+      ("upstream", po::value(&upstream)->value_name("URL"), "the service: http://host:port[/base] or https://...")
+      ("listen", po::value(&listen)->value_name("HOST:PORT")->default_value(listen),
+       "where clients connect (port 0: a free one, printed); loopback unless told otherwise")
+      ("api", po::value(&api_flag)->value_name("NAME"), ApiOptionHelp().c_str())
+      ("target-file", po::value(&target_file)->value_name("FILE"), "the target file of the service: its spec: names the API")
+      ("spec-dir", po::value(&spec_dir)->value_name("DIR"), "read openapi.yaml and lifecycle.yaml from DIR")
+      ("strict-reference", "also judge the reference server's own promises beyond the contract (x-reference)")
+      ("duration", po::value(&duration)->value_name("SECONDS"), "stop after this long")
+      ("exchanges", po::value(&max_exchanges)->value_name("N"), "stop after N exchanges")
+      ("timeout", po::value(&timeout)->value_name("SECONDS")->default_value(30), "limit for one upstream exchange");
+  po::variables_map vm;
+  std::vector<std::string> positional;
+  if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << desc << "\n";
+    return kExitPass;
+  }
+  auto usage_error = [&](const std::string& message) {
+    err << "conformance: error: " << message << "\n(see conformance proxy --help)\n";
+    return kExitUsage;
+  };
+  if (!positional.empty()) return usage_error("proxy takes no paths, got '" + positional[0] + "'");
+  if (upstream.rfind("http://", 0) != 0 && upstream.rfind("https://", 0) != 0)
+    return usage_error("--upstream must be an http:// or https:// URL, got '" + upstream + "'");
+  while (!upstream.empty() && upstream.back() == '/') upstream.pop_back();
+  const size_t colon = listen.rfind(':');
+  purchase::http::ServerOptions server;
+  try {
+    if (colon == std::string::npos || colon == 0) throw std::invalid_argument("no port");
+    const unsigned long port = std::stoul(listen.substr(colon + 1));
+    if (port > 65535) throw std::invalid_argument("port");
+    server.host = listen.substr(0, colon);
+    server.port = static_cast<uint16_t>(port);
+  } catch (const std::exception&) {
+    return usage_error("--listen takes HOST:PORT (127.0.0.1:8081), got '" + listen + "'");
+  }
+  if (!(duration >= 0) || !(timeout > 0 && timeout <= 3600)) return usage_error("--duration and --timeout are seconds");
+  if (!target_file.empty()) {
+    const auto text = ReadFile(target_file);
+    if (!text) return usage_error("--target-file: cannot read " + target_file);
+    try {
+      const TargetFile file = ParseTargetFile(*text, target_file);
+      if (api_flag.empty() && file.spec) api_flag = *file.spec;
+    } catch (const purchase::SpecError& e) {
+      err << e.what() << "\n";
+      return kExitUsage;
+    }
+  }
+  LoadedSpec spec;
+  if (!ResolveApi(api_flag, {}, &api, err) ||
+      !LoadSpec(spec_dir, &spec, err,
+                vm.count("strict-reference") ? purchase::SpecLayer::kReference : purchase::SpecLayer::kContract, api))
+    return kExitUsage;
+
+  HttpClientOptions http;
+  http.timeout_ms = static_cast<long>(timeout * 1000);
+  http.connect_timeout_ms = std::min<long>(http.timeout_ms, 5000);
+  std::atomic<uint64_t> exchanges{0};
+  ProxyOptions options;
+  options.upstream = upstream;
+  options.spec = spec.openapi.get();
+  options.lifecycle = &spec.lifecycle();
+  options.new_client = [&env, http] { return env.new_client ? env.new_client(http) : NewCurlHttpClient(http); };
+  options.log = &out;
+  options.on_exchange = [&](uint64_t n) { exchanges.store(n); };
+  JudgingProxy proxy(options);
+
+  server.threads = 1;  // one exchange at a time: the lifecycle follows orders across them
+  server.log_requests = false;
+  server.max_request_bytes = 8 * 1024 * 1024;
+  // Blocked before the server's threads start, so that only the wait below takes them.
+  sigset_t stop_signals, previous;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+  purchase::http::PistacheServer listener(proxy, server);
+  uint16_t bound = 0;
+  try {
+    bound = listener.Start();
+  } catch (const std::exception& e) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    err << "conformance: error: cannot listen on " << listen << ": " << e.what() << "\n";
+    return kExitUsage;
+  }
+  out << "listening on http://" << server.host << ":" << bound << " (proxy to " << upstream << ", judged by the spec of "
+      << api << ")\n"
+      << std::flush;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::llround(duration * 1000));
+  const timespec tick{0, 50 * 1000 * 1000};
+  std::string stopped_by;
+  while (stopped_by.empty()) {
+    const int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+    if (sig == SIGINT || sig == SIGTERM) stopped_by = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    else if (max_exchanges && exchanges.load() >= max_exchanges) stopped_by = std::to_string(max_exchanges) + " exchanges";
+    else if (duration > 0 && std::chrono::steady_clock::now() >= deadline) stopped_by = "--duration";
+  }
+  listener.Stop();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  out << "stopped by " << stopped_by << "\n";
+  proxy.WriteSummary(out);
+  const JudgingProxy::Totals totals = proxy.totals();
+  return totals.client_violations + totals.service_violations + totals.upstream_failures ? kExitFail : kExitPass;
+}
+
 int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const Environment& env) {
   if (args.empty()) {
     err << kUsage;
@@ -1220,8 +1346,9 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   if (command == "explore") return Explore(rest, out, err, env);
   if (command == "lifecycle") return LifecycleCommand(rest, out, err);
   if (command == "spec") return SpecCommand(rest, out, err);
+  if (command == "proxy") return Proxy(rest, out, err, env);
   const std::string suggestion =
-      SuggestClosest(command, {"run", "validate", "list", "coverage", "explore", "lifecycle", "spec"});
+      SuggestClosest(command, {"run", "validate", "list", "coverage", "explore", "lifecycle", "spec", "proxy"});
   err << "conformance: error: unknown command '" << command << "'"
       << (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?") << "\n"
       << kUsage;

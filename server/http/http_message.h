@@ -31,6 +31,12 @@ struct HttpRequest {
   // ("/_sandbox/NAME", `path` then without it): every URL handed out starts
   // with it, so that a client that cannot set headers stays in its sandbox.
   std::string base_path;
+  // The request as sent, for a handler that forwards it (conformance proxy):
+  // the raw query text (not decoded) and every field line, name as sent and
+  // value without the blanks around it. Set by the server adapter and valid
+  // during Handle() only; empty and null outside a server.
+  std::string_view raw_query;
+  const std::vector<std::pair<std::string, std::string>>* fields = nullptr;
 };
 
 struct HttpReply {
@@ -38,6 +44,7 @@ struct HttpReply {
   // Static text or the catalog's (which outlives every reply): a std::string
   // here cost a heap allocation per reply, this type being too long to fit
   // in place.
+  // Empty: no Content-Type line (a forwarded reply carries its own in `headers`).
   std::string_view content_type = "application/json; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;

@@ -82,9 +82,12 @@ std::string WireBytes(const HttpReply& reply, int minor_version, bool closes, bo
   out.append(std::to_string(reply.status));
   out.push_back(' ');
   out.append(reason ? reason : "");
-  out.append("\r\nContent-Type: ");
-  out.append(reply.content_type);
   out.append("\r\n");
+  if (!reply.content_type.empty()) {
+    out.append("Content-Type: ");
+    out.append(reply.content_type);
+    out.append("\r\n");
+  }
   if (closes) out.append("Connection: close\r\n");
   for (const auto& [name, value] : reply.headers) {
     out.append(name);
@@ -452,6 +455,8 @@ class ApiHandler : public Http::Handler {
     else
       req.sandbox.reset();
     req.host = request.host;
+    req.raw_query = request.query;
+    req.fields = &request.fields;
     req.local_authority =
         shared_->bound.load(std::memory_order_acquire) ? std::string_view(shared_->authority) : std::string_view();
     if (request.body_unread)

@@ -1,0 +1,185 @@
+#include "proxy/judging_proxy.h"
+
+#include <strings.h>
+
+#include <rapidjson/document.h>
+
+#include "core/lifecycle.h"
+#include "http/error_replies.h"  // JsonString
+
+namespace conformance {
+namespace {
+
+std::string JoinRules(const std::vector<std::string>& rules) {
+  std::string out;
+  for (const auto& r : rules) out += (out.empty() ? "[" : ", ") + r;
+  return out.empty() ? "" : out + "] ";
+}
+
+std::string UpstreamFailureBody(const std::string& message) {
+  return R"({"error":{"code":"UPSTREAM_FAILED","message":)" + purchase::http::JsonString(message) + "}}";
+}
+
+const char* TransportErrorName(TransportError e) {
+  switch (e) {
+    case TransportError::kCannotConnect: return "cannot connect";
+    case TransportError::kTimeout: return "timed out";
+    case TransportError::kNoReply: return "closed without answering";
+    case TransportError::kTooLarge: return "answer too large";
+    default: return "failed";
+  }
+}
+
+}  // namespace
+
+bool IsHopByHopHeader(std::string_view name) {
+  for (const char* h : {"Connection", "Keep-Alive", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
+                        "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Host", "Content-Length",
+                        "Expect"})
+    if (EqualsIgnoringCase(name, h)) return true;
+  return false;
+}
+
+JudgingProxy::JudgingProxy(ProxyOptions options)
+    : options_(std::move(options)), client_(options_.new_client()), tracker_(*options_.lifecycle) {}
+
+purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest& request) {
+  std::lock_guard lock(mu_);
+  HttpRequest forward;
+  forward.method = request.method;
+  forward.url = options_.upstream + request.path;
+  if (!request.raw_query.empty()) forward.url.append("?").append(request.raw_query);
+  if (request.fields)
+    for (const auto& [name, value] : *request.fields)
+      if (!IsHopByHopHeader(name)) forward.headers.emplace_back(name, value);
+  forward.body = request.body;
+  forward.has_body = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+                     request.method == "PATCH";
+  // A request that changes something goes on a connection of its own: on a
+  // kept-alive one, libcurl would send it again, unseen, when the upstream
+  // closes without answering, and a lost reply would become two requests.
+  forward.fresh_connection = request.method != "GET" && request.method != "HEAD";
+  const HttpResponse response = client_->Send(forward);
+  const uint64_t count = ++totals_.exchanges;
+
+  purchase::http::HttpReply reply;
+  std::ostream* log = options_.log;
+  const std::string target = request.path + (request.raw_query.empty() ? "" : "?" + std::string(request.raw_query));
+  if (response.error == TransportError::kNoReply) {
+    // Closed without an answer (a lost reply, on purpose or not): the client
+    // sees the same, as it would without the proxy.
+    reply.drop_connection = true;
+    ++totals_.dropped;
+    if (log) *log << request.method << " " << target << " - (the upstream closed without answering; so does the proxy)\n"
+                  << std::flush;
+  } else if (response.error != TransportError::kNone) {
+    ++totals_.upstream_failures;
+    const std::string why = std::string("the upstream ") + TransportErrorName(response.error) + ": " +
+                            response.error_message;
+    reply.status = 502;
+    reply.body = UpstreamFailureBody(why);
+    if (log) *log << request.method << " " << target << " 502 (upstream: " << why << ")\n" << std::flush;
+  } else {
+    reply.status = response.status;
+    reply.content_type = {};  // the upstream's own, if any, is among the headers
+    for (const auto& [name, value] : response.headers)
+      if (!IsHopByHopHeader(name)) reply.headers.emplace_back(name, value);
+    reply.body = response.body;
+    const ExchangeVerdict verdict = Judge(request, forward.headers, response);
+    totals_.client_violations += verdict.client.size();
+    totals_.service_violations += verdict.service.size();
+    if (log) {
+      *log << request.method << " " << target << " " << response.status << " " << response.elapsed_ms << " ms\n";
+      for (const auto& v : verdict.client) *log << "  client: " << v << "\n";
+      for (const auto& v : verdict.service) *log << "  service: " << v << "\n";
+      *log << std::flush;
+    }
+  }
+  if (options_.on_exchange) options_.on_exchange(count);
+  return reply;
+}
+
+ExchangeVerdict JudgingProxy::Judge(const purchase::http::HttpRequest& request, const HeaderList& request_headers,
+                                    const HttpResponse& response) {
+  ExchangeVerdict verdict;
+  // A sandbox (spec/README.md, "Sandboxes") named by the path prefix: the
+  // spec's paths are below it. Orders are one sandbox's: ids repeat across them.
+  std::string_view path = request.path;
+  std::string_view base_path;
+  std::string sandbox = request.sandbox.value_or("");
+  constexpr std::string_view kPrefix = "/_sandbox/";
+  if (path.substr(0, kPrefix.size()) == kPrefix) {
+    const size_t end = path.find('/', kPrefix.size());
+    sandbox = std::string(path.substr(kPrefix.size(), end == std::string_view::npos ? end : end - kPrefix.size()));
+    base_path = path.substr(0, end == std::string_view::npos ? path.size() : end);
+    path = end == std::string_view::npos ? std::string_view("/") : path.substr(end);
+  }
+  RequestToJudge asked;
+  asked.method = request.method;
+  asked.path = path;
+  asked.query = request.raw_query;
+  asked.headers = &request_headers;
+  asked.body = request.body;
+  verdict.client = options_.spec->JudgeRequest(asked);
+  // A path the spec does not have is the client's mistake alone: the
+  // contract says nothing of what the service answers there.
+  if (options_.spec->FindPath(path).empty()) return verdict;
+
+  ResponseToJudge answered;
+  answered.method = request.method;
+  answered.path = path;
+  answered.base_path = base_path;
+  answered.status = response.status;
+  answered.headers = &response.headers;
+  answered.body = response.body;
+  rapidjson::Document body;
+  body.Parse(response.body.data(), response.body.size());
+  answered.parsed_body = &body;
+  for (const std::string& why : options_.spec->Judge(answered))
+    verdict.service.push_back(JoinRules(options_.spec->RulesOf(request.method, path, response.status, why)) + why);
+  const bool ok = response.status >= 200 && response.status < 300;
+  // A reset forgets the sandbox's orders (ids may come again); so does deleting it.
+  if (ok && request.method == "POST" && path == "/_control/reset") {
+    tracker_.ForgetSandbox(sandbox);
+    return verdict;
+  }
+  constexpr std::string_view kSandboxes = "/_control/sandboxes/";
+  if (ok && request.method == "DELETE" && path.substr(0, kSandboxes.size()) == kSandboxes) {
+    tracker_.ForgetSandbox(path.substr(kSandboxes.size()));
+    return verdict;
+  }
+  if (!body.HasParseError()) {
+    const std::string where = request.method + " " + std::string(path);
+    const std::string url = options_.upstream + std::string(path) +
+                            (request.raw_query.empty() ? "" : "?" + std::string(request.raw_query));
+    for (std::string& why : tracker_.ObserveBody(body, response.status == 201, where, url, sandbox))
+      verdict.service.push_back("lifecycle: " + why);
+  }
+  return verdict;
+}
+
+JudgingProxy::Totals JudgingProxy::totals() {
+  std::lock_guard lock(mu_);
+  Totals t = totals_;
+  t.orders = tracker_.Traces().size();
+  return t;
+}
+
+void JudgingProxy::WriteSummary(std::ostream& out) {
+  std::lock_guard lock(mu_);
+  const std::vector<OrderTrace> traces = tracker_.Traces();
+  out << "conformance proxy: " << totals_.exchanges << " exchanges, " << totals_.client_violations
+      << " client violations, " << totals_.service_violations << " service violations, "
+      << totals_.upstream_failures << " upstream failures, " << totals_.dropped << " dropped by the upstream, "
+      << traces.size() << " orders followed\n";
+  for (const OrderTrace& t : traces) {
+    out << "  order " << t.order_id << ":";
+    std::string last;
+    for (const auto& s : t.states)
+      if (s != last) out << " " << (last = s);
+    if (t.illegal) out << "  (forbidden: " << t.illegal->first << " -> " << t.illegal->second << ")";
+    out << "\n";
+  }
+}
+
+}  // namespace conformance

@@ -1,0 +1,85 @@
+// JudgingProxy: `conformance proxy`'s handler. It forwards every request a
+// client sends to the upstream service and its answer back to the client,
+// and judges each exchange as `run` judges its own: the request against the
+// contract's request schemas and security (the client's mistakes), the
+// answer against the response schemas and error codes, and every order it
+// carries through the lifecycle (the service's mistakes).
+//
+// What passes through: the method, the path and query as sent, every header
+// but the hop-by-hop ones (Connection, Keep-Alive, TE, Trailer,
+// Transfer-Encoding, Upgrade, Proxy-*) and those the HTTP library writes
+// itself (Host, Content-Length, Expect), the body byte for byte; back, the
+// status, the same headers and the body. An upstream that cannot be reached
+// or times out is a 502 JSON error (code UPSTREAM_FAILED) whose message names
+// the cause; one that closes without answering has the client's connection
+// closed the same way (a lost reply stays lost).
+//
+// Exchanges are judged one at a time (the lifecycle follows orders across
+// them); thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "check/lifecycle_tracker.h"
+#include "check/openapi.h"
+#include "exec/http_client.h"
+#include "http/http_message.h"
+
+namespace conformance {
+
+struct ProxyOptions {
+  std::string upstream;  // "http://host:port" or with a base path: every path is appended to it
+  const OpenApiSpec* spec = nullptr;
+  const purchase::Lifecycle* lifecycle = nullptr;
+  std::function<std::unique_ptr<HttpClient>()> new_client;
+  std::ostream* log = nullptr;  // one line per exchange, and one per violation
+  // Called after each exchange, with the count so far (to stop after N).
+  std::function<void(uint64_t)> on_exchange;
+};
+
+// What one exchange broke, by side.
+struct ExchangeVerdict {
+  std::vector<std::string> client;   // the request's
+  std::vector<std::string> service;  // the answer's, and the lifecycle's
+};
+
+class JudgingProxy final : public purchase::http::RequestHandler {
+ public:
+  explicit JudgingProxy(ProxyOptions options);
+
+  purchase::http::HttpReply Handle(const purchase::http::HttpRequest& request) override;
+
+  struct Totals {
+    uint64_t exchanges = 0;
+    uint64_t client_violations = 0;
+    uint64_t service_violations = 0;
+    uint64_t upstream_failures = 0;  // unreachable, timed out
+    uint64_t dropped = 0;            // closed by the upstream without an answer, passed on
+    uint64_t orders = 0;  // orders followed through the lifecycle
+  };
+  Totals totals();
+  // The summary printed at the end: counts, then each order's observed path.
+  void WriteSummary(std::ostream& out);
+
+ private:
+  ExchangeVerdict Judge(const purchase::http::HttpRequest& request, const HeaderList& request_headers,
+                        const HttpResponse& response);
+
+  const ProxyOptions options_;
+  std::mutex mu_;
+  std::unique_ptr<HttpClient> client_;
+  LifecycleTracker tracker_;
+  Totals totals_;
+};
+
+// Whether a header is hop-by-hop or one the HTTP library writes itself, and
+// so is not passed through.
+bool IsHopByHopHeader(std::string_view name);
+
+}  // namespace conformance
