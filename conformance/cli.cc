@@ -1226,6 +1226,8 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       ("target-file", po::value(&target_file)->value_name("FILE"), "the target file of the service: its spec: names the API")
       ("spec-dir", po::value(&spec_dir)->value_name("DIR"), "read openapi.yaml and lifecycle.yaml from DIR")
       ("strict-reference", "also judge the reference server's own promises beyond the contract (x-reference)")
+      ("preserve-host", "send the client's Host header to the upstream (instead of the upstream's own), so that a "
+       "server that builds URLs from it, as the reference server's signed URLs, points them at the proxy")
       ("duration", po::value(&duration)->value_name("SECONDS"), "stop after this long")
       ("exchanges", po::value(&max_exchanges)->value_name("N"), "stop after N exchanges")
       ("timeout", po::value(&timeout)->value_name("SECONDS")->default_value(30), "limit for one upstream exchange");
@@ -1283,6 +1285,9 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   options.lifecycle = &spec.lifecycle();
   options.new_client = [&env, http] { return env.new_client ? env.new_client(http) : NewCurlHttpClient(http); };
   options.log = &out;
+  options.preserve_host = vm.count("preserve-host") > 0;
+  // The client obligations are the HL Connector's (spec/client-obligations.yaml).
+  if (api == "hl-connector") options.obligations = &purchase::ClientObligations::Builtin();
   options.on_exchange = [&](uint64_t n) { exchanges.store(n); };
   JudgingProxy proxy(options);
 

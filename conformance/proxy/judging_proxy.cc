@@ -2,10 +2,14 @@
 
 #include <strings.h>
 
+#include <chrono>
+#include <cstdlib>
+
 #include <rapidjson/document.h>
 
 #include "core/lifecycle.h"
 #include "http/error_replies.h"  // JsonString
+#include "http/valid_text.h"      // DecodeQueryText
 
 namespace conformance {
 namespace {
@@ -40,8 +44,34 @@ bool IsHopByHopHeader(std::string_view name) {
   return false;
 }
 
+namespace {
+
+// Wall-clock milliseconds: what a client waits (Retry-After, back-off).
+class WallClock final : public purchase::Clock {
+ public:
+  purchase::Millis Now() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+const rapidjson::Value* Member(const rapidjson::Value& v, const char* name) {
+  if (!v.IsObject()) return nullptr;
+  auto m = v.FindMember(name);
+  return m == v.MemberEnd() ? nullptr : &m->value;
+}
+
+std::string StringAt(const rapidjson::Value* v) { return v && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : ""; }
+
+}  // namespace
+
 JudgingProxy::JudgingProxy(ProxyOptions options)
-    : options_(std::move(options)), client_(options_.new_client()), tracker_(*options_.lifecycle) {}
+    : options_(std::move(options)),
+      client_(options_.new_client()),
+      tracker_(*options_.lifecycle),
+      wall_(std::make_unique<WallClock>()) {
+  if (options_.obligations) audit_ = std::make_unique<purchase::ClientAudit>(*options_.obligations, *wall_);
+}
 
 purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest& request) {
   std::lock_guard lock(mu_);
@@ -51,7 +81,8 @@ purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest
   if (!request.raw_query.empty()) forward.url.append("?").append(request.raw_query);
   if (request.fields)
     for (const auto& [name, value] : *request.fields)
-      if (!IsHopByHopHeader(name)) forward.headers.emplace_back(name, value);
+      if (!IsHopByHopHeader(name) || (options_.preserve_host && EqualsIgnoringCase(name, "Host")))
+        forward.headers.emplace_back(name, value);
   forward.body = request.body;
   forward.has_body = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
                      request.method == "PATCH";
@@ -137,6 +168,8 @@ ExchangeVerdict JudgingProxy::Judge(const purchase::http::HttpRequest& request, 
   answered.parsed_body = &body;
   for (const std::string& why : options_.spec->Judge(answered))
     verdict.service.push_back(JoinRules(options_.spec->RulesOf(request.method, path, response.status, why)) + why);
+  if (audit_)
+    for (std::string& broken : Audit(request, path, sandbox, response, body)) verdict.client.push_back(std::move(broken));
   const bool ok = response.status >= 200 && response.status < 300;
   // A reset forgets the sandbox's orders (ids may come again); so does deleting it.
   if (ok && request.method == "POST" && path == "/_control/reset") {
@@ -156,6 +189,68 @@ ExchangeVerdict JudgingProxy::Judge(const purchase::http::HttpRequest& request, 
       verdict.service.push_back("lifecycle: " + why);
   }
   return verdict;
+}
+
+std::vector<std::string> JudgingProxy::Audit(const purchase::http::HttpRequest& request, std::string_view path,
+                                             const std::string& sandbox, const HttpResponse& response,
+                                             const rapidjson::Document& body) {
+  const bool json = !body.HasParseError() && body.IsObject();
+  const rapidjson::Value* error = json ? Member(body, "error") : nullptr;
+  purchase::AuditedRequest a;
+  a.method = request.method;
+  a.path = std::string(path);
+  a.status = response.status;
+  // The order the request names: the query's order_id, or a signed URL's path.
+  if (const auto query = purchase::http::DecodeQueryText(request.query); query.ok())
+    for (const auto& [k, v] : query.value())
+      if (k == "order_id" && a.order_id.empty()) a.order_id = v;
+  for (const char* prefix : {"/assets/download/", "/assets/view/"})
+    if (a.path.rfind(prefix, 0) == 0) a.order_id = a.path.substr(std::string_view(prefix).size());
+  const bool fetch = a.path.rfind("/assets/", 0) == 0;
+  if (a.path == "/purchase/register") {
+    rapidjson::Document sent;
+    sent.Parse(request.body.data(), request.body.size());
+    a.duplicate_key = StringAt(sent.IsObject() ? Member(sent, "vendor_order_id") : nullptr) + " / " +
+                      StringAt(sent.IsObject() ? Member(sent, "asset_id") : nullptr);
+  }
+  // An order in the answer: its status, and who owns it from now on.
+  const std::string shown_id = json ? StringAt(Member(body, "order_id")) : "";
+  if (json && !shown_id.empty()) a.order_status = StringAt(Member(body, "status"));
+  // An error reply is {"error": {...}} alone; a FAILED order carries one beside its members.
+  if (error && shown_id.empty()) a.error_code = StringAt(Member(*error, "code"));
+  if (const std::string* retry = FindHeader(response.headers, "Retry-After")) a.retry_after = std::strtoll(retry->c_str(), nullptr, 10);
+
+  // The client: the vendor whose access token this is; a fetch is its order's owner's.
+  std::optional<uint16_t> vendor;
+  if (fetch) {
+    if (auto owner = owners_.find(sandbox + "\n" + a.order_id); owner != owners_.end()) vendor = owner->second;
+  }
+  if (!fetch && request.authorization && response.status != 401) {
+    const std::string key = sandbox + "\n" + *request.authorization;
+    auto [it, added] = vendors_.emplace(key, static_cast<uint16_t>(vendors_.size()));
+    if (added) {
+      const std::string& token = *request.authorization;
+      vendor_names_.push_back("client " + std::to_string(it->second + 1) + " (" + token.substr(0, std::min<size_t>(token.size(), 14)) +
+                              "..." + (sandbox.empty() ? "" : ", sandbox " + sandbox) + ")");
+    }
+    vendor = it->second;
+    if (!shown_id.empty()) owners_[sandbox + "\n" + shown_id] = it->second;
+    if (!a.order_id.empty() && response.status < 300) owners_[sandbox + "\n" + a.order_id] = it->second;
+    if (error && a.error_code == "DUPLICATE_PURCHASE")
+      owners_[sandbox + "\n" + StringAt(Member(*error, "order_id"))] = it->second;
+  }
+  if (!vendor) return {};  // unauthenticated requests belong to no client
+  a.vendor = *vendor;
+  audit_->Record(a);
+  std::vector<std::string> broken;
+  const std::vector<purchase::AuditFinding> findings = audit_->Findings();
+  for (; findings_reported_ < findings.size(); ++findings_reported_) {
+    const purchase::AuditFinding& f = findings[findings_reported_];
+    const purchase::ClientObligation* o = audit_->obligations().Find(f.obligation);
+    broken.push_back("[" + f.obligation + "] " + vendor_names_[f.vendor] + " " + f.observed +
+                     (o ? " (a correct client: " + o->rule + ")" : ""));
+  }
+  return broken;
 }
 
 JudgingProxy::Totals JudgingProxy::totals() {

@@ -14,12 +14,18 @@
 // the cause; one that closes without answering has the client's connection
 // closed the same way (a lost reply stays lost).
 //
+// For the HL Connector, the client is also judged against the obligations of
+// spec/client-obligations.yaml by the server's own audit (ClientAudit): each
+// vendor (by its Authorization, within its sandbox) is one client, a signed
+// URL fetch is its order's owner's, timing is wall time.
+//
 // Exchanges are judged one at a time (the lifecycle follows orders across
 // them); thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <ostream>
@@ -28,7 +34,9 @@
 
 #include "check/lifecycle_tracker.h"
 #include "check/openapi.h"
+#include <rapidjson/document.h>
 #include "exec/http_client.h"
+#include "hl_connector/client_audit.h"
 #include "http/http_message.h"
 
 namespace conformance {
@@ -39,6 +47,12 @@ struct ProxyOptions {
   const purchase::Lifecycle* lifecycle = nullptr;
   std::function<std::unique_ptr<HttpClient>()> new_client;
   std::ostream* log = nullptr;  // one line per exchange, and one per violation
+  // Send the client's Host header on instead of the upstream's authority:
+  // a server that builds URLs from Host (our reference server's signed URLs)
+  // then hands out URLs through the proxy (--preserve-host).
+  bool preserve_host = false;
+  // The client obligations to audit (the HL Connector's), or none.
+  const purchase::ClientObligations* obligations = nullptr;
   // Called after each exchange, with the count so far (to stop after N).
   std::function<void(uint64_t)> on_exchange;
 };
@@ -70,12 +84,22 @@ class JudgingProxy final : public purchase::http::RequestHandler {
  private:
   ExchangeVerdict Judge(const purchase::http::HttpRequest& request, const HeaderList& request_headers,
                         const HttpResponse& response);
+  // Records the exchange for the audit; returns the obligations it was seen breaking.
+  std::vector<std::string> Audit(const purchase::http::HttpRequest& request, std::string_view path,
+                                 const std::string& sandbox, const HttpResponse& response,
+                                 const rapidjson::Document& body);
 
   const ProxyOptions options_;
   std::mutex mu_;
   std::unique_ptr<HttpClient> client_;
   LifecycleTracker tracker_;
   Totals totals_;
+  std::unique_ptr<purchase::Clock> wall_;
+  std::unique_ptr<purchase::ClientAudit> audit_;  // with options_.obligations
+  std::map<std::string, uint16_t> vendors_;       // sandbox + '\n' + Authorization -> the audit's vendor
+  std::vector<std::string> vendor_names_;         // by vendor: "vendor N (Bearer abc...)"
+  std::map<std::string, uint16_t> owners_;        // sandbox + '\n' + order id -> its vendor
+  size_t findings_reported_ = 0;
 };
 
 // Whether a header is hop-by-hop or one the HTTP library writes itself, and
