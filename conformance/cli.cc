@@ -1210,6 +1210,7 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   std::string listen = "127.0.0.1:8081", upstream, api_flag, api, spec_dir, target_file;
   double duration = 0, timeout = 30;
   uint64_t max_exchanges = 0;
+  int threads = 16;
   po::options_description desc(
       "conformance proxy --upstream URL [--listen HOST:PORT] [--api NAME] [options]\n"
       "Passes every request of a client to the upstream service and its answer back, unchanged, and judges each\n"
@@ -1226,11 +1227,14 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       ("target-file", po::value(&target_file)->value_name("FILE"), "the target file of the service: its spec: names the API")
       ("spec-dir", po::value(&spec_dir)->value_name("DIR"), "read openapi.yaml and lifecycle.yaml from DIR")
       ("strict-reference", "also judge the reference server's own promises beyond the contract (x-reference)")
+      ("quiet,q", "print only the exchanges that broke something (and the summary)")
       ("preserve-host", "send the client's Host header to the upstream (instead of the upstream's own), so that a "
        "server that builds URLs from it, as the reference server's signed URLs, points them at the proxy")
       ("duration", po::value(&duration)->value_name("SECONDS"), "stop after this long")
       ("exchanges", po::value(&max_exchanges)->value_name("N"), "stop after N exchanges")
-      ("timeout", po::value(&timeout)->value_name("SECONDS")->default_value(30), "limit for one upstream exchange");
+      ("timeout", po::value(&timeout)->value_name("SECONDS")->default_value(30), "limit for one upstream exchange")
+      ("threads", po::value(&threads)->value_name("N")->default_value(16),
+       "requests forwarded at once (each thread waits on its own upstream connection; the judging takes turns)");
   po::variables_map vm;
   std::vector<std::string> positional;
   if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
@@ -1258,6 +1262,7 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     return usage_error("--listen takes HOST:PORT (127.0.0.1:8081), got '" + listen + "'");
   }
   if (!(duration >= 0) || !(timeout > 0 && timeout <= 3600)) return usage_error("--duration and --timeout are seconds");
+  if (threads < 1 || threads > 64) return usage_error("--threads must be 1..64");
   if (!target_file.empty()) {
     const auto text = ReadFile(target_file);
     if (!text) return usage_error("--target-file: cannot read " + target_file);
@@ -1286,12 +1291,13 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   options.new_client = [&env, http] { return env.new_client ? env.new_client(http) : NewCurlHttpClient(http); };
   options.log = &out;
   options.preserve_host = vm.count("preserve-host") > 0;
+  options.log_clean = !vm.count("quiet");
   // The client obligations are the HL Connector's (spec/client-obligations.yaml).
   if (api == "hl-connector") options.obligations = &purchase::ClientObligations::Builtin();
   options.on_exchange = [&](uint64_t n) { exchanges.store(n); };
   JudgingProxy proxy(options);
 
-  server.threads = 1;  // one exchange at a time: the lifecycle follows orders across them
+  server.threads = threads;
   server.log_requests = false;
   server.max_request_bytes = 8 * 1024 * 1024;
   // Blocked before the server's threads start, so that only the wait below takes them.

@@ -5,7 +5,8 @@
 //       N sequential keep-alive GETs of URL on one easy handle (the same client
 //       library and connection reuse as the conformance runner, with nothing
 //       judged): the runner's ceiling before the replay below, still printed
-//       for comparison.
+//       for comparison; also each request's median and p99 latency (what
+//       `conformance proxy` adds to one client).
 //   bench_curl_loop register BASE_URL N THREADS TOKEN
 //       N validate + register pairs (asset-slow, so every order stays
 //       PROCESSING), spread over THREADS threads with one handle each.
@@ -25,6 +26,7 @@
 #include <curl/curl.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -87,11 +89,20 @@ double Since(std::chrono::steady_clock::time_point start) {
 int Get(const std::string& url, long n, const std::string& token) {
   Client client(token);
   if (client.Send(url, nullptr) / 100 != 2) return std::fprintf(stderr, "GET %s failed\n", url.c_str()), 1;
+  std::vector<double> micros;
+  micros.reserve(static_cast<size_t>(n));
   const auto start = std::chrono::steady_clock::now();
-  for (long i = 0; i < n; ++i)
+  for (long i = 0; i < n; ++i) {
+    const auto sent = std::chrono::steady_clock::now();
     if (client.Send(url, nullptr) / 100 != 2) return std::fprintf(stderr, "GET %s failed\n", url.c_str()), 1;
+    micros.push_back(Since(sent) * 1e6);
+  }
   const double s = Since(start);
-  std::printf("{\"requests\": %ld, \"seconds\": %.4f, \"requests_per_second\": %.0f}\n", n, s, n / s);
+  std::sort(micros.begin(), micros.end());
+  auto at = [&](double q) { return micros.empty() ? 0.0 : micros[static_cast<size_t>(q * (micros.size() - 1))]; };
+  std::printf("{\"requests\": %ld, \"seconds\": %.4f, \"requests_per_second\": %.0f, \"median_us\": %.1f, "
+              "\"p99_us\": %.1f}\n",
+              n, s, n / s, at(0.5), at(0.99));
   return 0;
 }
 

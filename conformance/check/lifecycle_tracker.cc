@@ -43,6 +43,14 @@ std::optional<std::string> LifecycleTracker::Observe(const std::string& order_id
   // long history, and copying it on every observation was quadratic.
   const bool first = seen.empty();
   const std::string last = first ? std::string() : seen.back().state;
+  if (max_repeats_ > 0 && !first && !created && last == state) {
+    size_t run = 0;
+    for (auto it = seen.rbegin(); it != seen.rend() && it->state == state && run < max_repeats_; ++it) ++run;
+    if (run >= max_repeats_) {  // the same answer again: the run is kept, its last step moves on
+      seen.back().where = where;
+      return std::nullopt;
+    }
+  }
   seen.push_back(Seen{state, where});
   // Failures name the order; built only for one, since most observations pass.
   auto prefix = [&order_id] { return "order " + order_id + ": "; };

@@ -62,6 +62,12 @@ class LifecycleTracker {
   // an entry state, and every later one be an allowed transition.
   void set_check_causes(bool check) { check_causes_ = check; }
 
+  // Keeps at most `n` observations in a row of one state per order (0: all,
+  // the default): a long-lived judge (conformance proxy) sees a client poll
+  // one order without end, and its memory must not grow with every poll.
+  // The last kept observation then names the latest step.
+  void set_max_repeats(size_t n) { max_repeats_ = n; }
+
  private:
   struct Seen {
     std::string state;
@@ -78,6 +84,7 @@ class LifecycleTracker {
   std::map<std::string, std::pair<std::string, std::string>> illegal_;  // order id -> the first forbidden change
   std::vector<OrderTrace> forgotten_;
   bool check_causes_ = true;
+  size_t max_repeats_ = 0;
 };
 
 }  // namespace conformance

@@ -236,6 +236,18 @@ observe: [{id: /order, state: /status%s}]
   BOOST_TEST(failures[0].rfind("order o-1 (key k, client a): done is terminal", 0) == 0u, failures[0]);
 }
 
+BOOST_AUTO_TEST_CASE(WithMaxRepeatsEndlessPollingKeepsABoundedHistoryAndStillJudges) {
+  LifecycleTracker t(purchase::Lifecycle::Builtin());
+  t.set_max_repeats(2);
+  t.Observe("ord_1", "PROCESSING", true, "register");
+  for (int i = 0; i < 1000; ++i) BOOST_TEST(Fails(t.Observe("ord_1", "PROCESSING", false, "poll " + std::to_string(i))) == "");
+  t.Observe("ord_1", "COMPLETED", false, "poll 1000");
+  BOOST_TEST(t.Traces().at(0).states.size() == 3u);  // PROCESSING, PROCESSING (poll 999), COMPLETED
+  BOOST_TEST(Fails(t.Observe("ord_1", "PROCESSING", false, "poll 1001")) ==
+             "order ord_1: spec/lifecycle.yaml allows no way from COMPLETED to PROCESSING; observed: "
+             "PROCESSING (register) -> PROCESSING (poll 999) -> COMPLETED (poll 1000) -> PROCESSING (poll 1001)");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

@@ -67,14 +67,13 @@ std::string StringAt(const rapidjson::Value* v) { return v && v->IsString() ? st
 
 JudgingProxy::JudgingProxy(ProxyOptions options)
     : options_(std::move(options)),
-      client_(options_.new_client()),
       tracker_(*options_.lifecycle),
       wall_(std::make_unique<WallClock>()) {
+  tracker_.set_max_repeats(3);
   if (options_.obligations) audit_ = std::make_unique<purchase::ClientAudit>(*options_.obligations, *wall_);
 }
 
 purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest& request) {
-  std::lock_guard lock(mu_);
   HttpRequest forward;
   forward.method = request.method;
   forward.url = options_.upstream + request.path;
@@ -90,7 +89,24 @@ purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest
   // kept-alive one, libcurl would send it again, unseen, when the upstream
   // closes without answering, and a lost reply would become two requests.
   forward.fresh_connection = request.method != "GET" && request.method != "HEAD";
-  const HttpResponse response = client_->Send(forward);
+  // Forwarded outside the lock, on a client of its own (each keeps its
+  // connection): threads wait on the upstream in parallel, and only the
+  // judging, which follows orders across exchanges, takes turns.
+  std::unique_ptr<HttpClient> client;
+  {
+    std::lock_guard lock(clients_mu_);
+    if (!idle_clients_.empty()) {
+      client = std::move(idle_clients_.back());
+      idle_clients_.pop_back();
+    }
+  }
+  if (!client) client = options_.new_client();
+  const HttpResponse response = client->Send(forward);
+  {
+    std::lock_guard lock(clients_mu_);
+    idle_clients_.push_back(std::move(client));
+  }
+  std::lock_guard lock(mu_);
   const uint64_t count = ++totals_.exchanges;
 
   purchase::http::HttpReply reply;
@@ -119,7 +135,7 @@ purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest
     const ExchangeVerdict verdict = Judge(request, forward.headers, response);
     totals_.client_violations += verdict.client.size();
     totals_.service_violations += verdict.service.size();
-    if (log) {
+    if (log && (options_.log_clean || !verdict.client.empty() || !verdict.service.empty())) {
       *log << request.method << " " << target << " " << response.status << " " << response.elapsed_ms << " ms\n";
       for (const auto& v : verdict.client) *log << "  client: " << v << "\n";
       for (const auto& v : verdict.service) *log << "  service: " << v << "\n";

@@ -19,8 +19,9 @@
 // vendor (by its Authorization, within its sandbox) is one client, a signed
 // URL fetch is its order's owner's, timing is wall time.
 //
-// Exchanges are judged one at a time (the lifecycle follows orders across
-// them); thread-safe.
+// Exchanges are forwarded in parallel (each thread on a kept-alive
+// connection of its own) and judged one at a time, in the order their
+// answers arrive (the lifecycle follows orders across them); thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +48,7 @@ struct ProxyOptions {
   const purchase::Lifecycle* lifecycle = nullptr;
   std::function<std::unique_ptr<HttpClient>()> new_client;
   std::ostream* log = nullptr;  // one line per exchange, and one per violation
+  bool log_clean = true;        // false: only the exchanges with a violation (--quiet)
   // Send the client's Host header on instead of the upstream's authority:
   // a server that builds URLs from Host (our reference server's signed URLs)
   // then hands out URLs through the proxy (--preserve-host).
@@ -90,8 +92,9 @@ class JudgingProxy final : public purchase::http::RequestHandler {
                                  const rapidjson::Document& body);
 
   const ProxyOptions options_;
-  std::mutex mu_;
-  std::unique_ptr<HttpClient> client_;
+  std::mutex clients_mu_;
+  std::vector<std::unique_ptr<HttpClient>> idle_clients_;  // one per thread forwarding at once, kept
+  std::mutex mu_;  // the judging: tracker, audit, totals, log
   LifecycleTracker tracker_;
   Totals totals_;
   std::unique_ptr<purchase::Clock> wall_;
