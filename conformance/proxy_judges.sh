@@ -7,7 +7,9 @@
 #     (a service violation whose text holds $6) and exits 1;
 #  3. an unreachable upstream is a 502 UPSTREAM_FAILED JSON error, and
 #     --exchanges N stops the proxy by itself, exit 1;
-#  4. GET $7 without credentials is logged as the client's violation.
+#  4. GET $7 without credentials is logged as the client's violation;
+#  5. hostile byte streams (garbage, a lying Content-Length, 100 KB of
+#     header, a NUL-laden body) leave the proxy serving.
 # Usage: proxy_judges.sh PURCHASE_SERVER CONFORMANCE REPO_ROOT API DEFECT EXPECTED_TEXT SECURED_PATH
 set -eu
 . "$(dirname "$0")/server_url.sh"
@@ -101,3 +103,30 @@ stop_proxy lone
 grep -q '^  client: .*credential' "$out/lone.proxy" ||
   fail "GET $secured without credentials was not judged the client's: $(cat "$out/lone.proxy")"
 echo "GET $secured without credentials: the client's violation"
+
+# 5. Hostile streams: each gets its answer or a close, and the proxy still serves.
+start_pair hostile
+python3 - "$proxy_url" <<'PY'
+import socket, sys, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+streams = [
+    b"GARBAGE\r\n\r\n",
+    b"POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 50\r\n\r\nshort",
+    b"GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + b"a" * 100000 + b"\r\n\r\n",
+    b"POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\nContent-Type: application/json\r\n\r\n{\x00\xff\x00}\n",
+]
+for s in streams:
+    c = socket.create_connection((u.hostname, u.port), timeout=5)
+    try:
+        c.sendall(s)
+        c.shutdown(socket.SHUT_WR)
+        c.recv(65536)
+    except OSError:
+        pass
+    c.close()
+PY
+answer=$(curl -sS -o /dev/null -w '%{http_code}' "$proxy_url$secured")
+[ "$answer" != 000 ] || fail "the proxy stopped serving after hostile streams"
+stop_proxy hostile
+grep -q '^conformance proxy:' "$out/hostile.proxy" || fail "the proxy did not end normally: $(tail -n 3 "$out/hostile.proxy")"
+echo "hostile streams: the proxy kept serving ($answer after them)"
