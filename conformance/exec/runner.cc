@@ -70,12 +70,7 @@ std::string_view PathBelowBase(std::string_view url, std::string_view base_path)
 // The sandbox a request names (spec/control.yaml): the path prefix
 // /_sandbox/NAME, which wins, else the X-Sandbox header, else "default".
 std::string SandboxNamed(std::string_view url, const HeaderList& headers) {
-  constexpr std::string_view kPrefix = "/_sandbox/";
-  const std::string_view path = PathOf(url);
-  if (path.substr(0, kPrefix.size()) == kPrefix) {
-    const std::string_view rest = path.substr(kPrefix.size());
-    return std::string(rest.substr(0, rest.find('/')));
-  }
+  if (const auto prefixed = SplitSandboxPath(PathOf(url))) return std::string(prefixed->name);
   if (const std::string* named = FindHeader(headers, "X-Sandbox")) return *named;
   return "default";
 }

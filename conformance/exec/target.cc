@@ -149,4 +149,12 @@ ProbeResult ProbeTarget(HttpClient& client, const std::string& base_url, const s
   return probe;
 }
 
+std::optional<SandboxPath> SplitSandboxPath(std::string_view path) {
+  constexpr std::string_view kPrefix = "/_sandbox/";
+  if (path.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  const size_t end = std::min(path.find('/', kPrefix.size()), path.size());
+  return SandboxPath{path.substr(kPrefix.size(), end - kPrefix.size()), path.substr(0, end),
+                     end == path.size() ? std::string_view("/") : path.substr(end)};
+}
+
 }  // namespace conformance

@@ -61,6 +61,14 @@ TargetFile ParseTargetFile(std::string_view text, const std::string& source);
 HttpRequest ControlRequest(const std::string& base_url, const std::string& control_token, std::string method,
                            const std::string& path, std::string json_body = {});
 
+// A path that names its sandbox by the prefix (spec/control.yaml,
+// "/_sandbox/NAME/..."): the name, the prefix itself, and the path below it
+// ("/" when nothing follows). Views of `path`; nullopt without the prefix.
+struct SandboxPath {
+  std::string_view name, prefix, rest;
+};
+std::optional<SandboxPath> SplitSandboxPath(std::string_view path);
+
 // A sandbox made on the target for as long as this object lives (POST
 // /_control/sandboxes, then DELETE when it goes): how `run --sandbox new` and
 // explore's workers keep a scenario or a sequence to themselves. `client`

@@ -8,6 +8,7 @@
 #include <rapidjson/document.h>
 
 #include "core/lifecycle.h"
+#include "exec/target.h"  // SplitSandboxPath
 #include "http/error_replies.h"  // JsonString
 #include "http/valid_text.h"      // DecodeQueryText
 
@@ -151,16 +152,16 @@ ExchangeVerdict JudgingProxy::Judge(const purchase::http::HttpRequest& request, 
   ExchangeVerdict verdict;
   // A sandbox (spec/README.md, "Sandboxes") named by the path prefix: the
   // spec's paths are below it. Orders are one sandbox's: ids repeat across them.
+  // The default sandbox is "" for the tracker (its orders print without a name).
   std::string_view path = request.path;
   std::string_view base_path;
   std::string sandbox = request.sandbox.value_or("");
-  constexpr std::string_view kPrefix = "/_sandbox/";
-  if (path.substr(0, kPrefix.size()) == kPrefix) {
-    const size_t end = path.find('/', kPrefix.size());
-    sandbox = std::string(path.substr(kPrefix.size(), end == std::string_view::npos ? end : end - kPrefix.size()));
-    base_path = path.substr(0, end == std::string_view::npos ? path.size() : end);
-    path = end == std::string_view::npos ? std::string_view("/") : path.substr(end);
+  if (const auto prefixed = SplitSandboxPath(path)) {
+    sandbox = std::string(prefixed->name);
+    base_path = prefixed->prefix;
+    path = prefixed->rest;
   }
+  if (sandbox == "default") sandbox.clear();
   RequestToJudge asked;
   asked.method = request.method;
   asked.path = path;
@@ -216,13 +217,19 @@ std::vector<std::string> JudgingProxy::Audit(const purchase::http::HttpRequest& 
   a.method = request.method;
   a.path = std::string(path);
   a.status = response.status;
-  // The order the request names: the query's order_id, or a signed URL's path.
+  // The order the request names: its order_id, in the query or in the path
+  // where the spec's template has {order_id} (a signed URL's).
   if (const auto query = purchase::http::DecodeQueryText(request.query); query.ok())
     for (const auto& [k, v] : query.value())
       if (k == "order_id" && a.order_id.empty()) a.order_id = v;
-  for (const char* prefix : {"/assets/download/", "/assets/view/"})
-    if (a.path.rfind(prefix, 0) == 0) a.order_id = a.path.substr(std::string_view(prefix).size());
-  const bool fetch = a.path.rfind("/assets/", 0) == 0;
+  const std::string tpl = options_.spec->FindOperation(request.method, path);
+  for (size_t t = 0, p = 0; t < tpl.size() && p <= path.size();) {
+    const size_t t_end = std::min(tpl.find('/', t + 1), tpl.size()), p_end = std::min(path.find('/', p + 1), path.size());
+    if (tpl.compare(t, t_end - t, "/{order_id}") == 0) a.order_id = std::string(path.substr(p + 1, p_end - p - 1));
+    t = t_end;
+    p = p_end;
+  }
+  const bool fetch = purchase::IsSignedUrlFetch(a.path);
   if (a.path == "/purchase/register") {
     rapidjson::Document sent;
     sent.Parse(request.body.data(), request.body.size());
@@ -259,9 +266,8 @@ std::vector<std::string> JudgingProxy::Audit(const purchase::http::HttpRequest& 
   a.vendor = *vendor;
   audit_->Record(a);
   std::vector<std::string> broken;
-  const std::vector<purchase::AuditFinding> findings = audit_->Findings();
-  for (; findings_reported_ < findings.size(); ++findings_reported_) {
-    const purchase::AuditFinding& f = findings[findings_reported_];
+  for (const purchase::AuditFinding& f : audit_->FindingsSince(findings_reported_)) {
+    ++findings_reported_;
     const purchase::ClientObligation* o = audit_->obligations().Find(f.obligation);
     broken.push_back("[" + f.obligation + "] " + vendor_names_[f.vendor] + " " + f.observed +
                      (o ? " (a correct client: " + o->rule + ")" : ""));

@@ -149,6 +149,22 @@ BOOST_AUTO_TEST_CASE(AResetForgetsTheOrdersOfItsSandboxOnly) {
   BOOST_TEST(p.log.str().find("a response created an order that was already seen") != std::string::npos, p.log.str());
 }
 
+BOOST_AUTO_TEST_CASE(XSandboxDefaultIsTheDefaultSandbox) {
+  Proxy p([](const HttpRequest&) { return Json(201, Order("o-1", "PROCESSING"), {{"Location", "/purchase/info?order_id=o-1"}}); });
+  const std::string reg = R"({"token":"t","asset_id":"a-1","quantity":1,"vendor_order_id":"v-1"})";
+  p.Send("POST", "/purchase/register", "", {{"Authorization", "Bearer tok-a"}, {"Content-Type", "application/json"}}, reg);
+  purchase::http::HttpRequest r;
+  Fields fields = {{"Authorization", "Bearer tok-a"}, {"Content-Type", "application/json"}, {"X-Sandbox", "default"}};
+  r.method = "POST";
+  r.path = "/purchase/register";
+  r.fields = &fields;
+  r.authorization = "Bearer tok-a";
+  r.sandbox = "default";
+  r.body = reg;
+  p.proxy->Handle(r);  // the same sandbox, so the same order created twice
+  BOOST_TEST(p.proxy->totals().service_violations == 1u, p.log.str());
+}
+
 BOOST_AUTO_TEST_CASE(AnUpstreamThatClosesWithoutAnsweringClosesTheClientsConnectionToo) {
   Proxy p([](const HttpRequest&) {
     HttpResponse r;

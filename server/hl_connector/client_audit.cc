@@ -22,7 +22,6 @@ constexpr size_t kMaxTrackedOrders = 100000;
 bool IsUrlRequest(const std::string& path) {
   return path == "/purchase/download-url" || path == "/purchase/view-url";
 }
-bool IsFetch(const std::string& path) { return path.rfind("/assets/", 0) == 0; }
 
 std::string Seconds(Millis ms) {
   std::string s = std::to_string(ms / 1000);
@@ -193,17 +192,17 @@ void ClientAudit::Judge(VendorTrack& v, const AuditedRequest& r) {
       Find("urls-only-when-completed", r, "asked for a URL of order " + r.order_id + " while it was not COMPLETED", {});
     o.flagged_url_early = true;
   }
-  if (IsFetch(r.path) && code == ErrorCodeName(ErrorCode::kUrlExpired)) {
+  if (IsSignedUrlFetch(r.path) && code == ErrorCodeName(ErrorCode::kUrlExpired)) {
     OrderTrack& o = v.orders[r.order_id];
     if (!o.flagged_expired_fetch)
       Find("fetch-before-expiry", r, "fetched a URL of order " + r.order_id + " after it expired", {});
     o.flagged_expired_fetch = true;
   }
-  if (IsUrlRequest(r.path) || IsFetch(r.path)) {
+  if (IsUrlRequest(r.path) || IsSignedUrlFetch(r.path)) {
     auto it = v.orders.find(r.order_id);
     if (it != v.orders.end() && it->second.canceled && !it->second.flagged_canceled) {
       Find("treat-canceled-as-revoked", r,
-           std::string(IsFetch(r.path) ? "fetched" : "asked for") + " a URL of order " + r.order_id +
+           std::string(IsSignedUrlFetch(r.path) ? "fetched" : "asked for") + " a URL of order " + r.order_id +
                " after being shown it was CANCELED",
            {&*it->second.canceled});
       it->second.flagged_canceled = true;
@@ -227,6 +226,12 @@ void ClientAudit::Judge(VendorTrack& v, const AuditedRequest& r) {
 std::vector<AuditFinding> ClientAudit::Findings() const {
   std::lock_guard lock(mu_);
   return findings_;
+}
+
+std::vector<AuditFinding> ClientAudit::FindingsSince(size_t n) const {
+  std::lock_guard lock(mu_);
+  if (n >= findings_.size()) return {};
+  return std::vector<AuditFinding>(findings_.begin() + static_cast<std::ptrdiff_t>(n), findings_.end());
 }
 
 std::vector<AuditedRequest> ClientAudit::RecentRequests(uint16_t vendor) const {

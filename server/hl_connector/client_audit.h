@@ -44,6 +44,10 @@ class ClientObligations {
   std::vector<ClientObligation> all_;
 };
 
+// Whether `path` fetches a signed asset URL (no Authorization: the audit
+// gives it to the owner of the order its path names).
+inline bool IsSignedUrlFetch(std::string_view path) { return path.substr(0, 8) == "/assets/"; }
+
 struct AuditedRequest {
   uint64_t seq = 0;        // set by the audit: the vendor's request number, from 1
   Millis wall = 0;         // wall-clock instant of the answer
@@ -75,6 +79,8 @@ class ClientAudit {
   // filled in by the audit.
   void Record(const AuditedRequest& request);
   std::vector<AuditFinding> Findings() const;
+  // The findings after the first `n` (those a caller has already shown).
+  std::vector<AuditFinding> FindingsSince(size_t n) const;
   // Requests recorded per vendor since the start or the last Reset().
   std::map<uint16_t, uint64_t> RecordedPerVendor() const;
   // Findings not kept because the list was full (1000).

@@ -1,5 +1,7 @@
 #include "http/pistache_server.h"
 
+#include "http/error_replies.h"  // JsonString
+
 #include <strings.h>
 #include <sys/socket.h>
 
@@ -17,8 +19,6 @@
 #include <pistache/http.h>
 #include <pistache/peer.h>
 #include <pistache/transport.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "hl_connector/error_catalog.h"
 #include "http/request_framer.h"
@@ -57,18 +57,7 @@ struct WireError {
 
 // The JSON error body every API writes ({"error":{"code","message"}}).
 std::string ErrorBody(std::string_view code, std::string_view message) {
-  rapidjson::StringBuffer out;
-  rapidjson::Writer<rapidjson::StringBuffer> w(out);
-  w.StartObject();
-  w.Key("error");
-  w.StartObject();
-  w.Key("code");
-  w.String(code.data(), static_cast<rapidjson::SizeType>(code.size()));
-  w.Key("message");
-  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
-  w.EndObject();
-  w.EndObject();
-  return std::string(out.GetString(), out.GetSize());
+  return "{\"error\":{\"code\":" + JsonString(code) + ",\"message\":" + JsonString(message) + "}}";
 }
 
 // The bytes of a reply: status line, Content-Type, Connection when it
