@@ -41,6 +41,7 @@
 #include "report/html_reporter.h"
 #include "report/lifecycle_diagram.h"
 #include "profiles/profile_registry.h"
+#include "exec/shard.h"
 #include "proxy/judging_proxy.h"
 #include "http/pistache_server.h"
 #include "scenario/loader.h"
@@ -615,7 +616,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   int jobs = 4;
   double timeout = 10;
   std::vector<std::string> reports;
-  std::string spec_dir, trace_path, api_flag, api, layer, sandbox;
+  std::string spec_dir, trace_path, api_flag, api, layer, sandbox, shard_text;
   po::options_description desc(
       "conformance run --target URL --token TOKEN [options] [paths...]\n"
       "Runs every scenario below the paths (default: scenarios/) against the target");
@@ -633,6 +634,9 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
        "every scenario runs in parallel (--jobs) and the run shares the server with others; NAME: run in that "
        "existing sandbox (the target must offer the capability 'sandboxes', spec/control.yaml)")
       ("fail-fast", "stop starting scenarios after the first failure")
+      ("shard", po::value(&shard_text)->value_name("K/N"),
+       "run the K-th of N stable parts of the selection (whole folders; the same split on every machine), so a CI "
+       "matrix of N jobs runs the suite once; their JUnit reports together hold each testsuite once")
       ("verbose,v", "print every request and response of failed steps")
       ("timeout", po::value(&timeout)->value_name("SECONDS")->default_value(10), "limit for one HTTP exchange")
       ("spec-dir", po::value(&spec_dir)->value_name("DIR"),
@@ -662,6 +666,9 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   if (jobs < 1 || jobs > 256) return usage_error("--jobs must be 1..256");
   if (!(timeout > 0 && timeout <= 3600)) return usage_error("--timeout must be in (0, 3600] seconds");
   if (layer != "contract" && layer != "seed") return usage_error("--layer is contract or seed, not '" + layer + "'");
+  std::optional<Shard> shard;
+  if (!shard_text.empty() && !(shard = ParseShard(shard_text)))
+    return usage_error("--shard takes K/N with 1 <= K <= N, got '" + shard_text + "'");
   if (layer == "seed" && strict_reference) return usage_error("--layer seed and --strict-reference judge opposite ends");
   // Which sandbox names exist is the target's to say (404 SANDBOX_NOT_FOUND);
   // the runner only keeps the URL one path segment long.
@@ -683,6 +690,14 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   std::map<std::string, FixtureRole> roles;
   if (!LoadSelection(s, spec.openapi.get(), &scenarios, err, &roles)) return kExitUsage;
   if (scenarios.empty()) return usage_error("no scenario matches the paths and tags given");
+  if (shard) {
+    scenarios = ScenariosOfShard(scenarios, *shard);
+    // More shards than folders leaves some empty: nothing to run is no failure of the matrix.
+    if (scenarios.empty()) {
+      out << "shard " << shard->ToString() << ": no scenario (fewer folders than shards)\n";
+      return kExitPass;
+    }
+  }
 
   if (!ResolveFixtureRoles(roles, target_args, err, usage_error)) return kExitUsage;
 
@@ -821,7 +836,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   std::string emit_dir, reference_fixtures, roles_file;
   std::vector<std::string> reports;
   int concurrent = 0, jobs = 1;
-  std::string api, sandbox;
+  std::string api, sandbox, shard_text;
   po::options_description desc(
       "conformance explore --target URL --token TOKEN [options]\n"
       "Generates random request sequences, runs each on the target and on the reference core in-process, and\n"
@@ -835,6 +850,9 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
        "in-process ProfileHost (conformance/explore/profile_explore.h); --sequences defaults to 40")
       ("seed", po::value(&options.seed)->default_value(1), "the first sequence's seed; sequence i has seed + i (a failure prints its seed: --seed S --sequences 1 replays it)")
       ("sequences", po::value(&options.sequences)->default_value(0), "how many sequences (0: as many as --budget allows)")
+      ("shard", po::value(&shard_text)->value_name("K/N"),
+       "run the K-th of N parts of the seeds (sequence i of this shard has seed S + K - 1 + i * N), so N machines "
+       "with one --seed run each seed once")
       ("steps", po::value(&generator.steps)->default_value(25), "commands per sequence")
       ("budget", po::value(&options.budget_seconds)->default_value(30), "seconds to look for failures (shrinking not counted)")
       ("shrink-budget", po::value(&options.shrink_budget_seconds)->default_value(10), "seconds to shrink each distinct failure")
@@ -880,6 +898,12 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return kExitUsage;
   };
   if (!positional.empty()) return usage_error("explore takes no paths, got '" + positional.front() + "'");
+  if (!shard_text.empty()) {
+    const std::optional<Shard> shard = ParseShard(shard_text);
+    if (!shard) return usage_error("--shard takes K/N with 1 <= K <= N, got '" + shard_text + "'");
+    options.seed += static_cast<uint64_t>(shard->index - 1);
+    options.seed_stride = static_cast<uint64_t>(shard->count);
+  }
   if (!ResolveTarget(target_args, vm, env, err, usage_error)) return kExitUsage;
   // Both explorers write the same reports (explore/explore_report.h).
   std::vector<std::pair<std::string, std::unique_ptr<std::ofstream>>> report_files;
@@ -912,6 +936,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     pa.control_token = target.control_token;
     pa.roles = target.fixtures;
     pa.options.seed = options.seed;
+    pa.options.seed_stride = options.seed_stride;
     pa.options.steps = generator.steps;
     pa.timeout_ms = static_cast<long>(timeout * 1000);
     pa.options.budget_seconds = options.budget_seconds;
@@ -1070,12 +1095,12 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (!(target.capabilities.count("reset") && target.manual_clock)) return usage_error("--concurrent needs reset and a manual clock");
     auto new_client = [&env, http]() { return env.new_client ? env.new_client(http) : NewCurlHttpClient(http); };
     for (int i = 0; i < concurrent; ++i) {
-      explore::ConcurrentCase race = explore::GenerateConcurrentCase(options.seed + static_cast<uint64_t>(i), generator);
+      explore::ConcurrentCase race = explore::GenerateConcurrentCase(options.SeedOf(i), generator);
       explore::ConcurrentResult r = explore::RunConcurrentCase(race, executor, new_client, explore::SearchLimits{}, seconds);
       ++verdicts[static_cast<int>(r.verdict)];
       if (r.verdict != explore::Verdict::kLinearizable) {
         out << (r.verdict == explore::Verdict::kUnknown ? "UNKNOWN" : "FAIL") << " race (seed "
-            << options.seed + static_cast<uint64_t>(i) << ", " << race.pattern << "): " << r.explanation << "\n";
+            << options.SeedOf(i) << ", " << race.pattern << "): " << r.explanation << "\n";
         for (const auto& a : r.answers)
           out << "    client " << a.client + 1 << ": " << explore::Describe(a.command) << " -> " << a.response.status
               << " (sent at " << static_cast<long>(a.sent * 1000) << " ms, answered at "

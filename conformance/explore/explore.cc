@@ -125,7 +125,7 @@ ExploreResult Explore(Executor& executor, const Side& model, const GeneratorOpti
   const double start = clock();
   for (int i = 0; options.sequences == 0 || i < options.sequences; ++i) {
     if (clock() - start >= options.budget_seconds) break;
-    const uint64_t seed = options.seed + static_cast<uint64_t>(i);
+    const uint64_t seed = options.SeedOf(i);
     std::vector<Command> commands = Generate(seed, generator, model);
     ++result.sequences;
     SequenceRun run = executor.Run(commands);
@@ -164,7 +164,7 @@ ExploreResult ExploreInParallel(const std::vector<Executor*>& executors, const S
         if (options.sequences != 0 && i >= options.sequences) return;
         Outcome o;
         // Generated on this worker's own reference: the same list as on any other.
-        o.commands = Generate(options.seed + static_cast<uint64_t>(i), generator, executor->reference());
+        o.commands = Generate(options.SeedOf(i), generator, executor->reference());
         SequenceRun run = executor->Run(o.commands);
         o.steps = run.steps.size();
         o.mismatch = run.mismatch;
@@ -181,7 +181,7 @@ ExploreResult ExploreInParallel(const std::vector<Executor*>& executors, const S
   for (auto& w : workers) w.join();
   // Every sequence below the highest one run has run: judge them in seed order.
   for (auto& [i, o] : outcomes) {
-    const uint64_t seed = options.seed + static_cast<uint64_t>(i);
+    const uint64_t seed = options.SeedOf(i);
     ++result.sequences;
     result.commands += static_cast<long>(o.steps);
     if (!o.mismatch) continue;

@@ -28,6 +28,10 @@ namespace conformance::explore {
 
 struct ExploreOptions {
   uint64_t seed = 1;
+  // Sequence i has seed + i * seed_stride: with --shard K/N, seed is the
+  // first seed + K - 1 and the stride N, so the N shards run every seed once.
+  uint64_t seed_stride = 1;
+  uint64_t SeedOf(int i) const { return seed + static_cast<uint64_t>(i) * seed_stride; }
   int sequences = 0;           // 0: as many as the budget allows
   double budget_seconds = 30;  // for finding; shrinking has its own
   double shrink_budget_seconds = 10;  // per distinct failure

@@ -704,7 +704,7 @@ ProfileExploreResult ProfileExplorer::Explore(const ProfileExploreOptions& optio
     if (options.budget_seconds > 0 &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= options.budget_seconds)
       break;
-    const uint64_t seed = options.seed + static_cast<uint64_t>(s);
+    const uint64_t seed = options.SeedOf(s);
     std::vector<ProfileCommand> commands = Generate(seed, options.steps);
     ProfileRun run = Run(commands);
     ++result.sequences;
@@ -929,7 +929,7 @@ std::optional<ProfileExploreResult> ExploreInSandboxes(const ProfileExploreArgs&
         if (found.load() || (a.options.budget_seconds > 0 && elapsed() >= a.options.budget_seconds)) return;
         const int s = next++;
         if (sequences != 0 && s >= sequences) return;
-        const uint64_t seed = a.options.seed + static_cast<uint64_t>(s);
+        const uint64_t seed = a.options.SeedOf(s);
         const ProfileRun run = explorer->Run(explorer->Generate(seed, a.options.steps));
         std::lock_guard<std::mutex> lock(mu);
         ++result.sequences;
@@ -949,7 +949,7 @@ std::optional<ProfileExploreResult> ExploreInSandboxes(const ProfileExploreArgs&
     one.budget_seconds = 0;
     result.finding = workers.front().explorer->Explore(one, out).finding;
     if (result.finding) {
-      result.finding->sequences_before = static_cast<int>(*first_failing_seed - a.options.seed);
+      result.finding->sequences_before = static_cast<int>((*first_failing_seed - a.options.seed) / a.options.seed_stride);
       result.finding->seconds_to_find = found_after;
     }
   }

@@ -135,6 +135,8 @@ struct ProfileFinding {
 
 struct ProfileExploreOptions {
   uint64_t seed = 1;
+  uint64_t seed_stride = 1;  // as ExploreOptions' (--shard)
+  uint64_t SeedOf(int s) const { return seed + static_cast<uint64_t>(s) * seed_stride; }
   int sequences = 40;          // 0: as many as the budget allows
   double budget_seconds = 0;   // stop starting sequences after this long (0: no limit)
   int steps = 25;
