@@ -211,26 +211,46 @@ bool LooksHandedOut(std::string_view v) {
   return v.size() >= 4 && std::any_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
+// Polling is reading until the answer changes: only reads are polls (a
+// DELETE sent twice to see its 404 is two steps).
+bool IsRead(const ProxiedExchange& e) { return e.exchange.method == "GET" || e.exchange.method == "HEAD"; }
+
 bool SameRequest(const ProxiedExchange& a, const ProxiedExchange& b) {
-  const std::string* auth_a = FindHeader(a.exchange.request_headers, "Authorization");
-  const std::string* auth_b = FindHeader(b.exchange.request_headers, "Authorization");
-  return a.exchange.method == b.exchange.method && a.path == b.path && a.raw_query == b.raw_query &&
-         a.sandbox == b.sandbox && a.exchange.request_body == b.exchange.request_body &&
-         (auth_a ? auth_b && *auth_a == *auth_b : !auth_b);
+  return a.exchange.method == b.exchange.method && a.exchange.url == b.exchange.url && a.sandbox == b.sandbox &&
+         a.exchange.request_headers == b.exchange.request_headers && a.exchange.request_body == b.exchange.request_body;
+}
+
+// The sandbox an exchange was in, whether its path or X-Sandbox named it.
+std::string SandboxOf(const ProxiedExchange& e) {
+  std::string name = e.sandbox;
+  if (const std::string* header = FindHeader(e.exchange.request_headers, "X-Sandbox"); name.empty() && header) name = *header;
+  return name == "default" ? "" : name;
 }
 
 bool Answered(const ProxiedExchange& e) { return !e.dropped && e.exchange.status != 0; }
 
-// The credential of an Authorization value (its token for Bearer).
+// The credential in an Authorization value: what follows its scheme
+// ("Bearer abc" -> "abc"), or the whole value when it has no scheme (an API
+// key). A scheme alone is no credential.
 std::string CredentialOf(std::string_view client) {
-  if (client.size() > 7 && EqualsIgnoringCase(client.substr(0, 7), "Bearer ")) client.remove_prefix(7);
   while (!client.empty() && client.front() == ' ') client.remove_prefix(1);
+  const size_t space = client.find(' ');
+  if (space == std::string_view::npos) {
+    for (const char* scheme : {"Bearer", "Basic", "Token", "Digest"})
+      if (EqualsIgnoringCase(client, scheme)) return "";
+    return std::string(client);
+  }
+  client.remove_prefix(space);
+  while (!client.empty() && client.front() == ' ') client.remove_prefix(1);
+  while (!client.empty() && client.back() == ' ') client.remove_suffix(1);
   return std::string(client);
 }
 
 // Shorter than this, a "credential" is no secret (an empty or one-letter
 // bearer sent to see it refused), and replacing it would mangle everything.
 constexpr size_t kMinSecretLength = 4;
+// Handed-out values shorter than this are captured only as whole values.
+constexpr size_t kMinSplicedLength = 12;
 
 struct StatePoint {
   std::string id, state;
@@ -253,7 +273,7 @@ const rapidjson::Value* At(const rapidjson::Value& root, const std::string& poin
 
 struct RecordedStep {
   std::string comment;  // written above the step (or alone, with no request)
-  std::string request;  // the step's keys, each line indented by 4; "" for a comment alone
+  std::string request;  // the step's key lines (nested ones indented by 6); "" for a comment alone
   std::string expect;   // "{status: 200, ...}"
   int poll_attempts = 0;
   std::vector<std::pair<std::string, std::string>> captures;  // name, YAML value
@@ -263,7 +283,8 @@ struct Origin {
   size_t step = 0;
   std::string key;     // a JSON pointer, or a header name
   bool header = false;
-  std::string name;    // the variable, once a request uses it
+  std::string sandbox;  // where it was handed out: a reset there forgets it
+  std::string name;     // the variable, once a request uses it
 };
 
 class FlowRecorder {
@@ -286,7 +307,7 @@ class FlowRecorder {
         continue;
       }
       size_t j = i;
-      while (j + 1 < ex.size() && Answered(ex[j + 1]) && SameRequest(ex[j + 1], ex[i])) ++j;
+      while (IsRead(ex[i]) && j + 1 < ex.size() && Answered(ex[j + 1]) && SameRequest(ex[j + 1], ex[i])) ++j;
       const size_t end = PollEnd(i, j);
       RecordStep(ex[i], ex[end], end - i + 1);
       i = end + 1;
@@ -299,16 +320,24 @@ class FlowRecorder {
  private:
   // Client keys the service accepted: those get a ${run_id} suffix.
   void FindClientKeys() {
+    std::set<std::string> signed_values;
     for (const auto& e : flow_.exchanges) {
-      if (!Answered(e) || e.exchange.status < 200 || e.exchange.status >= 300) continue;
+      const auto query = QueryPairs(e.raw_query);
+      // A request signed over its query (SheetMusicDirect's `signature`) cannot take a suffix.
+      const bool signed_query = std::any_of(query.begin(), query.end(), [](const auto& kv) { return kv.first == "signature"; });
+      if (signed_query)
+        for (const auto& kv : query) signed_values.insert(kv.second);
+      // A 409 names a key the service took before (a lost reply's).
+      if (!Answered(e) || ((e.exchange.status < 200 || e.exchange.status >= 300) && e.exchange.status != 409)) continue;
       rapidjson::Document body;
       body.Parse(e.exchange.request_body.data(), e.exchange.request_body.size());
       if (!body.HasParseError() && body.IsObject())
         for (const auto& m : body.GetObject())
           if (m.value.IsString() && IsClientKey(m.name.GetString())) NoteClientKey(m.value.GetString());
-      for (const auto& [k, v] : QueryPairs(e.raw_query))
+      for (const auto& [k, v] : query)
         if (IsClientKey(k)) NoteClientKey(v);
     }
+    for (const auto& v : signed_values) client_keys_.erase(v);
   }
   static bool IsClientKey(const std::string& member) {
     return std::find(kClientKeyMembers.begin(), kClientKeyMembers.end(), member) != kClientKeyMembers.end();
@@ -334,13 +363,11 @@ class FlowRecorder {
   // The last exchange of the step that starts at `i` (identical requests
   // i..j): a poll ends where the run's final answer first follows another.
   size_t PollEnd(size_t i, size_t j) const {
-    const std::string final_answer = AnswerKey(flow_.exchanges[j]);
+    const std::string final_answer = Expectation(flow_.exchanges[j]);
     for (size_t k = i + 1; k <= j; ++k)
-      if (AnswerKey(flow_.exchanges[k]) == final_answer && AnswerKey(flow_.exchanges[k - 1]) != final_answer) return k;
+      if (Expectation(flow_.exchanges[k]) == final_answer && Expectation(flow_.exchanges[k - 1]) != final_answer) return k;
     return i;
   }
-
-  std::string AnswerKey(const ProxiedExchange& e) const { return Expectation(e); }
 
   // "{status: S}" or "{status: S, body: {/status: STATE}}".
   std::string Expectation(const ProxiedExchange& e) const {
@@ -365,6 +392,11 @@ class FlowRecorder {
     const bool changes = e.exchange.method != "GET" && e.exchange.method != "HEAD";
     if (!e.dropped) {
       step.comment = line + ": the upstream gave no answer (" + e.exchange.transport_error + "); not replayed";
+    } else if (drop_rules_) {
+      // The flow itself asked for the drop (a fault rule or drill before it): the replay asks again.
+      step.comment = line + ": the upstream closed without answering, as a fault rule of this flow asked";
+      step.request = RequestKeys(e);
+      step.expect = "{no_reply: true}";
     } else if (!changes) {
       step.comment = line + ": the upstream closed without answering; not replayed (a read changes nothing)";
     } else {
@@ -386,15 +418,47 @@ class FlowRecorder {
       step.comment = "polled " + std::to_string(attempts) + " times until the answer changed";
     }
     steps_.push_back(std::move(step));
+    // After a reset nothing handed out before names anything (a
+    // deterministic service hands the same ids out again, for new things).
+    if (last.exchange.method == "POST" && last.path == "/_control/reset" && last.exchange.status / 100 == 2)
+      ForgetSandbox(SandboxOf(last));
+    NoteDropRules(last);
     IndexAnswer(steps_.size() - 1, last);
+  }
+
+  // Whether the flow has fault rules that drop connections in force: then a
+  // dropped exchange is the flow's own doing, and replays as one.
+  void NoteDropRules(const ProxiedExchange& e) {
+    const Exchange& x = e.exchange;
+    if (x.status / 100 != 2) return;
+    const bool adds = x.method == "POST" && (e.path == "/_control/faults" || e.path.rfind("/_control/drills/", 0) == 0);
+    if (adds && (x.request_body.find("drop_connection") != std::string::npos ||
+                 x.response_body.find("drop_connection") != std::string::npos))
+      drop_rules_ = true;
+    if ((x.method == "DELETE" && e.path == "/_control/faults") || (x.method == "POST" && e.path == "/_control/reset"))
+      drop_rules_ = false;
   }
 
   // ---- values handed out, and sent back
 
+  void ForgetSandbox(const std::string& sandbox) {
+    for (auto it = handed_out_.begin(); it != handed_out_.end();) {
+      if (it->second.sandbox != sandbox) {
+        ++it;
+        continue;
+      }
+      if (IsAbsoluteUrl(it->first)) urls_.erase(FetchKey(it->first));
+      it = handed_out_.erase(it);
+    }
+  }
+
   void IndexAnswer(size_t step, const ProxiedExchange& e) {
     auto note = [&](const std::string& key, bool header, const std::string& value) {
-      if (!LooksHandedOut(value) || sent_.count(value) || role_of_value_.count(value) || HasSecret(value)) return;
-      if (!handed_out_.count(value)) handed_out_.emplace(value, Origin{step, key, header, ""});
+      // A value the client sent before any answer gave it is the client's own, echoed.
+      const bool clients = sent_.count(value) && !ever_handed_out_.count(value);
+      if (!LooksHandedOut(value) || clients || role_of_value_.count(value) || HasSecret(value)) return;
+      ever_handed_out_.insert(value);
+      if (!handed_out_.count(value)) handed_out_.emplace(value, Origin{step, key, header, SandboxOf(e), ""});
       if (IsAbsoluteUrl(value) && !urls_.count(FetchKey(value))) urls_.emplace(FetchKey(value), value);
     };
     rapidjson::Document body;
@@ -421,7 +485,31 @@ class FlowRecorder {
     }
     if (auto origin = handed_out_.find(value); origin != handed_out_.end()) return "${" + Capture(origin->second) + "}";
     if (client_keys_.count(value)) return EscapeTemplate(value) + "-${run_id}";
-    return EscapeTemplate(value);
+    return SpliceHandedOut(value);
+  }
+
+  // Long handed-out values inside a longer text (a fault rule's path naming
+  // an order) are spliced in as variables: long enough not to occur there by
+  // chance. The rest is literal.
+  std::string SpliceHandedOut(const std::string& text) {
+    std::vector<std::map<std::string, Origin>::iterator> inside;
+    if (text.size() > kMinSplicedLength)
+      for (auto it = handed_out_.begin(); it != handed_out_.end(); ++it)
+        if (it->first.size() >= kMinSplicedLength && text.find(it->first) != std::string::npos) inside.push_back(it);
+    if (inside.empty()) return EscapeTemplate(text);
+    std::sort(inside.begin(), inside.end(), [](auto a, auto b) { return a->first.size() > b->first.size(); });
+    std::string out;
+    for (size_t i = 0; i < text.size();) {
+      auto match = std::find_if(inside.begin(), inside.end(), [&](auto it) { return text.compare(i, it->first.size(), it->first) == 0; });
+      if (match == inside.end()) {
+        if (text.compare(i, 2, "${") == 0) out += '$';  // a literal ${ is written $${
+        out += text[i++];
+        continue;
+      }
+      out += "${" + Capture((*match)->second) + "}";
+      i += (*match)->first.size();
+    }
+    return out;
   }
 
   std::string ReplaceSecrets(const std::string& value) const {
@@ -465,11 +553,35 @@ class FlowRecorder {
     std::string keys = "request: " + Scalar(x.method + " " + target) + "\n";
     std::string headers;
     keys += AuthKeys(e, control, &headers);
-    headers += HeaderLines(x);
+    headers += SandboxHeader(e) + HeaderLines(x, !PrefixSandbox(e).empty());
     if (!headers.empty()) keys += "headers:\n" + headers;
     keys += BodyKeys(x);
     if (options_.spec && target[0] == '/' && NotInSpec(x.method, target, x.status)) keys += "openapi: false\n";
     return keys;
+  }
+
+  // The flow's own sandbox is the runner's to choose (its paths are written
+  // below the prefix); another one an exchange named by the path prefix is
+  // named by X-Sandbox instead, which the spec makes the same and whose paths
+  // are the spec's own.
+  // When both name one, the prefix wins (spec/README.md), so the header is
+  // then not written.
+  std::string SandboxHeader(const ProxiedExchange& e) {
+    const std::string prefixed = PrefixSandbox(e);
+    if (prefixed.empty() || prefixed == flow_.sandbox) return "";
+    return "      X-Sandbox: " + Scalar(Template(prefixed)) + "\n";
+  }
+
+  static std::string PrefixSandbox(const ProxiedExchange& e) {
+    const std::string& url = e.exchange.url;
+    const size_t authority = url.find("//");
+    const size_t path = authority == std::string::npos ? 0 : std::min(url.find('/', authority + 2), url.size());
+    const std::string_view full = std::string_view(url).substr(path, url.find('?', path) - path);
+    // The path below the prefix ends the URL's path: whatever comes before it is the upstream's base path.
+    const size_t at = full.rfind("/_sandbox/", full.size() - std::min(full.size(), e.path.size()));
+    if (at == std::string_view::npos) return "";
+    const auto split = SplitSandboxPath(full.substr(at));
+    return split && split->rest == e.path ? std::string(split->name) : "";
   }
 
   bool NotInSpec(const std::string& method, const std::string& target, int status) const {
@@ -517,10 +629,10 @@ class FlowRecorder {
     return "";
   }
 
-  std::string HeaderLines(const Exchange& x) {
+  std::string HeaderLines(const Exchange& x, bool prefixed) {
     std::string lines;
     for (const auto& [name, value] : x.request_headers) {
-      if (IsRunnerHeader(name, value)) continue;
+      if (IsRunnerHeader(name, value) || (prefixed && EqualsIgnoringCase(name, "X-Sandbox"))) continue;
       if (EqualsIgnoringCase(name, "Content-Type") && IsJsonMediaType(value)) continue;
       lines += "      " + Scalar(name) + ": " + Scalar(Template(value)) + "\n";
     }
@@ -563,7 +675,9 @@ class FlowRecorder {
   std::map<std::string, std::string> role_of_value_;
   std::set<std::string> client_keys_;
   std::set<std::string> sent_;                  // every whole value the client sent so far
-  std::map<std::string, Origin> handed_out_;    // value -> where an answer first gave it
+  std::map<std::string, Origin> handed_out_;    // value -> where an answer first gave it (since a reset there)
+  std::set<std::string> ever_handed_out_;
+  bool drop_rules_ = false;
   std::map<std::string, std::string> urls_;     // FetchKey -> a URL handed out
   std::set<std::string> taken_;                 // variable names in use
   std::set<std::string> roles_used_;
@@ -638,10 +752,11 @@ std::map<std::string, std::string> RecordingSecrets(const std::vector<ClientFlow
   std::map<std::string, std::string> secrets;
   if (options.token.size() >= kMinSecretLength) secrets[options.token] = "${token}";
   if (options.token_b.size() >= kMinSecretLength) secrets[options.token_b] = "${token_b}";
-  // Free slots go to credentials the service accepted, in the order first seen.
+  // Without a target file's tokens, the first two credentials the service
+  // accepted are the replay's two vendors. With them, any other credential
+  // is no vendor the replay has (the runner's `{bearer: anything}`, say).
   std::vector<std::string> free_slots;
-  if (options.token.empty()) free_slots.push_back("${token}");
-  if (options.token_b.empty()) free_slots.push_back("${token_b}");
+  if (options.token.empty() && options.token_b.empty()) free_slots = {"${token}", "${token_b}"};
   int redacted = 0;
   for (const auto& flow : flows)
     for (const auto& e : flow.exchanges) {

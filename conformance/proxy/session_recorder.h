@@ -7,16 +7,26 @@
 // What makes a recording replayable rather than a transcript:
 //  - a value the service handed out (an id, a one-time token, a signed URL)
 //    and the client sent back later is captured where it first appeared
-//    (`capture:` with a JSON pointer or a header) and sent as ${name};
+//    (`capture:` with a JSON pointer or a header) and sent as ${name}: a whole
+//    value, a signed URL fetched as `GET ${url}`, or a long one spliced into
+//    a longer text (a fault rule's path naming an order);
 //  - credentials are never written: the target file's become ${token} and
-//    ${token_b}, another that was accepted takes a free one of the two, the
-//    rest are written as `redacted-N` (unless keep_secrets);
+//    ${token_b} (without a target file's, the first two the service accepted
+//    do), any other is written as `redacted-N` (as sent with keep_secrets), and
+//    /_control requests take the runner's control token;
 //  - a literal equal to a fixture role's value is written as ${role}, a whole
 //    value at a time (a JSON string, a query value, a path segment, a header);
 //  - a client-chosen unique key the service accepted (vendor_order_id and its
 //    kin, kClientKeyMembers) gets a ${run_id} suffix, so a replay twice does
-//    not collide with itself;
-//  - identical requests polled until the answer changed are one `poll:` step.
+//    not collide with itself, unless a request signed its query over it;
+//  - identical reads polled until the answer changed are one `poll:` step;
+//  - a reset forgets what was handed out in its sandbox before (a
+//    deterministic service hands the same ids out again, for new things);
+//  - an exchange the upstream dropped is sent again when it may have changed
+//    something (a lost reply), expecting no reply when a fault rule of the
+//    flow asked for the drop, and is a comment when it was a read.
+// A flow's own sandbox is the runner's (paths are written below its prefix);
+// another sandbox an exchange named by its prefix is named by X-Sandbox.
 //
 // Pure apart from writing the files; safe to call from any thread.
 #pragma once

@@ -168,6 +168,60 @@ BOOST_AUTO_TEST_CASE(RecordedPollsUntilTheAnswerChangedAreOneStep) {
   BOOST_TEST(Count(repeated, "request:") == 3);
 }
 
+BOOST_AUTO_TEST_CASE(RecordedRepeatedWritesAreStepsNotPolls) {
+  ClientFlow flow;
+  flow.name = "client 1, no order";
+  flow.exchanges.push_back(Ex("DELETE", "/_control/faults/fault-1", "", 200, "{}", "", ""));
+  flow.exchanges.push_back(Ex("DELETE", "/_control/faults/fault-1", "", 404, "{}", "", ""));
+  const std::string text = RecordOne(flow, HlOptions());
+  BOOST_TEST(Count(text, "poll:") == 0);
+  BOOST_TEST(Count(text, "request: DELETE /_control/faults/fault-1") == 2);
+}
+
+BOOST_AUTO_TEST_CASE(RecordedResetsForgetWhatWasHandedOutBefore) {
+  // A deterministic service hands the same id out again after a reset, for a new order.
+  ClientFlow flow = PurchaseFlow();
+  flow.exchanges.push_back(Ex("POST", "/_control/reset", "", 200, "{}", "", ""));
+  const ClientFlow again = PurchaseFlow();
+  flow.exchanges.insert(flow.exchanges.end(), again.exchanges.begin(), again.exchanges.end());
+  const std::string text = RecordOne(flow, HlOptions());
+  BOOST_TEST(text.find("order_id_2: /order_id") != std::string::npos);
+  BOOST_TEST(text.find("order_id=${order_id_2}") != std::string::npos);
+  BOOST_TEST(Count(text, "order_id=${order_id}\"") == 3);  // the poll, the URL, the look: before the reset only
+}
+
+BOOST_AUTO_TEST_CASE(RecordedIdsInsideALongerTextAreSplicedIn) {
+  ClientFlow flow = PurchaseFlow();
+  flow.exchanges.push_back(Ex("POST", "/_control/faults", "", 201, R"({"id":"f-1"})",
+                              std::string(R"({"match":{"path":"/assets/download/)") + kOrder + R"("},"effect":{"status":503}})",
+                              ""));
+  const std::string text = RecordOne(flow, HlOptions());
+  BOOST_TEST(text.find("path: \"/assets/download/${order_id}\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(RecordedSandboxOfAnotherFlowIsNamedByHeader) {
+  ClientFlow flow = PurchaseFlow();
+  flow.exchanges.push_back(Ex("GET", "/purchase/info", std::string("order_id=") + kOrder, 404, "{}"));
+  flow.exchanges.back().sandbox = "other";
+  flow.exchanges.back().exchange.url = std::string("http://127.0.0.1:8080/_sandbox/other/purchase/info?order_id=") + kOrder;
+  const std::string text = RecordOne(flow, HlOptions());
+  // The path is the spec's own (the runner checks it), the sandbox in the header the spec makes equal to the prefix.
+  BOOST_TEST(text.find("request: \"GET /purchase/info?order_id=${order_id}\"\n    headers:\n      X-Sandbox: other\n") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(RecordedSignedQueriesKeepTheirClientKeys) {
+  ClientFlow flow;
+  flow.name = "client 1, no order";
+  flow.exchanges.push_back(Ex("POST", "/orders/create", "key=k-1234&signature=ABCD&retailerOrderId=ro-1&retailerClientId=c-1", 201,
+                              R"({"order id":"o-1"})", "", ""));
+  RecordOptions smd = HlOptions();
+  smd.api = "sheetmusicdirect";
+  smd.spec = nullptr;
+  const std::string text = RecordOne(flow, smd);
+  BOOST_TEST(text.find("retailerOrderId=ro-1&retailerClientId=c-1\"") != std::string::npos);  // a suffix breaks the signature
+}
+
 BOOST_AUTO_TEST_CASE(RecordedFilesHoldNoCredential) {
   TempDir dir("secrets");
   ClientFlow flow = PurchaseFlow();
