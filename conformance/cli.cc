@@ -461,6 +461,36 @@ std::string ReportKindsText() {
   return out;
 }
 
+// The files of `--report KIND=FILE`s and their reporters, opened before
+// anything is sent (a path that cannot be written is a usage error, not a
+// lost report at the end).
+struct ReportFiles {
+  std::vector<std::unique_ptr<std::ofstream>> files;
+  std::vector<std::unique_ptr<RunListener>> reporters;
+
+  // "" when every file opened, else what is wrong.
+  std::string Open(const std::vector<std::string>& reports, const purchase::Lifecycle& lifecycle) {
+    for (const auto& r : reports) {
+      const size_t eq = r.find('=');
+      const std::string kind = r.substr(0, eq), path = eq == std::string::npos ? "" : r.substr(eq + 1);
+      const ReportKind* report = FindReportKind(kind);
+      if (!report || path.empty()) return "--report takes " + ReportKindsText() + ", got '" + r + "'";
+      files.push_back(std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc));
+      if (!*files.back()) return "cannot write " + path;
+      reporters.push_back(report->make(*files.back(), lifecycle));
+    }
+    return {};
+  }
+  // Whether every report was written in full.
+  bool Flush() {
+    for (auto& f : files) {
+      f->flush();
+      if (!*f) return false;
+    }
+    return true;
+  }
+};
+
 // What `run` and `explore` take to name a target: its URL and credentials,
 // a target file, and fixture roles.
 struct TargetArgs {
@@ -656,18 +686,8 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 
   if (!ResolveFixtureRoles(roles, target_args, err, usage_error)) return kExitUsage;
 
-  std::vector<std::unique_ptr<std::ofstream>> files;
-  std::vector<std::unique_ptr<RunListener>> reporters;
-  for (const auto& r : reports) {
-    const size_t eq = r.find('=');
-    const std::string kind = r.substr(0, eq), path = eq == std::string::npos ? "" : r.substr(eq + 1);
-    const ReportKind* report = FindReportKind(kind);
-    if (!report || path.empty())
-      return usage_error("--report takes " + ReportKindsText() + ", got '" + r + "'");
-    files.push_back(std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc));
-    if (!*files.back()) return usage_error("cannot write " + path);
-    reporters.push_back(report->make(*files.back(), spec.lifecycle()));
-  }
+  ReportFiles report_files;
+  if (const std::string wrong = report_files.Open(reports, spec.lifecycle()); !wrong.empty()) return usage_error(wrong);
 
   std::ofstream trace_file;
   std::unique_ptr<RequestTrace> trace;
@@ -716,19 +736,16 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   ConsoleReporter console(out, console_options);
   ListenerList listeners;
   listeners.Add(&console);
-  for (auto& r : reporters) listeners.Add(r.get());
+  for (auto& r : report_files.reporters) listeners.Add(r.get());
 
   SuiteOptions options;
   options.jobs = jobs;
   options.fail_fast = vm.count("fail-fast") > 0;
   options.sandbox_per_scenario = sandbox == "new";
   const RunResult run = RunSuite(scenarios, context, make_client, options, listeners);
-  for (auto& f : files) {
-    f->flush();
-    if (!*f) {
-      err << "conformance: error: writing a report failed\n";
-      return kExitUsage;
-    }
+  if (!report_files.Flush()) {
+    err << "conformance: error: writing a report failed\n";
+    return kExitUsage;
   }
   if (trace && !trace->ok()) {
     err << "conformance: error: writing the request trace " << trace_path << " failed\n";
@@ -1211,6 +1228,7 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   double duration = 0, timeout = 30;
   uint64_t max_exchanges = 0;
   int threads = 16;
+  std::vector<std::string> reports;
   po::options_description desc(
       "conformance proxy --upstream URL [--listen HOST:PORT] [--api NAME] [options]\n"
       "Passes every request of a client to the upstream service and its answer back, unchanged, and judges each\n"
@@ -1234,7 +1252,12 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       ("exchanges", po::value(&max_exchanges)->value_name("N"), "stop after N exchanges")
       ("timeout", po::value(&timeout)->value_name("SECONDS")->default_value(30), "limit for one upstream exchange")
       ("threads", po::value(&threads)->value_name("N")->default_value(16),
-       "requests forwarded at once (each thread waits on its own upstream connection; the judging takes turns)");
+       "requests forwarded at once (each thread waits on its own upstream connection; the judging takes turns)")
+      ("report", po::value(&reports)->composing()->value_name("KIND=FILE"),
+       "at the end, write the session as `run` writes a run: junit=FILE, json=FILE or html=FILE (repeatable); one "
+       "test case per client flow (an order, with what its client did before it), one step per exchange, each "
+       "violation a failure naming its side; the HTML draws each order on the lifecycle. Keeps every exchange "
+       "in memory until the end");
   po::variables_map vm;
   std::vector<std::string> positional;
   if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
@@ -1279,6 +1302,10 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       !LoadSpec(spec_dir, &spec, err,
                 vm.count("strict-reference") ? purchase::SpecLayer::kReference : purchase::SpecLayer::kContract, api))
     return kExitUsage;
+  RuleLedger rules;
+  if (!LoadLedger(api, spec_dir, &rules, err)) return kExitUsage;
+  ReportFiles report_files;
+  if (const std::string wrong = report_files.Open(reports, spec.lifecycle()); !wrong.empty()) return usage_error(wrong);
 
   HttpClientOptions http;
   http.timeout_ms = static_cast<long>(timeout * 1000);
@@ -1295,7 +1322,9 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   // The client obligations are the HL Connector's (spec/client-obligations.yaml).
   if (api == "hl-connector") options.obligations = &purchase::ClientObligations::Builtin();
   options.on_exchange = [&](uint64_t n) { exchanges.store(n); };
+  options.keep_session = !reports.empty();
   JudgingProxy proxy(options);
+  const auto started_at = std::chrono::system_clock::now();
 
   server.threads = threads;
   server.log_requests = false;
@@ -1331,6 +1360,25 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   out << "stopped by " << stopped_by << "\n";
   proxy.WriteSummary(out);
+  if (!report_files.reporters.empty()) {
+    const auto duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() - started_at).count();
+    const RunResult session = SessionAsRun(GroupIntoFlows(proxy.Session()), proxy.Traces(), upstream, started_at,
+                                           duration_ms, &rules);
+    RunInfo info;
+    info.target = upstream;
+    info.scenario_count = session.scenarios.size();
+    info.started_at = started_at;
+    for (auto& r : report_files.reporters) {
+      r->OnRunStarted(info);
+      for (const ScenarioResult& flow : session.scenarios) r->OnScenarioFinished(flow);
+      r->OnRunFinished(session);
+    }
+    if (!report_files.Flush()) {
+      err << "conformance: error: writing a report failed\n";
+      return kExitUsage;
+    }
+  }
   const JudgingProxy::Totals totals = proxy.totals();
   return totals.client_violations + totals.service_violations + totals.upstream_failures ? kExitFail : kExitPass;
 }

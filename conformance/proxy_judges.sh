@@ -4,7 +4,9 @@
 #  1. the suite run through the proxy gets the same verdicts as run directly,
 #     and the proxy sees no service violation (the reference server conforms);
 #  2. on a server started with the deliberate defect $5, the proxy names it
-#     (a service violation whose text holds $6) and exits 1;
+#     (a service violation whose text holds $6) and exits 1; its --report
+#     files say the same: the JUnit report has it as a failure, the JSON
+#     report parses and holds every exchange, the HTML draws the orders;
 #  3. an unreachable upstream is a 502 UPSTREAM_FAILED JSON error, and
 #     --exchanges N stops the proxy by itself, exit 1;
 #  4. GET $7 without credentials is logged as the client's violation;
@@ -35,7 +37,8 @@ start_pair() {
   "$server" --api "$api" --port 0 --quiet "$@" >"$out/$name.server" 2>/dev/null &
   pids="$pids $!"
   url=$(server_url "$out/$name.server") || exit 2
-  "$runner" proxy --upstream "$url" --listen 127.0.0.1:0 --api "$api" >"$out/$name.proxy" 2>&1 &
+  # shellcheck disable=SC2086  # proxy_args is a list of words
+  "$runner" proxy --upstream "$url" --listen 127.0.0.1:0 --api "$api" ${proxy_args:-} >"$out/$name.proxy" 2>&1 &
   proxy_pid=$!
   pids="$pids $proxy_pid"
   proxy_url=$(server_url "$out/$name.proxy") || exit 2
@@ -68,14 +71,28 @@ esac
 case "$summary" in *" 0 client violations,"*) fail "the suite's bad requests were not judged the client's" ;; esac
 [ "$proxy_rc" = 1 ] || fail "the proxy exited $proxy_rc after seeing client violations, not 1"
 
-# 2. A service that breaks the contract is named.
+# 2. A service that breaks the contract is named, in the log and in the reports.
+proxy_args="--report junit=$out/defect.xml --report json=$out/defect.json --report html=$out/defect.html"
 start_pair defect --allow-defects --defect "$defect"
+proxy_args=
 # shellcheck disable=SC2086
 "$runner" run --target "$proxy_url" $target_args --jobs 1 "$suite" >"$out/defect-run" 2>&1 || true
 stop_proxy defect
 grep 'service:' "$out/defect.proxy" | grep -F -- "$expected" | head -n 1 ||
   fail "defect $defect: no service violation with '$expected' ($(grep '^conformance proxy:' "$out/defect.proxy"))"
 [ "$proxy_rc" = 1 ] || fail "defect $defect: the proxy exited $proxy_rc, not 1"
+grep -F -- "$expected" "$out/defect.xml" | grep -q 'service: ' || fail "defect $defect: the JUnit report does not name it"
+exchanges=$(sed -n 's/^conformance proxy: \([0-9]*\) exchanges.*/\1/p' "$out/defect.proxy")
+python3 - "$out/defect.json" "$exchanges" "$expected" <<'PY' || fail "defect $defect: the JSON report disagrees with the log"
+import json, sys
+report = json.load(open(sys.argv[1]))
+steps = [st for sc in report["scenarios"] for st in sc["steps"]]
+assert len(steps) == int(sys.argv[2]), (len(steps), sys.argv[2])
+messages = [f["message"] for st in steps for f in st.get("failures", [])]
+assert any(m.startswith("service: ") and sys.argv[3] in m for m in messages), messages[:5]
+print("reports: %d flows, %d exchanges, the defect among %d failures" % (len(report["scenarios"]), len(steps), len(messages)))
+PY
+grep -q '<svg' "$out/defect.html" || fail "defect $defect: the HTML report draws no lifecycle"
 
 # 3. An unreachable upstream: 502 JSON; --exchanges 1 stops it.
 port=$(sed -n 's/^listening on http:[^ ]*:\([0-9]*\).*/\1/p' "$out/clean.server")

@@ -40,9 +40,12 @@ class LifecycleTracker {
   // within the value of a query parameter of it. `sandbox` is the sandbox
   // the request went to ("" for the scenario's own): ids are unique only
   // within a sandbox, so orders of two sandboxes are two orders even with one
-  // id, shown as "<id> (sandbox NAME)". Returns failures.
+  // id, shown as "<id> (sandbox NAME)". Returns failures. `seen`, if given,
+  // gets each order found: its id as the body has it, and its name in
+  // Traces() (the id with its scope and sandbox).
   std::vector<std::string> ObserveBody(const rapidjson::Value& body, bool created, const std::string& where,
-                                       std::string_view request_url = {}, std::string_view sandbox = {});
+                                       std::string_view request_url = {}, std::string_view sandbox = {},
+                                       std::vector<std::pair<std::string, std::string>>* seen = nullptr);
 
   // Forgets every order (the target was reset and may reuse ids); their
   // traces are kept for Traces().

@@ -893,6 +893,31 @@ std::vector<std::string> OpenApiSpec::JudgeAfresh(const ResponseToJudge& r) cons
   return failures;
 }
 
+std::string OpenApiSpec::CredentialOf(const RequestToJudge& r) const {
+  const PathTemplate* found = impl_->Find(Lower(r.method), r.path);
+  if (!found) return {};
+  const auto spec = found->first_with_text->requests.find(Lower(r.method));
+  if (spec == found->first_with_text->requests.end()) return {};
+  const auto query = purchase::http::DecodeQueryText(purchase::http::SplitRawQuery(r.query));
+  auto value_of = [&](const CredentialSpec& c) -> std::string {
+    if (c.in == "header" && r.headers) {
+      const std::string* v = FindHeader(*r.headers, c.name);
+      return v ? *v : "";
+    }
+    if (c.in == "query" && query.ok())
+      for (const auto& [name, value] : query.value())
+        if (name == c.name) return value;
+    return "";
+  };
+  for (const auto& alternative : spec->second.security) {
+    if (alternative.empty()) continue;
+    bool all = true;
+    for (const CredentialSpec& c : alternative) all = all && (c.in == "cookie" || !value_of(c).empty());
+    if (all) return value_of(alternative.front());
+  }
+  return {};
+}
+
 std::vector<std::string> OpenApiSpec::JudgeRequest(const RequestToJudge& r) const {
   std::vector<std::string> failures;
   const std::string method = Lower(r.method);

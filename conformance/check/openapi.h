@@ -76,6 +76,12 @@ class OpenApiSpec {
   // them. Empty if the request conforms.
   std::vector<std::string> JudgeRequest(const RequestToJudge& request) const;
 
+  // The credential that says who the client is: the first credential of the
+  // first security alternative of the operation the request carries in full
+  // (a bearer Authorization, an API key in the query or a header), as sent;
+  // "" when the operation asks none or the request has none.
+  std::string CredentialOf(const RequestToJudge& request) const;
+
   // Judge without the memory: always judges. (Judge's own tests compare the
   // two, so that the memory cannot hide a wrong judgement.)
   std::vector<std::string> JudgeAfresh(const ResponseToJudge& response) const;

@@ -110,6 +110,13 @@ purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest
   std::lock_guard lock(mu_);
   const uint64_t count = ++totals_.exchanges;
 
+  ProxiedExchange judged;
+  judged.seq = count;
+  judged.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
+  const Where where = WhereOf(request);
+  judged.sandbox = where.sandbox;
+  judged.path = std::string(where.path);
+  judged.raw_query = request.raw_query;
   purchase::http::HttpReply reply;
   std::ostream* log = options_.log;
   const std::string target = request.path + (request.raw_query.empty() ? "" : "?" + std::string(request.raw_query));
@@ -117,6 +124,7 @@ purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest
     // Closed without an answer (a lost reply, on purpose or not): the client
     // sees the same, as it would without the proxy.
     reply.drop_connection = true;
+    judged.dropped = true;
     ++totals_.dropped;
     if (log) *log << request.method << " " << target << " - (the upstream closed without answering; so does the proxy)\n"
                   << std::flush;
@@ -126,6 +134,7 @@ purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest
                             response.error_message;
     reply.status = 502;
     reply.body = UpstreamFailureBody(why);
+    judged.exchange.transport_error = why;
     if (log) *log << request.method << " " << target << " 502 (upstream: " << why << ")\n" << std::flush;
   } else {
     reply.status = response.status;
@@ -133,50 +142,81 @@ purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest
     for (const auto& [name, value] : response.headers)
       if (!IsHopByHopHeader(name)) reply.headers.emplace_back(name, value);
     reply.body = response.body;
-    const ExchangeVerdict verdict = Judge(request, forward.headers, response);
-    totals_.client_violations += verdict.client.size();
-    totals_.service_violations += verdict.service.size();
-    if (log && (options_.log_clean || !verdict.client.empty() || !verdict.service.empty())) {
+    Judge(request, where, forward.headers, response, judged);
+    totals_.client_violations += judged.client_violations.size();
+    totals_.service_violations += judged.service_violations.size();
+    if (log && (options_.log_clean || !judged.client_violations.empty() || !judged.service_violations.empty())) {
       *log << request.method << " " << target << " " << response.status << " " << response.elapsed_ms << " ms\n";
-      for (const auto& v : verdict.client) *log << "  client: " << v << "\n";
-      for (const auto& v : verdict.service) *log << "  service: " << v << "\n";
+      for (const auto& v : judged.client_violations) *log << "  client: " << v << "\n";
+      for (const auto& v : judged.service_violations) *log << "  service: " << v << "\n";
       *log << std::flush;
     }
+  }
+  if (options_.keep_session) {
+    Exchange& x = judged.exchange;
+    x.method = request.method;
+    x.url = forward.url;
+    x.request_headers = forward.headers;
+    x.request_body = request.body;
+    x.status = response.error == TransportError::kNone ? response.status : 0;
+    x.response_headers = response.headers;
+    x.response_body = response.body;
+    x.elapsed_ms = response.elapsed_ms;
+    if (judged.client.empty()) judged.client = CredentialOf(request, where, forward.headers);
+    session_.push_back(std::move(judged));
   }
   if (options_.on_exchange) options_.on_exchange(count);
   return reply;
 }
 
-ExchangeVerdict JudgingProxy::Judge(const purchase::http::HttpRequest& request, const HeaderList& request_headers,
-                                    const HttpResponse& response) {
-  ExchangeVerdict verdict;
+JudgingProxy::Where JudgingProxy::WhereOf(const purchase::http::HttpRequest& request) const {
   // A sandbox (spec/README.md, "Sandboxes") named by the path prefix: the
   // spec's paths are below it. Orders are one sandbox's: ids repeat across them.
   // The default sandbox is "" for the tracker (its orders print without a name).
-  std::string_view path = request.path;
-  std::string_view base_path;
-  std::string sandbox = request.sandbox.value_or("");
-  if (const auto prefixed = SplitSandboxPath(path)) {
-    sandbox = std::string(prefixed->name);
-    base_path = prefixed->prefix;
-    path = prefixed->rest;
+  Where w;
+  w.path = request.path;
+  w.sandbox = request.sandbox.value_or("");
+  if (const auto prefixed = SplitSandboxPath(w.path)) {
+    w.sandbox = std::string(prefixed->name);
+    w.base_path = prefixed->prefix;
+    w.path = prefixed->rest;
   }
-  if (sandbox == "default") sandbox.clear();
+  if (w.sandbox == "default") w.sandbox.clear();
+  return w;
+}
+
+std::string JudgingProxy::CredentialOf(const purchase::http::HttpRequest& request, const Where& where,
+                                       const HeaderList& headers) const {
+  RequestToJudge asked;
+  asked.method = request.method;
+  asked.path = where.path;
+  asked.query = request.raw_query;
+  asked.headers = &headers;
+  std::string credential = options_.spec->CredentialOf(asked);
+  if (credential.empty() && request.authorization) credential = *request.authorization;
+  return credential;
+}
+
+void JudgingProxy::Judge(const purchase::http::HttpRequest& request, const Where& where,
+                         const HeaderList& request_headers, const HttpResponse& response, ProxiedExchange& judged) {
+  const std::string_view path = where.path;
+  const std::string& sandbox = where.sandbox;
   RequestToJudge asked;
   asked.method = request.method;
   asked.path = path;
   asked.query = request.raw_query;
   asked.headers = &request_headers;
   asked.body = request.body;
-  verdict.client = options_.spec->JudgeRequest(asked);
+  judged.client_violations = options_.spec->JudgeRequest(asked);
+  if (options_.keep_session) judged.client = CredentialOf(request, where, request_headers);
   // A path the spec does not have is the client's mistake alone: the
   // contract says nothing of what the service answers there.
-  if (options_.spec->FindPath(path).empty()) return verdict;
+  if (options_.spec->FindPath(path).empty()) return;
 
   ResponseToJudge answered;
   answered.method = request.method;
   answered.path = path;
-  answered.base_path = base_path;
+  answered.base_path = where.base_path;
   answered.status = response.status;
   answered.headers = &response.headers;
   answered.body = response.body;
@@ -184,28 +224,32 @@ ExchangeVerdict JudgingProxy::Judge(const purchase::http::HttpRequest& request, 
   body.Parse(response.body.data(), response.body.size());
   answered.parsed_body = &body;
   for (const std::string& why : options_.spec->Judge(answered))
-    verdict.service.push_back(JoinRules(options_.spec->RulesOf(request.method, path, response.status, why)) + why);
+    judged.service_violations.push_back(JoinRules(options_.spec->RulesOf(request.method, path, response.status, why)) +
+                                        why);
   if (audit_)
-    for (std::string& broken : Audit(request, path, sandbox, response, body)) verdict.client.push_back(std::move(broken));
+    for (std::string& broken : Audit(request, path, sandbox, response, body))
+      judged.client_violations.push_back(std::move(broken));
   const bool ok = response.status >= 200 && response.status < 300;
   // A reset forgets the sandbox's orders (ids may come again); so does deleting it.
   if (ok && request.method == "POST" && path == "/_control/reset") {
     tracker_.ForgetSandbox(sandbox);
-    return verdict;
+    judged.forgets_sandbox = sandbox;
+    return;
   }
   constexpr std::string_view kSandboxes = "/_control/sandboxes/";
   if (ok && request.method == "DELETE" && path.substr(0, kSandboxes.size()) == kSandboxes) {
-    tracker_.ForgetSandbox(path.substr(kSandboxes.size()));
-    return verdict;
+    judged.forgets_sandbox = std::string(path.substr(kSandboxes.size()));
+    tracker_.ForgetSandbox(*judged.forgets_sandbox);
+    return;
   }
   if (!body.HasParseError()) {
-    const std::string where = request.method + " " + std::string(path);
+    const std::string where_text = request.method + " " + std::string(path);
     const std::string url = options_.upstream + std::string(path) +
                             (request.raw_query.empty() ? "" : "?" + std::string(request.raw_query));
-    for (std::string& why : tracker_.ObserveBody(body, response.status == 201, where, url, sandbox))
-      verdict.service.push_back("lifecycle: " + why);
+    for (std::string& why : tracker_.ObserveBody(body, response.status == 201, where_text, url, sandbox,
+                                                 options_.keep_session ? &judged.orders_shown : nullptr))
+      judged.service_violations.push_back("lifecycle: " + why);
   }
-  return verdict;
 }
 
 std::vector<std::string> JudgingProxy::Audit(const purchase::http::HttpRequest& request, std::string_view path,
@@ -273,6 +317,16 @@ std::vector<std::string> JudgingProxy::Audit(const purchase::http::HttpRequest& 
                      (o ? " (a correct client: " + o->rule + ")" : ""));
   }
   return broken;
+}
+
+std::vector<ProxiedExchange> JudgingProxy::Session() {
+  std::lock_guard lock(mu_);
+  return session_;
+}
+
+std::vector<OrderTrace> JudgingProxy::Traces() {
+  std::lock_guard lock(mu_);
+  return tracker_.Traces();
 }
 
 JudgingProxy::Totals JudgingProxy::totals() {

@@ -24,6 +24,7 @@
 // answers arrive (the lifecycle follows orders across them); thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -39,6 +40,7 @@
 #include "exec/http_client.h"
 #include "hl_connector/client_audit.h"
 #include "http/http_message.h"
+#include "proxy/proxy_session.h"
 
 namespace conformance {
 
@@ -57,12 +59,9 @@ struct ProxyOptions {
   const purchase::ClientObligations* obligations = nullptr;
   // Called after each exchange, with the count so far (to stop after N).
   std::function<void(uint64_t)> on_exchange;
-};
-
-// What one exchange broke, by side.
-struct ExchangeVerdict {
-  std::vector<std::string> client;   // the request's
-  std::vector<std::string> service;  // the answer's, and the lifecycle's
+  // Keep every exchange, bodies and all, for Session() (--report, --record).
+  // Off, memory stays flat however long the session runs.
+  bool keep_session = false;
 };
 
 class JudgingProxy final : public purchase::http::RequestHandler {
@@ -82,10 +81,25 @@ class JudgingProxy final : public purchase::http::RequestHandler {
   Totals totals();
   // The summary printed at the end: counts, then each order's observed path.
   void WriteSummary(std::ostream& out);
+  // Every exchange so far, in the order answered (empty unless keep_session).
+  std::vector<ProxiedExchange> Session();
+  // Every order followed, with its observed path.
+  std::vector<OrderTrace> Traces();
 
  private:
-  ExchangeVerdict Judge(const purchase::http::HttpRequest& request, const HeaderList& request_headers,
-                        const HttpResponse& response);
+  struct Where {
+    std::string sandbox;         // "" for the default one
+    std::string_view base_path;  // the /_sandbox/NAME prefix, if the path has one
+    std::string_view path;       // below it
+  };
+  Where WhereOf(const purchase::http::HttpRequest& request) const;
+  // Who the client is: the credential its request carries (the operation's
+  // security: a bearer token, an API key), else its Authorization.
+  std::string CredentialOf(const purchase::http::HttpRequest& request, const Where& where,
+                           const HeaderList& headers) const;
+  // Fills `judged`'s sandbox, path, credentials, orders and violations.
+  void Judge(const purchase::http::HttpRequest& request, const Where& where, const HeaderList& request_headers,
+             const HttpResponse& response, ProxiedExchange& judged);
   // Records the exchange for the audit; returns the obligations it was seen breaking.
   std::vector<std::string> Audit(const purchase::http::HttpRequest& request, std::string_view path,
                                  const std::string& sandbox, const HttpResponse& response,
@@ -103,6 +117,8 @@ class JudgingProxy final : public purchase::http::RequestHandler {
   std::vector<std::string> vendor_names_;         // by vendor: "vendor N (Bearer abc...)"
   std::map<std::string, uint16_t> owners_;        // sandbox + '\n' + order id -> its vendor
   size_t findings_reported_ = 0;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::vector<ProxiedExchange> session_;  // with keep_session
 };
 
 // Whether a header is hop-by-hop or one the HTTP library writes itself, and

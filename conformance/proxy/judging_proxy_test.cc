@@ -12,6 +12,7 @@
 #include "core/lifecycle.h"
 #include "hl_connector/client_audit.h"
 #include "http/valid_text.h"
+#include "report/file_reporters.h"
 #include "testing/test_support.h"
 
 namespace conformance {
@@ -51,8 +52,10 @@ std::string Order(const std::string& id, const std::string& status) {
 
 // A proxy over `upstream`, judged by the HL Connector's spec, its log kept.
 struct Proxy {
-  explicit Proxy(std::function<HttpResponse(const HttpRequest&)> upstream, bool audit = false) {
+  explicit Proxy(std::function<HttpResponse(const HttpRequest&)> upstream, bool audit = false,
+                 bool keep_session = false) {
     ProxyOptions o;
+    o.keep_session = keep_session;
     o.upstream = "http://upstream:1";
     o.spec = &HlSpec();
     o.lifecycle = &purchase::Lifecycle::Builtin();
@@ -220,6 +223,108 @@ BOOST_AUTO_TEST_CASE(ExchangesAreForwardedInParallelAndEveryOneIsJudged) {
   BOOST_TEST(totals.service_violations == 0u, p.log.str().substr(0, 2000));
   BOOST_TEST(totals.orders == 1u);
   BOOST_TEST(most.load() > 1);  // the upstream saw requests at once: nothing held a lock across it
+}
+
+// An upstream that answers as the HL Connector would a client that validates,
+// registers and polls: orders o-1, o-2... by register.
+HttpResponse HlLike(const HttpRequest& r, int& registered) {
+  if (r.url.find("/purchase/validate") != std::string::npos)
+    return Json(200, R"({"token":"tok-once","expires_at":"2026-01-01T00:15:00Z"})");
+  if (r.url.find("/purchase/register") != std::string::npos) {
+    const std::string id = "o-" + std::to_string(++registered);
+    return Json(201, Order(id, "PROCESSING"), {{"Location", "/purchase/info?order_id=" + id}, {"Retry-After", "1"}});
+  }
+  if (r.url.find("/_control/reset") != std::string::npos) return Json(200, R"({"now":"2026-01-01T00:00:00Z","mode":"manual"})");
+  const std::string id = r.url.substr(r.url.find("order_id=") + 9);
+  return Json(200, Order(id, "COMPLETED"));
+}
+
+BOOST_AUTO_TEST_CASE(AClientFlowIsOneOrderWithWhatTheClientDidBeforeIt) {
+  int registered = 0;
+  Proxy p([&](const HttpRequest& r) { return HlLike(r, registered); }, false, /*keep_session=*/true);
+  const Fields json_a = {{"Authorization", "Bearer tok-a"}, {"Content-Type", "application/json"}};
+  const Fields json_b = {{"Authorization", "Bearer tok-b"}, {"Content-Type", "application/json"}};
+  const std::string validate = R"({"asset_id":"a-1","quantity":1,"customer_ip":"203.0.113.7"})";
+  const std::string reg = R"({"token":"tok-once","asset_id":"a-1","quantity":1,"vendor_order_id":"v-1"})";
+  p.Send("POST", "/purchase/validate-purchase-before-payment", "", json_a, validate);
+  p.Send("POST", "/purchase/validate-purchase-before-payment", "", json_b, validate);  // b never registers
+  p.Send("POST", "/purchase/register", "", json_a, reg);
+  p.Send("GET", "/purchase/info", "order_id=o-1");
+  p.Send("GET", "/_sandbox/s1/purchase/info", "order_id=o-1");  // another sandbox's o-1: not this order
+  const std::vector<ClientFlow> flows = GroupIntoFlows(p.proxy->Session());
+  BOOST_TEST_REQUIRE(flows.size() == 3u);
+  BOOST_TEST(flows[0].name == "order o-1");
+  BOOST_TEST(flows[0].client == "Bearer tok-a");
+  BOOST_TEST(flows[0].order_trace == "o-1");
+  std::vector<uint64_t> seqs;
+  for (const auto& e : flows[0].exchanges) seqs.push_back(e.seq);
+  BOOST_TEST(seqs == (std::vector<uint64_t>{1, 3, 4}), boost::test_tools::per_element());
+  BOOST_TEST(flows[1].name == "client 2, no order");
+  BOOST_TEST(flows[1].exchanges.size() == 1u);
+  BOOST_TEST(flows[2].name == "order o-1, sandbox s1");  // the answer showed it, in s1
+  BOOST_TEST(flows[2].exchanges.front().path == "/purchase/info");
+}
+
+BOOST_AUTO_TEST_CASE(AfterAResetAnIdThatComesAgainIsAnotherFlow) {
+  int registered = 0;
+  Proxy p([&](const HttpRequest& r) { return HlLike(r, registered); }, false, true);
+  const Fields json = {{"Authorization", "Bearer tok-a"}, {"Content-Type", "application/json"}};
+  const std::string reg = R"({"token":"tok-once","asset_id":"a-1","quantity":1,"vendor_order_id":"v-1"})";
+  p.Send("POST", "/purchase/register", "", json, reg);
+  p.Send("POST", "/_control/reset", "", {});
+  registered = 0;  // the target starts its ids again
+  p.Send("POST", "/purchase/register", "", json, reg);
+  p.Send("GET", "/purchase/info", "order_id=o-1");
+  const std::vector<ClientFlow> flows = GroupIntoFlows(p.proxy->Session());
+  BOOST_TEST_REQUIRE(flows.size() == 3u);  // o-1, the reset (no order), o-1 again
+  BOOST_TEST(flows[0].exchanges.size() == 1u);
+  BOOST_TEST(flows[2].exchanges.size() == 2u);
+  const RunResult run = SessionAsRun(flows, p.proxy->Traces(), "http://upstream:1", {}, 5);
+  BOOST_TEST_REQUIRE(run.scenarios.size() == 3u);
+  BOOST_TEST_REQUIRE(run.scenarios[0].orders.size() == 1u);
+  BOOST_TEST(run.scenarios[0].orders[0].states.size() == 1u);  // the first o-1: PROCESSING only
+  BOOST_TEST_REQUIRE(run.scenarios[2].orders.size() == 1u);
+  BOOST_TEST(run.scenarios[2].orders[0].states.size() == 2u);  // the second: PROCESSING, COMPLETED
+}
+
+BOOST_AUTO_TEST_CASE(ASessionReportsAsARunWhoseFailuresAreTheViolationsBySide) {
+  int registered = 0;
+  Proxy p([&](const HttpRequest& r) {
+    HttpResponse out = HlLike(r, registered);
+    if (r.url.find("/purchase/info") != std::string::npos) out = Json(202, Order("o-1", "PROCESSING"));  // no Retry-After
+    return out;
+  }, false, true);
+  const Fields json = {{"Authorization", "Bearer tok-a"}, {"Content-Type", "application/json"}};
+  p.Send("POST", "/purchase/register", "", json, R"({"token":"tok-once","asset_id":"a-1","quantity":1,"vendor_order_id":"v-1"})");
+  p.Send("GET", "/purchase/info", "order_id=o-1", {});  // no credential: the client's
+  const RunResult run = SessionAsRun(GroupIntoFlows(p.proxy->Session()), p.proxy->Traces(), "http://upstream:1", {}, 5);
+  BOOST_TEST_REQUIRE(run.scenarios.size() == 1u);
+  const ScenarioResult& s = run.scenarios[0];
+  BOOST_TEST(std::string(OutcomeName(s.outcome)) == "failed");
+  BOOST_TEST_REQUIRE(s.steps.size() == 2u);
+  BOOST_TEST(std::string(OutcomeName(s.steps[0].outcome)) == "passed");
+  BOOST_TEST(s.steps[1].name == "#2 GET /purchase/info?order_id=o-1 -> 202");
+  std::string messages;
+  for (const Failure& f : s.steps[1].failures) messages += f.message + "\n";
+  BOOST_TEST(messages.find("client: GET /purchase/info: the request carries no credential") != std::string::npos, messages);
+  BOOST_TEST(messages.find("service: 202 of GET /purchase/info: required header Retry-After is missing") != std::string::npos,
+             messages);
+  bool named_rule = false;
+  for (const Failure& f : s.steps[1].failures) named_rule = named_rule || !f.rules.empty();
+  BOOST_TEST(named_rule);  // the service's violation keeps the rules it breaks
+  BOOST_TEST_REQUIRE(s.steps[1].exchanges.size() == 1u);
+  BOOST_TEST(s.steps[1].exchanges[0].status == 202);
+  std::ostringstream junit;
+  JunitReporter(junit).OnRunFinished(run);
+  BOOST_TEST(junit.str().find("name=\"order o-1\" file=\"proxy/order o-1\"") != std::string::npos, junit.str());
+  BOOST_TEST(junit.str().find("<failure") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(WithoutKeepSessionNothingIsKept) {
+  int registered = 0;
+  Proxy p([&](const HttpRequest& r) { return HlLike(r, registered); });
+  p.Send("GET", "/purchase/info", "order_id=o-1");
+  BOOST_TEST(p.proxy->Session().empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

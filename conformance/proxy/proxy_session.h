@@ -12,7 +12,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "check/order_trace.h"
@@ -31,7 +33,12 @@ struct ProxiedExchange {
   bool dropped = false;     // the upstream closed without answering
   std::vector<std::string> client_violations;
   std::vector<std::string> service_violations;
-  std::vector<std::string> orders_shown;  // order ids the answer carried (the lifecycle's observe points)
+  // The orders the answer carried (the lifecycle's observe points): each id
+  // as the body has it, and its name among the tracker's traces.
+  std::vector<std::pair<std::string, std::string>> orders_shown;
+  // The sandbox whose orders this exchange made the target forget (a reset,
+  // a deleted sandbox): its ids may come again, as other orders.
+  std::optional<std::string> forgets_sandbox;
 };
 
 struct ClientFlow {
@@ -39,6 +46,7 @@ struct ClientFlow {
   std::string sandbox;
   std::string client;
   std::string order_id;                 // "" for a flow without an order
+  std::string order_trace;              // the order's name among the lifecycle tracker's traces
   std::vector<ProxiedExchange> exchanges;  // in the order answered
 };
 
@@ -48,10 +56,11 @@ std::vector<ClientFlow> GroupIntoFlows(const std::vector<ProxiedExchange>& excha
 
 // The session as a run's result: one scenario per flow, one step per
 // exchange; a violation is a failure of its step, named by side ("client:",
-// "service:"). `orders` are the lifecycle's traces, attached to the flow of
+// "service:") with the rules it breaks, as `ledger` words them (ids alone
+// without one). `orders` are the lifecycle's traces, attached to the flow of
 // their order. Every reporter of `run` reads it as it reads a run.
 RunResult SessionAsRun(const std::vector<ClientFlow>& flows, const std::vector<OrderTrace>& orders,
                        const std::string& upstream, std::chrono::system_clock::time_point started_at,
-                       int64_t duration_ms);
+                       int64_t duration_ms, const RuleLedger* ledger = nullptr);
 
 }  // namespace conformance

@@ -19,6 +19,8 @@
 namespace conformance {
 
 std::string SourceLocation::ToString() const {
+  // A place that is no line of a file (an exchange a proxy saw) is its name alone.
+  if (line == 0) return file;
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 

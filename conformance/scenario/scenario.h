@@ -20,7 +20,7 @@ struct SourceLocation {
   int line = 0;    // 1-based
   int column = 0;  // 1-based
 
-  // Returns "file:line:column".
+  // Returns "file:line:column" (just "file" when line is 0).
   std::string ToString() const;
 };
 
