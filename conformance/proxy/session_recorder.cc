@@ -420,7 +420,9 @@ class FlowRecorder {
     steps_.push_back(std::move(step));
     // After a reset nothing handed out before names anything (a
     // deterministic service hands the same ids out again, for new things).
-    if (last.exchange.method == "POST" && last.path == "/_control/reset" && last.exchange.status / 100 == 2)
+    if (last.forgets_sandbox)
+      ForgetSandbox(*last.forgets_sandbox);
+    else if (last.exchange.method == "POST" && last.path == "/_control/reset" && last.exchange.status / 100 == 2)
       ForgetSandbox(SandboxOf(last));
     NoteDropRules(last);
     IndexAnswer(steps_.size() - 1, last);
@@ -739,6 +741,13 @@ std::string FileNameFor(const ClientFlow& flow, size_t number) {
   return prefix + (name.empty() ? std::string("flow") : name) + ".yaml";
 }
 
+bool IsCredential(const std::vector<ClientFlow>& flows, const std::string& value) {
+  for (const auto& flow : flows)
+    for (const auto& e : flow.exchanges)
+      if (!value.empty() && CredentialOf(e.client) == value) return true;
+  return false;
+}
+
 void WriteText(const std::filesystem::path& path, const std::string& text) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file << text;
@@ -757,11 +766,14 @@ std::map<std::string, std::string> RecordingSecrets(const std::vector<ClientFlow
   // is no vendor the replay has (the runner's `{bearer: anything}`, say).
   std::vector<std::string> free_slots;
   if (options.token.empty() && options.token_b.empty()) free_slots = {"${token}", "${token_b}"};
+  // A credential the target names as a fixture role (SheetMusicDirect's key) is written as that role.
+  std::set<std::string> role_values;
+  for (const auto& [role, value] : options.roles) role_values.insert(value);
   int redacted = 0;
   for (const auto& flow : flows)
     for (const auto& e : flow.exchanges) {
       const std::string secret = CredentialOf(e.client);
-      if (secret.size() < kMinSecretLength || secrets.count(secret)) continue;
+      if (secret.size() < kMinSecretLength || secrets.count(secret) || role_values.count(secret)) continue;
       const bool control = IsControlPath(e.path);
       const bool accepted = Answered(e) && e.exchange.status != 401 && e.exchange.status != 403;
       if (!control && accepted && !free_slots.empty()) {
@@ -824,9 +836,14 @@ std::vector<std::string> WriteRecording(const std::vector<ClientFlow>& flows, co
     std::string text = Comment("The fixture roles the recording names, with the values of the recorded target as "
                                "defaults\n(a target of your own sets its own: --var or a target file's vars:).",
                                "");
-    for (const std::string& role : roles)
-      text += role + ":\n  default: " + Quoted(options.roles.at(role)) + "\n  role: " +
-              Quoted("the value of fixture role " + role + " when recorded") + "\n";
+    for (const std::string& role : roles) {
+      // A role that is a credential (an API key) keeps its value out of the file like any credential.
+      const bool credential = !options.keep_secrets && IsCredential(flows, options.roles.at(role));
+      text += role + ":\n  default: " + Quoted(credential ? "redacted" : options.roles.at(role)) + "\n  role: " +
+              Quoted(credential ? "a credential of the recorded target: set it with --var " + role + "=... or a target file"
+                                : "the value of fixture role " + role + " when recorded") +
+              "\n";
+    }
     WriteText(fs::path(dir) / "_fixtures.yaml", text);
     written.push_back((fs::path(dir) / "_fixtures.yaml").string());
   }
