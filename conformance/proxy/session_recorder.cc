@@ -413,6 +413,8 @@ class FlowRecorder {
     RecordedStep step;
     step.request = RequestKeys(first);
     step.expect = Expectation(last);
+    if (first.client != flow_.client && IsControlPath(first.path))
+      step.comment = "another client's control request, made while this flow ran: replayed at its place";
     if (attempts > 1) {
       step.poll_attempts = static_cast<int>(std::min<size_t>(10000, std::max<size_t>(10, 2 * attempts)));
       step.comment = "polled " + std::to_string(attempts) + " times until the answer changed";
@@ -755,6 +757,41 @@ void WriteText(const std::filesystem::path& path, const std::string& text) {
   if (!file) throw std::runtime_error("cannot write " + path.string());
 }
 
+// A control request that changes what the flows around it see: a reset, a
+// clock move, a fault rule or drill.
+bool ChangesTheTarget(const ProxiedExchange& e) {
+  if (IsRead(e) || !Answered(e) || e.exchange.status / 100 != 2) return false;
+  for (const char* prefix : {"/_control/reset", "/_control/clock/", "/_control/faults", "/_control/drills/"})
+    if (e.path.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+// `flow` with the control requests other clients made in its sandbox while
+// it ran, and since its client's exchange before it (the runner's reset,
+// clock moves and fault rules, say), in their place: what an order did
+// depends on them, and a replay of the flow alone has them nowhere else.
+ClientFlow WithTheControlItDependsOn(const ClientFlow& flow, const std::vector<ClientFlow>& flows) {
+  const std::string sandbox = SandboxOf(flow.exchanges.front());
+  uint64_t since = 0;
+  const uint64_t first = flow.exchanges.front().seq, last = flow.exchanges.back().seq;
+  for (const ClientFlow& other : flows)
+    for (const ProxiedExchange& e : other.exchanges)
+      if (&other != &flow && e.client == flow.client && SandboxOf(e) == sandbox && e.seq < first) since = std::max(since, e.seq);
+  ClientFlow out = flow;
+  for (const ClientFlow& other : flows) {
+    if (&other == &flow) continue;
+    for (const ProxiedExchange& e : other.exchanges)
+      if (e.seq > since && e.seq < last && e.client != flow.client && ChangesTheTarget(e) && SandboxOf(e) == sandbox)
+        out.exchanges.push_back(e);
+  }
+  std::stable_sort(out.exchanges.begin(), out.exchanges.end(),
+                   [](const ProxiedExchange& a, const ProxiedExchange& b) { return a.seq < b.seq; });
+  out.exchanges.erase(std::unique(out.exchanges.begin(), out.exchanges.end(),
+                                  [](const ProxiedExchange& a, const ProxiedExchange& b) { return a.seq == b.seq; }),
+                      out.exchanges.end());
+  return out;
+}
+
 }  // namespace
 
 std::map<std::string, std::string> RecordingSecrets(const std::vector<ClientFlow>& flows, const RecordOptions& options) {
@@ -824,7 +861,7 @@ std::vector<std::string> WriteRecording(const std::vector<ClientFlow>& flows, co
   std::vector<std::string> written;
   std::set<std::string> roles;
   for (size_t i = 0; i < flows.size(); ++i) {
-    const RecordedScenario scenario = RecordFlow(flows[i], i + 1, options, secrets);
+    const RecordedScenario scenario = RecordFlow(WithTheControlItDependsOn(flows[i], flows), i + 1, options, secrets);
     if (!scenario.replayable) continue;  // nothing but reads the upstream never answered
     const fs::path path = fs::path(dir) / scenario.file_name;
     WriteText(path, scenario.text);

@@ -25,6 +25,10 @@
 //  - an exchange the upstream dropped is sent again when it may have changed
 //    something (a lost reply), expecting no reply when a fault rule of the
 //    flow asked for the drop, and is a comment when it was a read.
+//  - the resets, clock moves and fault rules other clients made in the flow's
+//    sandbox while it ran, or since its client's exchange before it (the
+//    runner's own control requests, say), are replayed in it at their place:
+//    the flow's answers depend on them, and its replay has them nowhere else.
 // A flow's own sandbox is the runner's (paths are written below its prefix);
 // another sandbox an exchange named by its prefix is named by X-Sandbox.
 //

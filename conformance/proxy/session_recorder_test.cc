@@ -222,6 +222,57 @@ BOOST_AUTO_TEST_CASE(RecordedSignedQueriesKeepTheirClientKeys) {
   BOOST_TEST(text.find("retailerOrderId=ro-1&retailerClientId=c-1\"") != std::string::npos);  // a suffix breaks the signature
 }
 
+BOOST_AUTO_TEST_CASE(RecordedFlowsReplayTheControlRequestsOthersMadeWhileTheyRan) {
+  // The runner's own control requests are a client of their own: the reset before the order and the clock
+  // move while it was processing are what its answers depend on.
+  ClientFlow order = PurchaseFlow();
+  ClientFlow control;
+  control.name = "client 2, no order";
+  control.exchanges.push_back(Ex("POST", "/_control/reset", "", 200, "{}", "{}", ""));
+  control.exchanges.push_back(Ex("POST", "/_control/clock/advance", "", 200, "{}", R"({"seconds":5})", ""));
+  control.exchanges.push_back(Ex("GET", "/_control/clock", "", 200, "{}", "", ""));  // a read changes nothing
+  uint64_t seq = 0;
+  control.exchanges[0].seq = ++seq;
+  for (size_t i = 0; i < order.exchanges.size(); ++i) {
+    order.exchanges[i].seq = ++seq;
+    if (i == 2) control.exchanges[1].seq = ++seq;  // between the register and the first poll
+  }
+  control.exchanges[2].seq = ++seq;
+  TempDir dir("control");
+  const auto written = WriteRecording({control, order}, HlOptions(), dir.path);
+  const std::string text = ReadTestFile(written.at(1));
+  BOOST_TEST_MESSAGE(text);
+  const size_t reset = text.find("request: POST /_control/reset"), validate = text.find("request: POST /purchase/validate");
+  const size_t advance = text.find("request: POST /_control/clock/advance"), poll = text.find("poll:");
+  BOOST_TEST((reset < validate && validate < advance && advance < poll && poll != std::string::npos));
+  BOOST_TEST(text.find("GET /_control/clock") == std::string::npos);
+  BOOST_TEST(text.find("# another client's control request") != std::string::npos);
+  LoadWithoutErrors(dir.path, &HlSpec());
+}
+
+BOOST_AUTO_TEST_CASE(RecordedCredentialsThatAreFixtureRolesAreTheRolesWithTheirValueKeptOut) {
+  // An API key the target names as a role (SheetMusicDirect's `key`): the proxy names the client by it.
+  ClientFlow flow;
+  flow.name = "client 1, no order";
+  flow.client = "smd-key-0042";
+  flow.exchanges.push_back(Ex("GET", "/orders", "key=smd-key-0042&retailerClientId=c-1", 200, R"({"orders":[]})", "", ""));
+  flow.exchanges.back().client = "smd-key-0042";
+  RecordOptions smd = HlOptions();
+  smd.api = "sheetmusicdirect";
+  smd.spec = nullptr;
+  smd.roles["smd_key"] = "smd-key-0042";
+  TempDir dir("key");
+  std::string all;
+  for (const auto& path : WriteRecording({flow}, smd, dir.path)) all += ReadTestFile(path);
+  BOOST_TEST(all.find("key=${smd_key}") != std::string::npos, all);
+  BOOST_TEST(all.find("smd-key-0042") == std::string::npos, all);
+  LoadWithoutErrors(dir.path, nullptr);
+  smd.keep_secrets = true;
+  TempDir kept("key-kept");
+  WriteRecording({flow}, smd, kept.path);
+  BOOST_TEST(ReadTestFile(kept.path + "/_fixtures.yaml").find("default: \"smd-key-0042\"") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(RecordedFilesHoldNoCredential) {
   TempDir dir("secrets");
   ClientFlow flow = PurchaseFlow();
