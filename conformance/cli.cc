@@ -1371,8 +1371,20 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   options.log = &out;
   options.preserve_host = vm.count("preserve-host") > 0;
   options.log_clean = !vm.count("quiet");
-  // The client obligations are the HL Connector's (spec/client-obligations.yaml).
-  if (api == "hl-connector") options.obligations = &purchase::ClientObligations::Builtin();
+  // The API's client obligations (spec/client-obligations.yaml, spec/<api>/client-obligations.yaml).
+  std::optional<purchase::ClientObligations> profile_obligations;
+  if (api == "hl-connector") {
+    options.obligations = &purchase::ClientObligations::Builtin();
+  } else if (const auto* profile = purchase::profiles::FindProfile(api); profile && !profile->client_obligations.empty()) {
+    try {
+      profile_obligations = purchase::ClientObligations::Parse(profile->client_obligations,
+                                                               profile->spec_dir + "/client-obligations.yaml");
+    } catch (const purchase::SpecError& e) {
+      err << e.what() << "\n";
+      return kExitUsage;
+    }
+    options.obligations = &*profile_obligations;
+  }
   options.on_exchange = [&](uint64_t n) { exchanges.store(n); };
   options.keep_session = !reports.empty() || !record_dir.empty();
   JudgingProxy proxy(options);

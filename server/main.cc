@@ -19,7 +19,7 @@
 #include <fstream>
 
 #include "hl_connector/catalog.h"
-#include "hl_connector/client_audit.h"
+#include "core/client_audit.h"
 #include "core/clock.h"
 #include "hl_connector/defects.h"
 #include "hl_connector/error_catalog.h"

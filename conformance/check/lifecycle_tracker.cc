@@ -160,7 +160,7 @@ std::optional<std::string> QueryParameter(std::string_view url, std::string_view
 std::vector<std::string> LifecycleTracker::ObserveBody(const rapidjson::Value& body, bool created,
                                                        const std::string& where, std::string_view request_url,
                                                        std::string_view sandbox,
-                                                       std::vector<std::pair<std::string, std::string>>* seen) {
+                                                       std::vector<SeenOrder>* seen) {
   std::vector<std::string> failures;
   if (!body.IsObject()) return failures;
   const std::string in_sandbox = SandboxSuffix(sandbox);
@@ -177,7 +177,7 @@ std::vector<std::string> LifecycleTracker::ObserveBody(const rapidjson::Value& b
       const auto id = ScalarAt(holder, point.id);
       const auto state = ScalarAt(holder, point.state);
       if (!id || !state) return;
-      if (seen) seen->emplace_back(*id, *id + scope + in_sandbox);
+      if (seen) seen->push_back({*id, *state, *id + scope + in_sandbox});
       if (auto f = Observe(*id + scope + in_sandbox, lifecycle_.StateOfCode(*state), creates, where))
         failures.push_back(*f);
     };

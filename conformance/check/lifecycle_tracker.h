@@ -24,6 +24,14 @@ class Lifecycle;
 
 namespace conformance {
 
+// An order found in a reply: its id and state as the body has them, and its
+// name among the tracker's traces (the id with its scope and sandbox).
+struct SeenOrder {
+  std::string id;
+  std::string state;
+  std::string trace;
+};
+
 class LifecycleTracker {
  public:
   explicit LifecycleTracker(const purchase::Lifecycle& lifecycle) : lifecycle_(lifecycle) {}
@@ -41,11 +49,11 @@ class LifecycleTracker {
   // the request went to ("" for the scenario's own): ids are unique only
   // within a sandbox, so orders of two sandboxes are two orders even with one
   // id, shown as "<id> (sandbox NAME)". Returns failures. `seen`, if given,
-  // gets each order found: its id as the body has it, and its name in
-  // Traces() (the id with its scope and sandbox).
+  // gets each order found: its id as the body has it, its name in
+  // Traces() (the id with its scope and sandbox), and its state.
   std::vector<std::string> ObserveBody(const rapidjson::Value& body, bool created, const std::string& where,
                                        std::string_view request_url = {}, std::string_view sandbox = {},
-                                       std::vector<std::pair<std::string, std::string>>* seen = nullptr);
+                                       std::vector<SeenOrder>* seen = nullptr);
 
   // Forgets every order (the target was reset and may reuse ids); their
   // traces are kept for Traces().

@@ -226,11 +226,9 @@ void JudgingProxy::Judge(const purchase::http::HttpRequest& request, const Where
   for (const std::string& why : options_.spec->Judge(answered))
     judged.service_violations.push_back(JoinRules(options_.spec->RulesOf(request.method, path, response.status, why)) +
                                         why);
-  if (audit_)
-    for (std::string& broken : Audit(request, path, sandbox, response, body))
-      judged.client_violations.push_back(std::move(broken));
   const bool ok = response.status >= 200 && response.status < 300;
   // A reset forgets the sandbox's orders (ids may come again); so does deleting it.
+  // (Control requests are the test harness's, not the client's: no audit.)
   if (ok && request.method == "POST" && path == "/_control/reset") {
     tracker_.ForgetSandbox(sandbox);
     judged.forgets_sandbox = sandbox;
@@ -242,69 +240,69 @@ void JudgingProxy::Judge(const purchase::http::HttpRequest& request, const Where
     tracker_.ForgetSandbox(*judged.forgets_sandbox);
     return;
   }
+  std::vector<SeenOrder> shown;
   if (!body.HasParseError()) {
     const std::string where_text = request.method + " " + std::string(path);
     const std::string url = options_.upstream + std::string(path) +
                             (request.raw_query.empty() ? "" : "?" + std::string(request.raw_query));
-    for (std::string& why : tracker_.ObserveBody(body, response.status == 201, where_text, url, sandbox,
-                                                 options_.keep_session ? &judged.orders_shown : nullptr))
+    for (std::string& why : tracker_.ObserveBody(body, response.status == 201, where_text, url, sandbox, &shown))
       judged.service_violations.push_back("lifecycle: " + why);
   }
+  // The client's obligations, after the lifecycle: the audit learns the
+  // order's state from what the answer showed.
+  if (audit_ && path.substr(0, 9) != "/_control")
+    for (std::string& broken : Audit(request, where, request_headers, response, body, shown))
+      judged.client_violations.push_back(std::move(broken));
+  if (options_.keep_session) judged.orders_shown = std::move(shown);
 }
 
-std::vector<std::string> JudgingProxy::Audit(const purchase::http::HttpRequest& request, std::string_view path,
-                                             const std::string& sandbox, const HttpResponse& response,
-                                             const rapidjson::Document& body) {
+std::vector<std::string> JudgingProxy::Audit(const purchase::http::HttpRequest& request, const Where& where,
+                                             const HeaderList& request_headers, const HttpResponse& response,
+                                             const rapidjson::Document& body, const std::vector<SeenOrder>& shown) {
+  const std::string& sandbox = where.sandbox;
   const bool json = !body.HasParseError() && body.IsObject();
   const rapidjson::Value* error = json ? Member(body, "error") : nullptr;
   purchase::AuditedRequest a;
   a.method = request.method;
-  a.path = std::string(path);
+  a.path = std::string(where.path);
+  const std::string tpl = options_.spec->FindOperation(request.method, where.path);
+  a.operation = request.method + " " + (tpl.empty() ? a.path : tpl);
   a.status = response.status;
-  // The order the request names: its order_id, in the query or in the path
-  // where the spec's template has {order_id} (a signed URL's).
-  if (const auto query = purchase::http::DecodeQueryText(request.query); query.ok())
-    for (const auto& [k, v] : query.value())
-      if (k == "order_id" && a.order_id.empty()) a.order_id = v;
-  const std::string tpl = options_.spec->FindOperation(request.method, path);
-  for (size_t t = 0, p = 0; t < tpl.size() && p <= path.size();) {
-    const size_t t_end = std::min(tpl.find('/', t + 1), tpl.size()), p_end = std::min(path.find('/', p + 1), path.size());
-    if (tpl.compare(t, t_end - t, "/{order_id}") == 0) a.order_id = std::string(path.substr(p + 1, p_end - p - 1));
-    t = t_end;
-    p = p_end;
+  a.body = request.body;
+  a.raw_query = request.raw_query;
+  // The order the answer shows (the lifecycle's observe points), else the
+  // order the request names: one of its values that is an order this
+  // sandbox has shown.
+  if (!shown.empty()) {
+    a.order_id = shown.front().id;
+    a.order_status = shown.front().state;
+  } else {
+    for (const std::string& value : ValuesNamed(where.path, request.raw_query))
+      if (owners_.count(sandbox + "\n" + value)) {
+        a.order_id = value;
+        break;
+      }
   }
-  const bool fetch = purchase::IsSignedUrlFetch(a.path);
-  if (a.path == "/purchase/register") {
-    rapidjson::Document sent;
-    sent.Parse(request.body.data(), request.body.size());
-    a.duplicate_key = StringAt(sent.IsObject() ? Member(sent, "vendor_order_id") : nullptr) + " / " +
-                      StringAt(sent.IsObject() ? Member(sent, "asset_id") : nullptr);
-  }
-  // An order in the answer: its status, and who owns it from now on.
-  const std::string shown_id = json ? StringAt(Member(body, "order_id")) : "";
-  if (json && !shown_id.empty()) a.order_status = StringAt(Member(body, "status"));
   // An error reply is {"error": {...}} alone; a FAILED order carries one beside its members.
-  if (error && shown_id.empty()) a.error_code = StringAt(Member(*error, "code"));
+  if (error && shown.empty()) a.error_code = StringAt(Member(*error, "code"));
   if (const std::string* retry = FindHeader(response.headers, "Retry-After")) a.retry_after = std::strtoll(retry->c_str(), nullptr, 10);
 
-  // The client: the vendor whose access token this is; a fetch is its order's owner's.
+  // The client: the credential the operation's security asks for; a request
+  // without one that names an order (a signed URL's fetch) is its owner's.
   std::optional<uint16_t> vendor;
-  if (fetch) {
-    if (auto owner = owners_.find(sandbox + "\n" + a.order_id); owner != owners_.end()) vendor = owner->second;
-  }
-  if (!fetch && request.authorization && response.status != 401) {
-    const std::string key = sandbox + "\n" + *request.authorization;
+  const std::string credential = CredentialOf(request, where, request_headers);
+  if (credential.empty()) {
+    if (auto owner = owners_.find(sandbox + "\n" + a.order_id); !a.order_id.empty() && owner != owners_.end())
+      vendor = owner->second;
+  } else if (response.status != 401) {
+    const std::string key = sandbox + "\n" + credential;
     auto [it, added] = vendors_.emplace(key, static_cast<uint16_t>(vendors_.size()));
-    if (added) {
-      const std::string& token = *request.authorization;
-      vendor_names_.push_back("client " + std::to_string(it->second + 1) + " (" + token.substr(0, std::min<size_t>(token.size(), 14)) +
-                              "..." + (sandbox.empty() ? "" : ", sandbox " + sandbox) + ")");
-    }
+    if (added)
+      vendor_names_.push_back("client " + std::to_string(it->second + 1) + " (" +
+                              credential.substr(0, std::min<size_t>(credential.size(), 14)) + "..." +
+                              (sandbox.empty() ? "" : ", sandbox " + sandbox) + ")");
     vendor = it->second;
-    if (!shown_id.empty()) owners_[sandbox + "\n" + shown_id] = it->second;
-    if (!a.order_id.empty() && response.status < 300) owners_[sandbox + "\n" + a.order_id] = it->second;
-    if (error && a.error_code == "DUPLICATE_PURCHASE")
-      owners_[sandbox + "\n" + StringAt(Member(*error, "order_id"))] = it->second;
+    for (const SeenOrder& o : shown) owners_[sandbox + "\n" + o.id] = it->second;
   }
   if (!vendor) return {};  // unauthenticated requests belong to no client
   a.vendor = *vendor;

@@ -38,7 +38,7 @@
 #include "check/openapi.h"
 #include <rapidjson/document.h>
 #include "exec/http_client.h"
-#include "hl_connector/client_audit.h"
+#include "core/client_audit.h"
 #include "http/http_message.h"
 #include "proxy/proxy_session.h"
 
@@ -100,10 +100,11 @@ class JudgingProxy final : public purchase::http::RequestHandler {
   // Fills `judged`'s sandbox, path, credentials, orders and violations.
   void Judge(const purchase::http::HttpRequest& request, const Where& where, const HeaderList& request_headers,
              const HttpResponse& response, ProxiedExchange& judged);
-  // Records the exchange for the audit; returns the obligations it was seen breaking.
-  std::vector<std::string> Audit(const purchase::http::HttpRequest& request, std::string_view path,
-                                 const std::string& sandbox, const HttpResponse& response,
-                                 const rapidjson::Document& body);
+  // Records the exchange for the client audit; returns the obligations it was
+  // seen breaking. `shown`: the orders the answer carried.
+  std::vector<std::string> Audit(const purchase::http::HttpRequest& request, const Where& where,
+                                 const HeaderList& request_headers, const HttpResponse& response,
+                                 const rapidjson::Document& body, const std::vector<SeenOrder>& shown);
 
   const ProxyOptions options_;
   std::mutex clients_mu_;

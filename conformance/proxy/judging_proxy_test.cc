@@ -10,8 +10,9 @@
 #include <thread>
 
 #include "core/lifecycle.h"
-#include "hl_connector/client_audit.h"
+#include "core/client_audit.h"
 #include "http/valid_text.h"
+#include "profiles/profile_registry.h"
 #include "report/file_reporters.h"
 #include "testing/test_support.h"
 
@@ -325,6 +326,74 @@ BOOST_AUTO_TEST_CASE(WithoutKeepSessionNothingIsKept) {
   Proxy p([&](const HttpRequest& r) { return HlLike(r, registered); });
   p.Send("GET", "/purchase/info", "order_id=o-1");
   BOOST_TEST(p.proxy->Session().empty());
+}
+
+BOOST_AUTO_TEST_CASE(AProfilesClientIsJudgedByItsOwnObligationsFile) {
+  // SheetMusicDirect: the client is its API key (a query parameter), and a
+  // second create of one product of one order breaks create-each-product-once.
+  const auto& entry = *purchase::profiles::FindProfile("sheetmusicdirect");
+  const auto spec = OpenApiSpec::Parse(purchase::profiles::MergedOpenApi(entry), "smd");
+  const auto lifecycle = purchase::Lifecycle::Parse(entry.lifecycle, "smd lifecycle");
+  const auto obligations = purchase::ClientObligations::Parse(entry.client_obligations, "smd obligations");
+  std::ostringstream log;
+  ProxyOptions o;
+  o.upstream = "http://upstream:1";
+  o.spec = spec.get();
+  o.lifecycle = &lifecycle;
+  o.new_client = [] {
+    return std::make_unique<FnClient>([](const HttpRequest&) {
+      return Json(409, R"({"error":{"code":"DUPLICATE_ORDER_ITEM","message":"m"}})");
+    });
+  };
+  o.log = &log;
+  o.obligations = &obligations;
+  JudgingProxy proxy(o);
+  auto create = [&](const std::string& key, const std::string& order) {
+    purchase::http::HttpRequest r;
+    r.method = "POST";
+    r.path = "/orders/create";
+    const std::string query = "key=" + key + "&signature=" + std::string(64, 'a') + "&retailerOrderId=" + order +
+                              "&retailerClientId=c-1&productId=1&quantity=1&countryCode=US";
+    r.raw_query = query;  // a view, as the adapter's
+    purchase::http::SplitRawQuery(r.raw_query, r.query);
+    return proxy.Handle(r);
+  };
+  create("key-a", "o-1");
+  create("key-b", "o-1");  // another retailer: another client
+  create("key-a", "o-2");  // another order
+  BOOST_TEST(proxy.totals().client_violations == 0u, log.str());
+  create("key-a", "o-1");
+  BOOST_TEST(proxy.totals().client_violations == 1u, log.str());
+  BOOST_TEST(log.str().find("  client: [create-each-product-once] client 1 (key-a...) created c-1 / o-1 / 1 again "
+                            "after a 409 DUPLICATE_ORDER_ITEM had said the order has it") != std::string::npos,
+             log.str());
+}
+
+BOOST_AUTO_TEST_CASE(EveryProfilesObligationsNameOperationsAndCodesItsSpecHas) {
+  // An obligation naming an operation its API does not have could never be
+  // seen broken: a typo would silently switch it off.
+  for (const auto& entry : purchase::profiles::Profiles()) {
+    const auto spec = OpenApiSpec::Parse(purchase::profiles::MergedOpenApi(entry), entry.name);
+    const auto obligations = purchase::ClientObligations::Parse(entry.client_obligations, entry.name);
+    BOOST_TEST(!obligations.all().empty(), entry.name);
+    for (const auto& ob : obligations.all()) {
+      BOOST_TEST(!ob.source.empty(), entry.name << " " << ob.id);
+      for (const auto& c : ob.checks)
+        for (const std::string& op : c.operations) {
+          const std::string method = op.substr(0, op.find(' ')), path = op.substr(op.find(' ') + 1);
+          BOOST_TEST(spec->FindOperation(method, path) == path, entry.name << " " << ob.id << ": " << op);
+          for (const std::string& code : c.codes)
+            BOOST_TEST(std::string(entry.errors).find("\n  " + code + ":") != std::string::npos,
+                       entry.name << " " << ob.id << ": " << code);
+        }
+    }
+  }
+  for (const auto& ob : purchase::ClientObligations::Builtin().all())
+    for (const auto& c : ob.checks)
+      for (const std::string& op : c.operations) {
+        const std::string method = op.substr(0, op.find(' ')), path = op.substr(op.find(' ') + 1);
+        BOOST_TEST(HlSpec().FindOperation(method, path) == path, ob.id << ": " << op);
+      }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

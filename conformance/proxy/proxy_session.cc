@@ -9,22 +9,6 @@
 namespace conformance {
 namespace {
 
-// The values a request names: each path segment and each query value, decoded.
-std::set<std::string> NamedValues(const ProxiedExchange& e) {
-  std::set<std::string> named;
-  std::string_view path = e.path;
-  for (size_t start = 1; start <= path.size();) {
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    const std::string_view segment = path.substr(start, end - start);
-    if (!segment.empty()) named.insert(purchase::http::PercentDecode(segment).value_or(std::string(segment)));
-    start = end + 1;
-  }
-  if (const auto query = purchase::http::DecodeQueryText(purchase::http::SplitRawQuery(e.raw_query)); query.ok())
-    for (const auto& [name, value] : query.value()) named.insert(value);
-  return named;
-}
-
 std::string FlowKey(const std::string& sandbox, const std::string& id) { return sandbox + '\n' + id; }
 
 // "[RULE-1, RULE-2] message" (how the proxy names the rules a service answer
@@ -46,6 +30,20 @@ std::pair<std::vector<std::string>, std::string> SplitRules(const std::string& v
 
 }  // namespace
 
+std::vector<std::string> ValuesNamed(std::string_view path, std::string_view raw_query) {
+  std::vector<std::string> named;
+  for (size_t start = 1; start <= path.size();) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view segment = path.substr(start, end - start);
+    if (!segment.empty()) named.push_back(purchase::http::PercentDecode(segment).value_or(std::string(segment)));
+    start = end + 1;
+  }
+  if (const auto query = purchase::http::DecodeQueryText(purchase::http::SplitRawQuery(raw_query)); query.ok())
+    for (const auto& [name, value] : query.value()) named.push_back(value);
+  return named;
+}
+
 std::vector<ClientFlow> GroupIntoFlows(const std::vector<ProxiedExchange>& exchanges) {
   std::vector<ClientFlow> flows;
   std::map<std::string, size_t> flow_of_order;                     // sandbox \n order id -> flow
@@ -56,12 +54,12 @@ std::vector<ClientFlow> GroupIntoFlows(const std::vector<ProxiedExchange>& excha
   for (const ProxiedExchange& e : exchanges) {
     const std::string client_key = FlowKey(e.sandbox, e.client);
     client_number.emplace(client_key, static_cast<int>(client_number.size()) + 1);
-    for (const auto& [id, trace] : e.orders_shown) known.emplace(FlowKey(e.sandbox, id), trace);
+    for (const SeenOrder& o : e.orders_shown) known.emplace(FlowKey(e.sandbox, o.id), o.trace);
     // The order it belongs to: the first its answer shows, else the first
     // known order the request names.
-    std::string order = e.orders_shown.empty() ? "" : e.orders_shown.front().first;
+    std::string order = e.orders_shown.empty() ? "" : e.orders_shown.front().id;
     if (order.empty())
-      for (const std::string& value : NamedValues(e))
+      for (const std::string& value : ValuesNamed(e.path, e.raw_query))
         if (known.count(FlowKey(e.sandbox, value))) {
           order = value;
           break;

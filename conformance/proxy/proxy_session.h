@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "check/lifecycle_tracker.h"  // SeenOrder
 #include "check/order_trace.h"
 #include "report/result.h"
 
@@ -33,9 +34,8 @@ struct ProxiedExchange {
   bool dropped = false;     // the upstream closed without answering
   std::vector<std::string> client_violations;
   std::vector<std::string> service_violations;
-  // The orders the answer carried (the lifecycle's observe points): each id
-  // as the body has it, and its name among the tracker's traces.
-  std::vector<std::pair<std::string, std::string>> orders_shown;
+  // The orders the answer carried (the lifecycle's observe points).
+  std::vector<SeenOrder> orders_shown;
   // The sandbox whose orders this exchange made the target forget (a reset,
   // a deleted sandbox): its ids may come again, as other orders.
   std::optional<std::string> forgets_sandbox;
@@ -49,6 +49,10 @@ struct ClientFlow {
   std::string order_trace;              // the order's name among the lifecycle tracker's traces
   std::vector<ProxiedExchange> exchanges;  // in the order answered
 };
+
+// The values a request names, in order: each path segment and each query
+// value, percent-decoded. (An order is named by its id among them.)
+std::vector<std::string> ValuesNamed(std::string_view path, std::string_view raw_query);
 
 // Groups exchanges (in seq order) into flows, as the header says. The flows
 // come in the order of their first exchange.

@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "hl_connector/catalog.h"
-#include "hl_connector/client_audit.h"
+#include "core/client_audit.h"
 #include "core/clock.h"
 #include "hl_connector/error_catalog.h"
 #include "core/lifecycle.h"

@@ -504,7 +504,7 @@ class HttpApi::Exchange {
 
   void Answered(const HttpReply& reply) {
     if (!api_.options_.audit) return;
-    api_.Audit(req_, is_fetch_ ? api_.service_.OwnerOf(order_id_hint_) : Caller(), order_id_hint_, facts_, reply);
+    api_.Audit(req_, is_fetch_ ? api_.service_.OwnerOf(order_id_hint_) : Caller(), order_id_hint_, reply);
   }
 
  private:
@@ -688,7 +688,7 @@ std::string HttpApi::AuditJson() const {
 }
 
 void HttpApi::Audit(const HttpRequest& req, std::optional<VendorRef> vendor, std::string_view order_id,
-                    const RequestFacts& facts, const HttpReply& reply) {
+                    const HttpReply& reply) {
   if (!vendor) return;  // unauthenticated requests belong to no client
   // Every field is assigned over one per-thread record, whose strings keep
   // their buffers: building it allocates nothing once warm.
@@ -697,9 +697,16 @@ void HttpApi::Audit(const HttpRequest& req, std::optional<VendorRef> vendor, std
   a.vendor = *vendor;
   a.method = req.method;
   a.path = req.path;
+  // The operation as the obligations name it: a signed-URL fetch by its
+  // path template, every other path is its own.
+  a.operation.assign(req.method).append(" ");
+  if (IsSignedUrlFetch(req.path))
+    a.operation.append(req.path.rfind("/assets/view/", 0) == 0 ? "/assets/view/{order_id}" : "/assets/download/{order_id}");
+  else
+    a.operation.append(req.path);
   a.order_id = order_id;
-  a.duplicate_key.clear();
-  if (req.path == "/purchase/register") a.duplicate_key.append(facts.vendor_order_id).append(" / ").append(facts.asset_id);
+  a.body = req.body;
+  a.raw_query = req.raw_query;
   a.status = reply.status;
   a.error_code = reply.error_code;
   a.order_status = reply.order_status;

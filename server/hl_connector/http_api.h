@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "hl_connector/client_audit.h"
+#include "core/client_audit.h"
 #include "hl_connector/error_catalog.h"
 #include "hl_connector/drills.h"
 #include "hl_connector/purchase_service.h"
@@ -103,7 +103,7 @@ class HttpApi final : public RequestHandler {
   // Records an answered request for the client audit; `vendor` is the caller
   // (for a signed-URL fetch, the order's owner), none for unauthenticated ones.
   void Audit(const HttpRequest& req, std::optional<VendorRef> vendor, std::string_view order_id,
-             const RequestFacts& facts, const HttpReply& reply);
+             const HttpReply& reply);
 
   PurchaseService& service_;
   const ErrorCatalog& errors_;

@@ -31,6 +31,7 @@ struct ProfileEntry {
   std::string_view lifecycle;    // spec/<api>/lifecycle.yaml
   std::string_view errors;       // spec/<api>/errors.yaml
   std::string_view rules;        // spec/<api>/rules.yaml: its rule ledger (spec/shared-rules.yaml holds the shared one)
+  std::string_view client_obligations;  // spec/<api>/client-obligations.yaml: what a correct client does (core/client_audit.h)
   engine::EngineOptions engine;  // id style; the seed is set by --seed
   // The profile's own deliberate defects (the engine's are added by
   // EngineDefectList()).

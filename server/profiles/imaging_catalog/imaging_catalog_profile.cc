@@ -65,6 +65,7 @@ ProfileEntry ImagingCatalogProfileEntry() {
   entry.lifecycle = spec::kLifecycleYaml;
   entry.errors = spec::kErrorsYaml;
   entry.rules = spec::kRulesYaml;
+  entry.client_obligations = spec::kClientObligationsYaml;
   entry.engine.id_style = engine::IdStyle::kUuid;
   entry.defects = imaging_catalog::DefectList();
   entry.make = [](const std::string& fixtures_dir, const std::set<std::string>& defects) -> std::unique_ptr<Profile> {

@@ -137,6 +137,7 @@ ProfileEntry SheetMusicDirectProfileEntry() {
   entry.lifecycle = sheetmusicdirect_spec::kLifecycleYaml;
   entry.errors = sheetmusicdirect_spec::kErrorsYaml;
   entry.rules = sheetmusicdirect_spec::kRulesYaml;
+  entry.client_obligations = sheetmusicdirect_spec::kClientObligationsYaml;
   entry.engine.id_style = engine::IdStyle::kPrefixedHex;
   entry.engine.id_prefix = "smdi_";
   entry.defects = sheetmusicdirect::DefectList();

@@ -68,6 +68,7 @@ ProfileEntry TabsProfileEntry() {
   entry.lifecycle = tabs_spec::kLifecycleYaml;
   entry.errors = tabs_spec::kErrorsYaml;
   entry.rules = tabs_spec::kRulesYaml;
+  entry.client_obligations = tabs_spec::kClientObligationsYaml;
   entry.engine.id_style = engine::IdStyle::kUuid;
   entry.defects = {
       {"tabs-limit-ignored", "a pay_later purchase over the tab limit completes at once instead of waiting pending"},
