@@ -76,6 +76,7 @@ buy() {
 # 1. A purchase, replayed twice against a server whose ids all differ.
 buy purchase
 grep -q 'poll:' "$out/purchase"/*.yaml || fail "purchase: the polls were not collapsed into one step"
+# shellcheck disable=SC2016  # a literal ${: the fetch of a captured URL
 grep -q 'request: "GET ${' "$out/purchase"/*.yaml || fail "purchase: the signed URL is not fetched from a capture"
 no_secrets purchase test-token-vendor-a
 start_server replay --seed 7
