@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -39,10 +40,13 @@
 #include "report/console_reporter.h"
 #include "report/file_reporters.h"
 #include "report/html_reporter.h"
+#include "report/listener.h"  // FormatTimestamp
 #include "report/lifecycle_diagram.h"
 #include "profiles/profile_registry.h"
 #include "exec/shard.h"
 #include "proxy/judging_proxy.h"
+#include "proxy/proxy_session.h"
+#include "proxy/session_recorder.h"
 #include "http/pistache_server.h"
 #include "scenario/loader.h"
 
@@ -1244,12 +1248,39 @@ int SpecCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   return kExitPass;
 }
 
+// What --record needs of the target: its API, the fixture roles' values (our
+// fixtures' defaults, then the target file's vars:) and the tokens it names
+// (CONFORMANCE_TOKEN and _B, else the target file's). Returns false after
+// printing why.
+bool RecordingOptions(const std::string& api, const std::optional<TargetFile>& file, const Environment& env,
+                      RecordOptions* o, std::ostream& err) {
+  const std::string suite = api == "hl-connector" ? "scenarios" : "scenarios/" + api;
+  const std::string roles_file = std::filesystem::exists(suite + "/_fixtures.yaml")
+                                     ? suite + "/_fixtures.yaml"
+                                     : std::string(CONFORMANCE_SOURCE_DIR_FOR_ROLES) + "/" + suite + "/_fixtures.yaml";
+  const LoadResult roles = LoadFixtureRoles(roles_file);
+  for (const auto& d : roles.errors) err << d.ToString() << "\n";
+  if (!roles.errors.empty()) return false;
+  // A limit is the target's own: ours only without a target file (as in run).
+  for (const auto& [name, role] : roles.fixture_roles)
+    if (!role.limit || !file) o->roles[name] = role.default_value;
+  if (file)
+    for (const auto& [name, value] : file->vars) {
+      if (value) o->roles[name] = *value;
+      else o->roles.erase(name);
+    }
+  o->api = api == "hl-connector" ? "" : api;
+  o->token = !env.token.empty() || !file || !file->token ? env.token : *file->token;
+  o->token_b = !env.token_b.empty() || !file || !file->token_b ? env.token_b : *file->token_b;
+  return true;
+}
+
 }  // namespace
 
 // `conformance proxy`: forwards a client's traffic to a service and judges
 // every exchange (proxy/judging_proxy.h) until stopped.
 int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const Environment& env) {
-  std::string listen = "127.0.0.1:8081", upstream, api_flag, api, spec_dir, target_file;
+  std::string listen = "127.0.0.1:8081", upstream, api_flag, api, spec_dir, target_file, record_dir;
   double duration = 0, timeout = 30;
   uint64_t max_exchanges = 0;
   int threads = 16;
@@ -1282,7 +1313,11 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
        "at the end, write the session as `run` writes a run: junit=FILE, json=FILE or html=FILE (repeatable); one "
        "test case per client flow (an order, with what its client did before it), one step per exchange, each "
        "violation a failure naming its side; the HTML draws each order on the lifecycle. Keeps every exchange "
-       "in memory until the end");
+       "in memory until the end")
+      ("record", po::value(&record_dir)->value_name("DIR"),
+       "at the end, write the session into DIR (new or empty) as a scenario suite `conformance run` replays: one "
+       "scenario per client flow, the ids, tokens and URLs answers handed out captured, never a credential")
+      ("record-secrets", "with --record: write the credentials the target file does not name as sent (else redacted)");
   po::variables_map vm;
   std::vector<std::string> positional;
   if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
@@ -1311,12 +1346,14 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   }
   if (!(duration >= 0) || !(timeout > 0 && timeout <= 3600)) return usage_error("--duration and --timeout are seconds");
   if (threads < 1 || threads > 64) return usage_error("--threads must be 1..64");
+  if (vm.count("record-secrets") && record_dir.empty()) return usage_error("--record-secrets goes with --record DIR");
+  std::optional<TargetFile> file;
   if (!target_file.empty()) {
     const auto text = ReadFile(target_file);
     if (!text) return usage_error("--target-file: cannot read " + target_file);
     try {
-      const TargetFile file = ParseTargetFile(*text, target_file);
-      if (api_flag.empty() && file.spec) api_flag = *file.spec;
+      file = ParseTargetFile(*text, target_file);
+      if (api_flag.empty() && file->spec) api_flag = *file->spec;
     } catch (const purchase::SpecError& e) {
       err << e.what() << "\n";
       return kExitUsage;
@@ -1331,6 +1368,21 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   if (!LoadLedger(api, spec_dir, &rules, err)) return kExitUsage;
   ReportFiles report_files;
   if (const std::string wrong = report_files.Open(reports, spec.lifecycle()); !wrong.empty()) return usage_error(wrong);
+  RecordOptions record;
+  if (!record_dir.empty()) {
+    // Checked before anything is forwarded: a session is not to be lost at its end.
+    std::error_code ec;
+    if (std::filesystem::exists(record_dir, ec) && !std::filesystem::is_empty(record_dir, ec))
+      return usage_error("--record: " + record_dir + " is not empty (a recording goes into a folder of its own)");
+    std::filesystem::create_directories(record_dir, ec);
+    if (ec) return usage_error("--record: cannot create " + record_dir + ": " + ec.message());
+    if (!RecordingOptions(api, file, env, &record, err)) return kExitUsage;
+    record.keep_secrets = vm.count("record-secrets") > 0;
+    record.upstream = upstream;
+    record.recorded_at = FormatTimestamp(std::chrono::system_clock::now());
+    record.lifecycle = &spec.lifecycle();
+    record.spec = spec.openapi.get();
+  }
 
   HttpClientOptions http;
   http.timeout_ms = static_cast<long>(timeout * 1000);
@@ -1359,7 +1411,7 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     options.obligations = &*profile_obligations;
   }
   options.on_exchange = [&](uint64_t n) { exchanges.store(n); };
-  options.keep_session = !reports.empty();
+  options.keep_session = !reports.empty() || !record_dir.empty();
   JudgingProxy proxy(options);
   const auto started_at = std::chrono::system_clock::now();
 
@@ -1397,11 +1449,13 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   out << "stopped by " << stopped_by << "\n";
   proxy.WriteSummary(out);
+  // One account of the session for the reports and the recording.
+  const std::vector<ClientFlow> flows =
+      report_files.reporters.empty() && record_dir.empty() ? std::vector<ClientFlow>{} : GroupIntoFlows(proxy.Session());
   if (!report_files.reporters.empty()) {
     const auto duration_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() - started_at).count();
-    const RunResult session = SessionAsRun(GroupIntoFlows(proxy.Session()), proxy.Traces(), upstream, started_at,
-                                           duration_ms, &rules);
+    const RunResult session = SessionAsRun(flows, proxy.Traces(), upstream, started_at, duration_ms, &rules);
     RunInfo info;
     info.target = upstream;
     info.scenario_count = session.scenarios.size();
@@ -1413,6 +1467,21 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     }
     if (!report_files.Flush()) {
       err << "conformance: error: writing a report failed\n";
+      return kExitUsage;
+    }
+  }
+  if (!record_dir.empty()) {
+    try {
+      const std::vector<std::string> written = WriteRecording(flows, record, record_dir);
+      const size_t scenarios = std::count_if(written.begin(), written.end(), [](const std::string& path) {
+        return std::filesystem::path(path).filename().string()[0] != '_';
+      });
+      out << "recorded " << scenarios << " scenario" << (scenarios == 1 ? "" : "s") << " of " << flows.size()
+          << " client flow" << (flows.size() == 1 ? "" : "s") << " in " << record_dir
+          << " (replay: conformance run --target URL " << (record.api.empty() ? "" : "--api " + record.api + " ")
+          << "--token T [--token-b T] " << record_dir << ")\n";
+    } catch (const std::runtime_error& e) {
+      err << "conformance: error: --record: " << e.what() << "\n";
       return kExitUsage;
     }
   }

@@ -302,6 +302,21 @@ BOOST_AUTO_TEST_CASE(AnUnwritableTraceFileExitsTwoNamingItBeforeAnythingIsSent) 
   BOOST_TEST(c.requests().empty());
 }
 
+BOOST_AUTO_TEST_CASE(ProxyRecordRefusesAFolderInUseBeforeListening) {
+  const auto dir = std::filesystem::temp_directory_path() / ("record-in-use-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir / "mine.yaml") << "steps: []\n"; }
+  // A recording mixed with files already there could not be told apart, nor replayed alone.
+  const auto r = RunMain({"proxy", "--upstream", "http://127.0.0.1:1", "--listen", "127.0.0.1:0", "--record", dir.string()});
+  std::filesystem::remove_all(dir);
+  BOOST_TEST(r.code == kExitUsage);
+  BOOST_TEST(r.err.find("is not empty") != std::string::npos, r.err);
+  BOOST_TEST(r.out.find("listening on") == std::string::npos);
+  const auto alone = RunMain({"proxy", "--upstream", "http://127.0.0.1:1", "--record-secrets"});
+  BOOST_TEST(alone.code == kExitUsage);
+  BOOST_TEST(alone.err.find("--record-secrets goes with --record DIR") != std::string::npos, alone.err);
+}
+
 BOOST_AUTO_TEST_CASE(HelpAndVersionExitZero) {
   auto help = RunMain({"--help"});
   BOOST_TEST(help.code == kExitPass);
