@@ -6,10 +6,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 
 # The Debian packages the project needs (see ../shared/NOTES-dependencies.md);
-# python3 for the tests that write raw byte streams (conformance/proxy_judges.sh).
+# python3 for the tests that write raw byte streams (conformance/proxy_judges.sh);
+# help2man and dpkg-dev (dpkg-shlibdeps) for the man pages and the .deb (CMakeLists.txt).
 PACKAGES=(build-essential cmake pkg-config libpistache-dev rapidjson-dev libboost-test-dev
           libboost-program-options-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev curl ca-certificates
-          python3)
+          python3 help2man dpkg-dev)
 
 # install_packages [extra packages...]: apt-get installs what is missing of
 # the project's packages and the extra ones.

@@ -43,6 +43,7 @@
 #include "report/listener.h"  // FormatTimestamp
 #include "report/lifecycle_diagram.h"
 #include "profiles/profile_registry.h"
+#include "core/data_dirs.h"
 #include "exec/shard.h"
 #include "proxy/judging_proxy.h"
 #include "proxy/proxy_session.h"
@@ -84,6 +85,19 @@ struct Selection {
   std::vector<std::string> exclude_tags;
 };
 
+// The suite of `api` when no path is given: scenarios/ (the HL Connector) or
+// scenarios/<api>/, in a checkout's working directory, else the installed
+// package's, else the source tree's (core/data_dirs.h).
+std::string SuiteDir(const std::string& api) {
+  if (api == "hl-connector" || api.empty()) return purchase::DataPath("scenarios", "scenarios/_fixtures.yaml");
+  return purchase::DataPath("scenarios/" + api, "scenarios/" + api + "/_api.yaml");
+}
+
+// Paths left out run the suite of the API.
+void DefaultToSuite(Selection& s, const std::string& api) {
+  if (s.paths.empty()) s.paths.push_back(SuiteDir(api));
+}
+
 void AddSelectionOptions(po::options_description& d, Selection* s) {
   d.add_options()
       ("tag", po::value(&s->tags)->composing(), "run only scenarios with this tag (repeatable: any of them)")
@@ -118,7 +132,7 @@ bool HasAny(const std::vector<std::string>& have, const std::vector<std::string>
 // when given; prints diagnostics. Returns false on errors.
 bool LoadSelection(Selection& s, const OpenApiSpec* spec, std::vector<Scenario>* out, std::ostream& err,
                    std::map<std::string, FixtureRole>* roles = nullptr) {
-  if (s.paths.empty()) s.paths.push_back("scenarios");
+  DefaultToSuite(s, "hl-connector");
   LoadResult loaded = LoadScenarios(s.paths);
   if (roles) *roles = loaded.fixture_roles;
   if (spec)
@@ -161,7 +175,7 @@ bool ResolveApi(const std::string& flag, const std::vector<std::string>& paths, 
   std::vector<Diagnostic> errors;
   std::optional<std::string> found;
   std::string first_path;
-  for (const auto& path : paths.empty() ? std::vector<std::string>{"scenarios"} : paths) {
+  for (const auto& path : paths.empty() ? std::vector<std::string>{SuiteDir("hl-connector")} : paths) {
     const auto here = ReadScenarioApi(path, &errors);
     const std::string name = here ? here->name : "hl-connector";
     if (found && *found != name) {
@@ -260,6 +274,7 @@ int Validate(const std::vector<std::string>& args, std::ostream& out, std::ostre
   LoadedSpec spec;
   if (!ResolveApi(api_flag, s.paths, &api, err) || !LoadSpec(spec_dir, &spec, err, purchase::SpecLayer::kContract, api))
     return kExitUsage;
+  DefaultToSuite(s, api);
   std::vector<Scenario> scenarios;
   if (!LoadSelection(s, spec.openapi.get(), &scenarios, err)) return kExitUsage;
   // A `# rule:` naming no rule of the API's ledger is a typo in the suite:
@@ -366,6 +381,7 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
   LoadedSpec spec;
   if (!ResolveApi(api_flag, s.paths, &api, err) || !LoadSpec(spec_dir, &spec, err, purchase::SpecLayer::kReference, api))
     return kExitUsage;
+  DefaultToSuite(s, api);
   std::vector<Scenario> scenarios;
   if (!LoadSelection(s, spec.openapi.get(), &scenarios, err)) return kExitUsage;
   if (vm.count("rules")) {
@@ -686,6 +702,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       !LoadSpec(spec_dir, &spec, err,
                 strict_reference ? purchase::SpecLayer::kReference : purchase::SpecLayer::kContract, api))
     return kExitUsage;
+  DefaultToSuite(s, api);
   RuleLedger rules;
   if (!LoadLedger(api, spec_dir, &rules, err)) return kExitUsage;
 
@@ -923,11 +940,9 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (!purchase::profiles::FindProfile(api)) return usage_error("--api: no profile '" + api + "'");
     explore::ProfileExploreArgs pa;
     pa.api = api;
-    pa.scenarios_dir = std::filesystem::exists("scenarios/" + api) ? "scenarios/" + api
-                                                                   : std::string(CONFORMANCE_SOURCE_DIR_FOR_ROLES) + "/scenarios/" + api;
+    pa.scenarios_dir = SuiteDir(api);
     pa.fixtures_dir = !reference_fixtures.empty()               ? reference_fixtures
-                      : std::filesystem::exists("fixtures/" + api) ? "fixtures/" + api
-                                                                   : std::string(CONFORMANCE_SOURCE_FIXTURES) + "/" + api;
+                                                   : purchase::DataPath("fixtures/" + api);
     pa.strict_reference = vm.count("strict-reference") > 0;
     const LoadResult roles = LoadFixtureRoles(pa.scenarios_dir + "/_fixtures.yaml");
     for (const auto& d : roles.errors) err << d.ToString() << "\n";
@@ -969,11 +984,9 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return usage_error("--budget must be > 0 and --shrink-budget >= 0");
   if (!(timeout > 0 && timeout <= 3600)) return usage_error("--timeout must be in (0, 3600] seconds");
   if (!(token_ttl > 0) || !(url_ttl > 0)) return usage_error("--token-ttl and --url-ttl must be > 0");
-  if (roles_file.empty()) roles_file = std::filesystem::exists("scenarios/_fixtures.yaml")
-                                           ? "scenarios/_fixtures.yaml"
-                                           : std::string(CONFORMANCE_SOURCE_DIR_FOR_ROLES) + "/scenarios/_fixtures.yaml";
+  if (roles_file.empty()) roles_file = SuiteDir("hl-connector") + "/_fixtures.yaml";
   if (reference_fixtures.empty())
-    reference_fixtures = std::filesystem::exists("fixtures/catalog.yaml") ? "fixtures" : CONFORMANCE_SOURCE_FIXTURES;
+    reference_fixtures = purchase::DataPath("fixtures", "fixtures/catalog.yaml");
   const LoadResult loaded_roles = LoadFixtureRoles(roles_file);
   for (const auto& d : loaded_roles.errors) err << d.ToString() << "\n";
   if (!loaded_roles.errors.empty()) return kExitUsage;
@@ -1254,10 +1267,7 @@ int SpecCommand(const std::vector<std::string>& args, std::ostream& out, std::os
 // printing why.
 bool RecordingOptions(const std::string& api, const std::optional<TargetFile>& file, const Environment& env,
                       RecordOptions* o, std::ostream& err) {
-  const std::string suite = api == "hl-connector" ? "scenarios" : "scenarios/" + api;
-  const std::string roles_file = std::filesystem::exists(suite + "/_fixtures.yaml")
-                                     ? suite + "/_fixtures.yaml"
-                                     : std::string(CONFORMANCE_SOURCE_DIR_FOR_ROLES) + "/" + suite + "/_fixtures.yaml";
+  const std::string roles_file = SuiteDir(api) + "/_fixtures.yaml";
   const LoadResult roles = LoadFixtureRoles(roles_file);
   for (const auto& d : roles.errors) err << d.ToString() << "\n";
   if (!roles.errors.empty()) return false;
@@ -1501,7 +1511,7 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     return kExitPass;
   }
   if (command == "--version") {
-    out << "conformance " << CONFORMANCE_VERSION << "\n";
+    out << "conformance " << CONFORMANCE_VERSION << " (specs: " << CONFORMANCE_SPEC_VERSIONS << ")\n";
     return kExitPass;
   }
   if (command == "run") return Run(rest, out, err, env);

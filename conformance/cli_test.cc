@@ -326,6 +326,9 @@ BOOST_AUTO_TEST_CASE(HelpAndVersionExitZero) {
   auto version = RunMain({"--version"});
   BOOST_TEST(version.code == kExitPass);
   BOOST_TEST(version.out.rfind("conformance ", 0) == 0);
+  // Which contracts it judges by: each API's spec version and the control vocabulary's.
+  for (const char* named : {"hl-connector ", "imaging-catalog ", "sheetmusicdirect ", "tabs ", "control vocabulary 1"})
+    BOOST_TEST(version.out.find(named) != std::string::npos, version.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -20,6 +20,7 @@
 
 #include "hl_connector/catalog.h"
 #include "core/client_audit.h"
+#include "core/data_dirs.h"
 #include "core/clock.h"
 #include "hl_connector/defects.h"
 #include "hl_connector/error_catalog.h"
@@ -34,9 +35,6 @@
 #include "profiles/profile_registry.h"
 #include "profiles/profile_sandbox.h"
 
-#ifndef PURCHASE_SOURCE_FIXTURES
-#define PURCHASE_SOURCE_FIXTURES "fixtures"
-#endif
 #ifndef PURCHASE_VERSION
 #define PURCHASE_VERSION "0.0.0"
 #endif
@@ -78,16 +76,12 @@ Millis WallClockNow() {
       .count();
 }
 
-std::string DefaultFixtures() {
-  if (std::filesystem::exists("fixtures/catalog.yaml")) return "fixtures";
-  return PURCHASE_SOURCE_FIXTURES;
-}
+// The fixtures: fixtures/ here, else the installed package's, else the
+// source tree's (core/data_dirs.h).
+std::string DefaultFixtures() { return DataPath("fixtures", "fixtures/catalog.yaml"); }
 
-// A profile's fixture folder: fixtures/<api> here, or the source tree's.
-std::string DefaultProfileFixtures(const profiles::ProfileEntry& entry) {
-  if (std::filesystem::exists(entry.default_fixtures)) return entry.default_fixtures;
-  return std::string(PURCHASE_SOURCE_FIXTURES) + "/" + std::filesystem::path(entry.default_fixtures).filename().string();
-}
+// A profile's fixture folder: fixtures/<api>, found the same way.
+std::string DefaultProfileFixtures(const profiles::ProfileEntry& entry) { return DataPath(entry.default_fixtures); }
 
 std::string ApiNames() {
   std::string names = "hl-connector";
@@ -281,7 +275,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (vm.count("version")) {
-    std::cout << "purchase-server " << PURCHASE_VERSION << "\n";
+    std::cout << "purchase-server " << PURCHASE_VERSION << " (specs: " << PURCHASE_SPEC_VERSIONS << ")\n";
     return 0;
   }
   if (vm.count("list-apis")) {
