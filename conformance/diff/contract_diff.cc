@@ -161,6 +161,7 @@ class Differ {
   void Responses(const std::string& where, const YAML::Node& o_op, const YAML::Node& n_op);
   void ResponseRef(const std::string& where, const YAML::Node& o, const YAML::Node& n);
   void Response(const std::string& where, const YAML::Node& o, const YAML::Node& n);
+  void ErrorCodes(const std::string& where, const YAML::Node& o_list, const YAML::Node& n_list);
   void Headers(const std::string& where, const YAML::Node& o, const YAML::Node& n);
   void Content(const std::string& where, Side side, const YAML::Node& o, const YAML::Node& n);
 
@@ -401,7 +402,22 @@ void Differ::ResponseRef(const std::string& where, const YAML::Node& o, const YA
 }
 
 void Differ::Response(const std::string& where, const YAML::Node& o, const YAML::Node& n) {
-  const auto old_codes = ScalarSet(Get(o, "x-error-codes")), new_codes = ScalarSet(Get(n, "x-error-codes"));
+  ErrorCodes(where, Get(o, "x-error-codes"), Get(n, "x-error-codes"));
+  Headers(where, Get(o, "headers"), Get(n, "headers"));
+  Content(where + " body", Side::kReply, Get(o, "content"), Get(n, "content"));
+}
+
+void Differ::ErrorCodes(const std::string& where, const YAML::Node& o_list, const YAML::Node& n_list) {
+  // A response without x-error-codes may carry any code (the runner judges
+  // codes only where a list is): a list that appears narrows the reply, one
+  // that goes widens it.
+  if (!o_list != !n_list) {
+    Emit(n_list ? "error-codes-listed" : "error-codes-unlisted", where,
+         n_list ? "error codes limited to " + Canonical(n_list) : "error codes no longer listed (any code may come)",
+         n_list ? kImplementations : kClients, n_list ? TightenedReason(Side::kReply) : LoosenedReason(Side::kReply));
+    return;
+  }
+  const auto old_codes = ScalarSet(o_list), new_codes = ScalarSet(n_list);
   for (const auto& code : old_codes)
     if (!new_codes.count(code))
       Emit("error-code-removed", where, "error code " + code + " removed", kImplementations,
@@ -410,8 +426,6 @@ void Differ::Response(const std::string& where, const YAML::Node& o, const YAML:
     if (!old_codes.count(code))
       Emit("error-code-added", where, "error code " + code + " added", kClients,
            "clients may receive a code they never handled (one that maps codes to actions has none for it)");
-  Headers(where, Get(o, "headers"), Get(n, "headers"));
-  Content(where + " body", Side::kReply, Get(o, "content"), Get(n, "content"));
 }
 
 void Differ::Headers(const std::string& where, const YAML::Node& o_map, const YAML::Node& n_map) {

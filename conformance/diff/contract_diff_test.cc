@@ -235,6 +235,17 @@ BOOST_AUTO_TEST_CASE(AnAddedErrorCodeBreaksClientsAndARemovedOneImplementations)
                false, true);
 }
 
+BOOST_AUTO_TEST_CASE(AListOfErrorCodesDroppedBreaksClientsSinceAnyCodeMayCome) {
+  // The runner judges codes only where a response lists them: no list, any code.
+  const auto old_spec = Real("spec/tabs");
+  auto dropped = old_spec;
+  dropped.openapi = Edited(old_spec.openapi, "          x-error-codes: [PAYMENT_IN_PROGRESS]\n", "");
+  const auto changes = DiffContracts(old_spec, dropped);
+  BOOST_TEST(changes.size() == 1u, DiffText(changes));
+  ExpectBreaks(Only(changes, "error-codes-unlisted", "POST /v1/purchases 409"), true, false);
+  ExpectBreaks(Only(DiffContracts(dropped, old_spec), "error-codes-listed", "POST /v1/purchases 409"), false, true);
+}
+
 BOOST_AUTO_TEST_CASE(AChangeToASharedComponentIsReportedOnceWithItsUses) {
   const auto old_spec = Real("spec/tabs");
   auto new_spec = old_spec;
