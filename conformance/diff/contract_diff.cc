@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <tuple>
 #include <sstream>
 
 #include <rapidjson/prettywriter.h>
@@ -127,6 +128,8 @@ YAML::Node Follow(const Document& doc, const YAML::Node& node) {
 
 std::string RefOf(const YAML::Node& node) { return ScalarOr(Get(node, "$ref")); }
 
+struct OperationRef;
+
 // The changes of one comparison, with the shared components it met deferred
 // so each is compared once (a change to the Error schema is one change, not
 // one per error response).
@@ -153,10 +156,8 @@ class Differ {
   bool Defer(ComponentKind kind, const YAML::Node& o, const YAML::Node& n, Side side, const std::string& base,
              const std::string& pointer);
 
-  void Operation(const std::string& where, const YAML::Node& o_path, const YAML::Node& o_op,
-                 const YAML::Node& n_path, const YAML::Node& n_op);
-  void Parameters(const std::string& where, const YAML::Node& o_path, const YAML::Node& o_op,
-                  const YAML::Node& n_path, const YAML::Node& n_op);
+  void Operation(const OperationRef& o, const OperationRef& n);
+  void Parameters(const OperationRef& o, const OperationRef& n);
   void RequestBody(const std::string& where, const YAML::Node& o_op, const YAML::Node& n_op);
   void Responses(const std::string& where, const YAML::Node& o_op, const YAML::Node& n_op);
   void ResponseRef(const std::string& where, const YAML::Node& o, const YAML::Node& n);
@@ -178,7 +179,7 @@ class Differ {
 
   Document old_, new_;
   std::vector<ContractChange>* out_;
-  std::map<std::string, int> uses_;  // deferred key -> places met
+  std::map<std::tuple<ComponentKind, Side, std::string>, int> uses_;  // places each deferred comparison was met
   std::deque<Deferred> queue_;
   std::string component_;  // the component being compared, for Emit
 };
@@ -204,8 +205,7 @@ bool Differ::Defer(ComponentKind kind, const YAML::Node& o, const YAML::Node& n,
                    const std::string& pointer) {
   const std::string ref = RefOf(o);
   if (ref.empty() || ref != RefOf(n)) return false;
-  const std::string key = std::to_string(static_cast<int>(kind)) + (side == Side::kRequest ? "q" : "r") + ref;
-  if (uses_[key]++ == 0) queue_.push_back({kind, side, ref, base, pointer});
+  if (uses_[{kind, side, ref}]++ == 0) queue_.push_back({kind, side, ref, base, pointer});
   return true;
 }
 
@@ -228,7 +228,7 @@ void Differ::DeferredComponents() {
     ContractChange& c = (*out_)[i];
     int uses = 0;
     for (const auto& [key, count] : uses_)
-      if (key.size() > 2 && key.compare(2, std::string::npos, c.component) == 0) uses = std::max(uses, count);
+      if (std::get<2>(key) == c.component) uses = std::max(uses, count);
     c.uses = uses;
   }
 }
@@ -236,21 +236,42 @@ void Differ::DeferredComponents() {
 const char* const kMethods[] = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
 
 struct OperationRef {
-  std::string display;  // "GET /v1/purchases"
+  std::string display;  // "GET /v1/purchases/{purchase_id}"
+  std::vector<std::string> path_names;  // the template's parameters in order: {"purchase_id"}
   YAML::Node path_item, op;
 };
 
-// Operations by path then method, so the report reads like the document.
+// A path template without its parameters' names ("/v1/purchases/{}"), and
+// those names in order: renaming a path parameter changes nothing a client
+// sends, so it must not read as an operation removed and another added.
+std::string PathShape(const std::string& path, std::vector<std::string>* names) {
+  std::string shape;
+  for (size_t i = 0; i < path.size(); ++i) {
+    const size_t close = path[i] == '{' ? path.find('}', i) : std::string::npos;
+    if (close == std::string::npos) {
+      shape += path[i];
+      continue;
+    }
+    names->push_back(path.substr(i + 1, close - i - 1));
+    shape += "{}";
+    i = close;
+  }
+  return shape;
+}
+
+// Operations by path shape then method, so the report reads like the document.
 std::map<std::string, OperationRef> OperationsOf(const Document& doc) {
   std::map<std::string, OperationRef> out;
   for (const auto& path : Get(doc.root, "paths")) {
     const YAML::Node item = Follow(doc, path.second);
+    std::vector<std::string> names;
+    const std::string shape = PathShape(path.first.Scalar(), &names);
     for (const char* method : kMethods) {
       const YAML::Node op = Get(item, method);
       if (!op) continue;
       std::string upper = method;
       std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-      out[path.first.Scalar() + " " + upper] = {upper + " " + path.first.Scalar(), item, op};
+      out[shape + " " + upper] = {upper + " " + path.first.Scalar(), names, item, op};
     }
   }
   return out;
@@ -267,7 +288,7 @@ void Differ::Operations() {
            "clients that call it get no answer the old contract promised");
       continue;
     }
-    Operation(o.display, o.path_item, o.op, n->second.path_item, n->second.op);
+    Operation(o, n->second);
   }
   for (const auto& [key, n] : news)
     if (!olds.count(key))
@@ -278,55 +299,66 @@ void Differ::Operations() {
            "implementations of the old contract do not serve it; clients are unaffected");
 }
 
-void Differ::Operation(const std::string& where, const YAML::Node& o_path, const YAML::Node& o_op,
-                       const YAML::Node& n_path, const YAML::Node& n_op) {
-  Parameters(where, o_path, o_op, n_path, n_op);
-  RequestBody(where, o_op, n_op);
-  Responses(where, o_op, n_op);
+void Differ::Operation(const OperationRef& o, const OperationRef& n) {
+  Parameters(o, n);
+  RequestBody(n.display, o.op, n.op);
+  Responses(n.display, o.op, n.op);
 }
 
-// The parameters of an operation by "in name": the path item's, replaced by
-// the operation's own.
-std::map<std::string, YAML::Node> ParametersOf(const Document& doc, const YAML::Node& path_item,
-                                               const YAML::Node& op) {
-  std::map<std::string, YAML::Node> out;
-  for (const YAML::Node* list : {&path_item, &op})
+struct Parameter {
+  std::string display;  // "query order_id"
+  YAML::Node node;
+};
+
+// The parameters of an operation: the path item's, replaced by the
+// operation's own; by "in name", except path parameters, which are keyed by
+// their place in the template (a renamed one is the same parameter).
+std::map<std::string, Parameter> ParametersOf(const Document& doc, const OperationRef& op) {
+  std::map<std::string, Parameter> out;
+  for (const YAML::Node* list : {&op.path_item, &op.op})
     for (const auto& p : Get(*list, "parameters")) {
       const YAML::Node param = Follow(doc, p);
-      out[ScalarOr(Get(param, "in")) + " " + ScalarOr(Get(param, "name"))] = param;
+      const std::string in = ScalarOr(Get(param, "in")), name = ScalarOr(Get(param, "name"));
+      std::string key = in + " " + name;
+      const auto place = std::find(op.path_names.begin(), op.path_names.end(), name);
+      if (in == "path" && place != op.path_names.end())
+        key = "path #" + std::to_string(place - op.path_names.begin());
+      out[key] = {in + " " + name, param};
     }
   return out;
 }
 
-void Differ::Parameters(const std::string& where, const YAML::Node& o_path, const YAML::Node& o_op,
-                        const YAML::Node& n_path, const YAML::Node& n_op) {
-  const auto olds = ParametersOf(old_, o_path, o_op), news = ParametersOf(new_, n_path, n_op);
-  for (const auto& [key, o] : olds) {
-    const std::string at = where + " " + key;
+void Differ::Parameters(const OperationRef& o_op, const OperationRef& n_op) {
+  const std::string& where = n_op.display;
+  const auto olds = ParametersOf(old_, o_op), news = ParametersOf(new_, n_op);
+  for (const auto& [key, old_param] : olds) {
+    const YAML::Node& o = old_param.node;
+    const std::string at = where + " " + old_param.display;
     const auto n = news.find(key);
     if (n == news.end()) {
       Emit("parameter-removed", at, "parameter removed", kClients,
            "clients that send it may now be refused, or have it ignored");
       continue;
     }
-    const bool was = BoolOf(Get(o, "required")), is = BoolOf(Get(n->second, "required"));
+    const YAML::Node& new_node = n->second.node;
+    const bool was = BoolOf(Get(o, "required")), is = BoolOf(Get(new_node, "required"));
     if (!was && is)
       Emit("parameter-made-required", at, "parameter made required", kClients,
            "clients that leave it out are now refused");
     if (was && !is)
       Emit("parameter-made-optional", at, "parameter made optional", kImplementations,
            "implementations must now answer requests without it");
-    SchemaRef(Get(o, "schema"), Get(n->second, "schema"), Side::kRequest, at, "");
+    SchemaRef(Get(o, "schema"), Get(new_node, "schema"), Side::kRequest, at, "");
   }
-  for (const auto& [key, n] : news) {
+  for (const auto& [key, new_param] : news) {
     if (olds.count(key)) continue;
-    if (BoolOf(Get(n, "required")))
-      Emit("parameter-added", where + " " + key, "required parameter added", kBoth,
+    if (BoolOf(Get(new_param.node, "required")))
+      Emit("parameter-added", where + " " + new_param.display, "required parameter added", kBoth,
            "clients do not send it and are refused; implementations must read it");
     else
       // Decision: a new optional parameter breaks implementations: the old
       // contract let them ignore or refuse it, the new one gives it a meaning.
-      Emit("parameter-added", where + " " + key, "optional parameter added", kImplementations,
+      Emit("parameter-added", where + " " + new_param.display, "optional parameter added", kImplementations,
            "implementations must honour a parameter the old contract let them ignore or refuse");
   }
 }

@@ -200,6 +200,15 @@ BOOST_AUTO_TEST_CASE(ARemovedOperationBreaksClientsAndAnAddedOneImplementations)
   ExpectBreaks(Only(changes, "operation-added", "GET /api/catalog/v2/purchases/{purchase_id}/items"), false, true);
 }
 
+BOOST_AUTO_TEST_CASE(ARenamedPathParameterIsNoChange) {
+  // Clients send a value in that place of the path whatever its name.
+  const auto old_spec = Real("spec/tabs");
+  auto new_spec = old_spec;
+  new_spec.openapi = Edited(Edited(old_spec.openapi, "  /v1/purchases/{purchase_id}:", "  /v1/purchases/{id}:"),
+                            "      name: purchase_id\n", "      name: id\n");
+  BOOST_TEST(DiffContracts(old_spec, new_spec).empty(), DiffText(DiffContracts(old_spec, new_spec)));
+}
+
 BOOST_AUTO_TEST_CASE(AnAddedStatusBreaksClients) {
   const auto old_spec = Real("spec/tabs");
   auto new_spec = old_spec;
