@@ -148,6 +148,7 @@ class Differ {
     Side side;
     std::string ref;
     std::string base, pointer;  // where it was first met
+    YAML::Node old_node, new_node;  // the $refs met there, for their positions in errors
   };
 
   void Emit(const std::string& kind, const std::string& where, const std::string& what, Breaks breaks,
@@ -205,7 +206,7 @@ bool Differ::Defer(ComponentKind kind, const YAML::Node& o, const YAML::Node& n,
                    const std::string& pointer) {
   const std::string ref = RefOf(o);
   if (ref.empty() || ref != RefOf(n)) return false;
-  if (uses_[{kind, side, ref}]++ == 0) queue_.push_back({kind, side, ref, base, pointer});
+  if (uses_[{kind, side, ref}]++ == 0) queue_.push_back({kind, side, ref, base, pointer, o, n});
   return true;
 }
 
@@ -215,12 +216,11 @@ void Differ::DeferredComponents() {
     const Deferred d = queue_.front();
     queue_.pop_front();
     component_ = d.ref;
-    YAML::Node ref_node(d.ref);
-    const YAML::Node o = AtPointer(old_, ref_node), n = AtPointer(new_, ref_node);
+    const YAML::Node o = Follow(old_, d.old_node), n = Follow(new_, d.new_node);
     if (d.kind == ComponentKind::kSchema)
-      Schema(Follow(old_, o), Follow(new_, n), d.side, d.base, d.pointer);
+      Schema(o, n, d.side, d.base, d.pointer);
     else
-      Response(d.base, Follow(old_, o), Follow(new_, n));
+      Response(d.base, o, n);
   }
   component_.clear();
   // A component's uses are known only once every place has been met.

@@ -587,6 +587,22 @@ BOOST_AUTO_TEST_CASE(AYamlErrorNamesTheFileLineAndColumn) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(ARefThatPointsNowhereIsAnErrorAtItsLine) {
+  const auto old_spec = Real("spec/tabs");
+  auto new_spec = old_spec;
+  new_spec.name = "new";
+  new_spec.openapi = Edited(old_spec.openapi, "  PurchaseStatus:\n", "  PurchaseState:\n");
+  try {
+    DiffContracts(old_spec, new_spec);
+    BOOST_FAIL("no SpecError");
+  } catch (const purchase::SpecError& e) {
+    const std::string what = e.what();
+    BOOST_TEST(what.rfind("new/openapi.yaml:", 0) == 0u, what);
+    BOOST_TEST(what.find("new/openapi.yaml:1:1:") == std::string::npos, what);
+    BOOST_TEST(what.find("'#/components/schemas/PurchaseStatus' points nowhere") != std::string::npos, what);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
