@@ -1311,6 +1311,10 @@ int DiffCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     err << "conformance: error: diff takes two contracts, OLD and NEW\n(see conformance diff --help)\n";
     return kExitUsage;
   }
+  if (api != "hl-connector" && !purchase::profiles::FindProfile(api)) {
+    err << "conformance: error: no API is called '" << api << "' (see conformance diff --help)\n";
+    return kExitUsage;
+  }
   const std::string default_path = api == "hl-connector" ? "spec" : "spec/" + api;
   ContractTexts old_contract, new_contract;
   if (!ReadContract(positional[0], default_path, git_dir, &old_contract, err) ||

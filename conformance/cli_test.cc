@@ -352,6 +352,9 @@ BOOST_AUTO_TEST_CASE(DiffReadsGitRevisionsAndABadRevisionIsAUsageErrorNamingIt) 
   BOOST_TEST(bad.code == kExitUsage);
   BOOST_TEST(bad.err.find("'no-such-revision-23:spec/tabs' is neither a folder nor a git revision") != std::string::npos,
              bad.err);
+  auto unknown_api = RunMain({"diff", "-C", repo, "--api", "tabz", "HEAD", "HEAD"});
+  BOOST_TEST(unknown_api.code == kExitUsage);
+  BOOST_TEST(unknown_api.err.find("no API is called 'tabz'") != std::string::npos, unknown_api.err);
   auto missing = RunMain({"diff", "-C", repo, "HEAD:spec/no-such-api", "HEAD:spec/tabs"});
   BOOST_TEST(missing.code == kExitUsage);
   BOOST_TEST(missing.err.find("git has no HEAD:spec/no-such-api/openapi.yaml") != std::string::npos, missing.err);
