@@ -23,6 +23,7 @@
 #include "check/scenario_paths.h"
 #include "coverage/coverage.h"
 #include "coverage/rule_coverage.h"
+#include "diff/contract_diff.h"
 #include "scenario/source_comment.h"
 #include "conformance_lib_embedded.h"
 #include "core/lifecycle.h"
@@ -69,6 +70,7 @@ const char kUsage[] =
     "       conformance lifecycle [--api NAME] [--format svg|mermaid] [--output FILE]\n"
     "       conformance spec --api NAME\n"
     "       conformance proxy --upstream URL [--listen HOST:PORT] [--api NAME]\n"
+    "       conformance diff OLD NEW [--api NAME] [--json] [--strict-reference]\n"
     "       conformance --help | --version\n"
     "\n"
     "Replays YAML scenarios (default: scenarios/) against an implementation of the\n"
@@ -1285,6 +1287,117 @@ bool RecordingOptions(const std::string& api, const std::optional<TargetFile>& f
   return true;
 }
 
+// Quotes `s` for /bin/sh.
+std::string ShellQuoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs a shell command; returns its standard output when it exits 0.
+std::optional<std::string> CommandOutput(const std::string& command) {
+  FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r");
+  if (!pipe) return std::nullopt;
+  std::string text;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) text.append(buffer, n);
+  return pclose(pipe) == 0 ? std::optional<std::string>(text) : std::nullopt;
+}
+
+// One version of a contract for `diff`: the files of a folder, or of
+// REV:PATH in the git repository at `git_dir` (`default_path` when the
+// argument is a bare revision). Returns false after printing why.
+bool ReadContract(const std::string& arg, const std::string& default_path, const std::string& git_dir,
+                  ContractTexts* contract, std::ostream& err) {
+  contract->name = arg;
+  struct File {
+    const char* name;
+    std::string* text;
+    bool required;
+  };
+  const File files[] = {{"openapi.yaml", &contract->openapi, true},
+                        {"lifecycle.yaml", &contract->lifecycle, true},
+                        {"rules.yaml", &contract->rules, false},
+                        {"errors.yaml", &contract->errors, false}};
+  if (std::filesystem::is_directory(arg)) {
+    for (const File& f : files) {
+      auto read = ReadFile(arg + "/" + f.name);
+      if (!read && f.required) {
+        err << "conformance: error: cannot read " << arg << "/" << f.name << "\n";
+        return false;
+      }
+      *f.text = read.value_or("");
+    }
+    return true;
+  }
+  const size_t colon = arg.find(':');
+  const std::string rev = arg.substr(0, colon);
+  std::string path = colon == std::string::npos ? default_path : arg.substr(colon + 1);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  contract->name = rev + ":" + path;
+  const std::string git = "git -C " + ShellQuoted(git_dir);
+  if (rev.empty() || !CommandOutput(git + " rev-parse --verify --quiet " + ShellQuoted(rev + "^{commit}"))) {
+    err << "conformance: error: '" << arg << "' is neither a folder nor a git revision"
+        << (colon == std::string::npos ? "" : " (no revision '" + rev + "' in " + git_dir + ")")
+        << "\n(see conformance diff --help)\n";
+    return false;
+  }
+  for (const File& f : files) {
+    auto shown = CommandOutput(git + " show " + ShellQuoted(rev + ":" + path + "/" + f.name));
+    if (!shown && f.required) {
+      err << "conformance: error: git has no " << rev << ":" << path << "/" << f.name << "\n";
+      return false;
+    }
+    *f.text = shown.value_or("");
+  }
+  return true;
+}
+
+// `conformance diff OLD NEW`: every change between two versions of a
+// contract, classified (diff/contract_diff.h); exit 1 when one breaks.
+int DiffCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string api = "hl-connector", git_dir = ".";
+  po::options_description desc(
+      "conformance diff OLD NEW: every change between two versions of a contract, and whom it breaks.\n"
+      "OLD and NEW are folders holding openapi.yaml and lifecycle.yaml (rules.yaml, errors.yaml if there),\n"
+      "or git revisions REV:PATH (e.g. HEAD~1:spec/tabs; a bare REV reads the --api's folder)");
+  desc.add_options()("help,h", "show this help")(
+      "api", po::value(&api)->value_name("NAME"), "the API whose folder a bare REV reads: spec/ or spec/<api>/")(
+      "json", "print a JSON document instead of text")(
+      "strict-reference", "compare the reference layer too (x-reference members), not the contract alone")(
+      "git-dir,C", po::value(&git_dir)->value_name("DIR"), "the git repository REV:PATH is read from (default .)");
+  po::variables_map vm;
+  std::vector<std::string> positional;
+  if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << desc << "\n";
+    return kExitPass;
+  }
+  if (positional.size() != 2) {
+    err << "conformance: error: diff takes two contracts, OLD and NEW\n(see conformance diff --help)\n";
+    return kExitUsage;
+  }
+  if (api != "hl-connector" && !purchase::profiles::FindProfile(api)) {
+    err << "conformance: error: no API is called '" << api << "' (see conformance diff --help)\n";
+    return kExitUsage;
+  }
+  const std::string default_path = api == "hl-connector" ? "spec" : "spec/" + api;
+  ContractTexts old_contract, new_contract;
+  if (!ReadContract(positional[0], default_path, git_dir, &old_contract, err) ||
+      !ReadContract(positional[1], default_path, git_dir, &new_contract, err))
+    return kExitUsage;
+  std::vector<ContractChange> changes;
+  try {
+    changes = DiffContracts(old_contract, new_contract, {vm.count("strict-reference") > 0});
+  } catch (const purchase::SpecError& e) {
+    err << e.what() << "\n";
+    return kExitUsage;
+  }
+  out << (vm.count("json") ? DiffJson(changes) : DiffText(changes));
+  const bool breaking = std::any_of(changes.begin(), changes.end(), [](const auto& c) { return c.Breaking(); });
+  return breaking ? kExitFail : kExitPass;
+}
+
 }  // namespace
 
 // `conformance proxy`: forwards a client's traffic to a service and judges
@@ -1522,8 +1635,9 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   if (command == "lifecycle") return LifecycleCommand(rest, out, err);
   if (command == "spec") return SpecCommand(rest, out, err);
   if (command == "proxy") return Proxy(rest, out, err, env);
+  if (command == "diff") return DiffCommand(rest, out, err);
   const std::string suggestion =
-      SuggestClosest(command, {"run", "validate", "list", "coverage", "explore", "lifecycle", "spec", "proxy"});
+      SuggestClosest(command, {"run", "validate", "list", "coverage", "explore", "lifecycle", "spec", "proxy", "diff"});
   err << "conformance: error: unknown command '" << command << "'"
       << (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?") << "\n"
       << kUsage;

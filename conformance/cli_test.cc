@@ -317,6 +317,74 @@ BOOST_AUTO_TEST_CASE(ProxyRecordRefusesAFolderInUseBeforeListening) {
   BOOST_TEST(alone.err.find("--record-secrets goes with --record DIR") != std::string::npos, alone.err);
 }
 
+// A copy of spec/tabs in a temp folder, with `edit` applied to one file.
+std::string EditedTabsSpec(const std::string& file, const std::string& from, const std::string& to) {
+  const auto dir = std::filesystem::temp_directory_path() / ("diff-tabs-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(std::string(CONFORMANCE_SOURCE_DIR) + "/spec/tabs", dir);
+  std::string text = ReadTestFile((dir / file).string());
+  const size_t at = text.find(from);
+  BOOST_REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  std::ofstream(dir / file, std::ios::binary | std::ios::trunc) << text;
+  return dir.string();
+}
+
+BOOST_AUTO_TEST_CASE(DiffOfASpecWithItselfExitsZeroAndSaysNoChange) {
+  const std::string tabs = std::string(CONFORMANCE_SOURCE_DIR) + "/spec/tabs";
+  auto r = RunMain({"diff", tabs, tabs});
+  BOOST_TEST(r.code == kExitPass, r.err);
+  BOOST_TEST(r.out == "no change\n");
+}
+
+BOOST_AUTO_TEST_CASE(DiffExitsOneOnABreakingChangeInTextAndJson) {
+  const std::string tabs = std::string(CONFORMANCE_SOURCE_DIR) + "/spec/tabs";
+  const std::string edited = EditedTabsSpec("lifecycle.yaml", "  abandoned:\n    terminal: true",
+                                            "  abandoned:\n    terminal: true\n  refunded:\n    terminal: true");
+  auto text = RunMain({"diff", tabs, edited});
+  BOOST_TEST(text.code == kExitFail, text.err);
+  BOOST_TEST(text.out.find("BREAKS CLIENTS          lifecycle: state 'refunded' added — ") == 0u, text.out);
+  auto json = RunMain({"diff", "--json", tabs, edited});
+  BOOST_TEST(json.code == kExitFail);
+  BOOST_TEST(json.out.find("\"kind\": \"state-added\"") != std::string::npos, json.out);
+  // Back again, only safe changes: exit 0.
+  const std::string safe = EditedTabsSpec("openapi.yaml", "        tab_id:\n          $ref: '#/components/schemas/Id'\n    Payment:",
+                                          "        tab_id:\n          $ref: '#/components/schemas/Id'\n        note:\n"
+                                          "          type: string\n    Payment:");
+  auto r = RunMain({"diff", tabs, safe});
+  BOOST_TEST(r.code == kExitPass, r.out);
+  std::filesystem::remove_all(safe);
+}
+
+BOOST_AUTO_TEST_CASE(DiffReadsGitRevisionsAndABadRevisionIsAUsageErrorNamingIt) {
+  const std::string repo = CONFORMANCE_SOURCE_DIR;
+  auto same = RunMain({"diff", "-C", repo, "HEAD:spec/tabs", "HEAD:spec/tabs"});
+  BOOST_TEST(same.code == kExitPass, same.err);
+  BOOST_TEST(same.out == "no change\n");
+  auto bare = RunMain({"diff", "-C", repo, "--api", "imaging-catalog", "HEAD", "HEAD:spec/imaging-catalog"});
+  BOOST_TEST(bare.code == kExitPass, bare.err);
+  auto bad = RunMain({"diff", "-C", repo, "no-such-revision-23:spec/tabs", "HEAD:spec/tabs"});
+  BOOST_TEST(bad.code == kExitUsage);
+  BOOST_TEST(bad.err.find("'no-such-revision-23:spec/tabs' is neither a folder nor a git revision") != std::string::npos,
+             bad.err);
+  auto unknown_api = RunMain({"diff", "-C", repo, "--api", "tabz", "HEAD", "HEAD"});
+  BOOST_TEST(unknown_api.code == kExitUsage);
+  BOOST_TEST(unknown_api.err.find("no API is called 'tabz'") != std::string::npos, unknown_api.err);
+  auto missing = RunMain({"diff", "-C", repo, "HEAD:spec/no-such-api", "HEAD:spec/tabs"});
+  BOOST_TEST(missing.code == kExitUsage);
+  BOOST_TEST(missing.err.find("git has no HEAD:spec/no-such-api/openapi.yaml") != std::string::npos, missing.err);
+}
+
+BOOST_AUTO_TEST_CASE(DiffOfABrokenSpecExitsTwoNamingFileLineAndColumn) {
+  const std::string tabs = std::string(CONFORMANCE_SOURCE_DIR) + "/spec/tabs";
+  const std::string edited = EditedTabsSpec("openapi.yaml", "paths:\n", "paths: [\n");
+  auto r = RunMain({"diff", tabs, edited});
+  BOOST_TEST(r.code == kExitUsage);
+  BOOST_TEST(r.err.find(edited + "/openapi.yaml:") == 0u, r.err);
+  BOOST_TEST(RunMain({"diff", tabs}).code == kExitUsage);
+  std::filesystem::remove_all(edited);
+}
+
 BOOST_AUTO_TEST_CASE(HelpAndVersionExitZero) {
   auto help = RunMain({"--help"});
   BOOST_TEST(help.code == kExitPass);
