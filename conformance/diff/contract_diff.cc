@@ -189,8 +189,8 @@ std::string Where(const std::string& base, const std::string& pointer) {
   return pointer.empty() ? base : base + " " + pointer;
 }
 
-void Differ::Emit(const std::string& kind, const std::string& where, const std::string& what, Breaks breaks,
-                  const std::string& reason) {
+ContractChange Change(const std::string& kind, const std::string& where, const std::string& what, Breaks breaks,
+                      const std::string& reason) {
   ContractChange c;
   c.kind = kind;
   c.where = where;
@@ -198,6 +198,12 @@ void Differ::Emit(const std::string& kind, const std::string& where, const std::
   c.breaks_clients = breaks.clients;
   c.breaks_implementations = breaks.implementations;
   c.reason = reason;
+  return c;
+}
+
+void Differ::Emit(const std::string& kind, const std::string& where, const std::string& what, Breaks breaks,
+                  const std::string& reason) {
+  ContractChange c = Change(kind, where, what, breaks, reason);
   c.component = component_;
   out_->push_back(std::move(c));
 }
@@ -801,17 +807,6 @@ std::map<std::string, std::string> ErrorStatuses(const std::string& text, const 
   return out;
 }
 
-ContractChange Change(const std::string& kind, const std::string& where, const std::string& what, Breaks breaks,
-                      const std::string& reason) {
-  ContractChange c;
-  c.kind = kind;
-  c.where = where;
-  c.what = what;
-  c.breaks_clients = breaks.clients;
-  c.breaks_implementations = breaks.implementations;
-  c.reason = reason;
-  return c;
-}
 
 void DiffErrors(const ContractTexts& o, const ContractTexts& n, std::vector<ContractChange>* out) {
   const auto olds = ErrorStatuses(o.errors, o.name + "/errors.yaml");
