@@ -169,6 +169,10 @@ int ServeProfile(const profiles::ProfileEntry& entry, const po::variables_map& v
       if (!known) return Fail("unknown defect '" + name + "' of --api " + entry.name + " (see --list-defects)");
       own_defects.insert(name);
     }
+    // What a correct client of this API does (spec/<api>/client-obligations.yaml), audited in wall time.
+    const ClientObligations obligations =
+        ClientObligations::Parse(entry.client_obligations, entry.spec_dir + "/client-obligations.yaml");
+    const WallClock wall_clock;
     profiles::ProfileSandboxShared shared;
     shared.entry = &entry;
     shared.fixtures = fixtures;
@@ -182,6 +186,8 @@ int ServeProfile(const profiles::ProfileEntry& entry, const po::variables_map& v
     shared.host.version = PURCHASE_VERSION;
     shared.host.defects = defect_names;
     shared.host.sandboxes = vm["max-sandboxes"].as<size_t>() > 0;
+    shared.host.obligations = &obligations;
+    shared.host.wall_clock = &wall_clock;
     shared.engine_defects = engine_defects;
     shared.clock = clock;
     http::SandboxRouter api(std::make_unique<profiles::ProfileSandbox>(shared, seed, std::nullopt),

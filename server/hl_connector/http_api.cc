@@ -7,6 +7,7 @@
 
 #include <rapidjson/writer.h>
 
+#include "http/audit_json.h"
 #include "http/credentials.h"
 #include "hl_connector/variant_replies.h"
 
@@ -186,19 +187,6 @@ void WriteDrill(Json& j, const Drill& d, const std::vector<FaultRule>* installed
   j.w().EndObject();
 }
 
-void WriteAuditedRequest(Json& j, const AuditedRequest& r) {
-  j.w().StartObject();
-  j.KeyInt("seq", static_cast<int64_t>(r.seq));
-  j.KeyTime("server_time", r.server_time);
-  j.KeyStr("method", r.method);
-  j.KeyStr("path", r.path);
-  if (!r.order_id.empty()) j.KeyStr("order_id", r.order_id);
-  j.KeyInt("status", r.status);
-  if (!r.error_code.empty()) j.KeyStr("error_code", r.error_code);
-  if (r.retry_after) j.KeyInt("retry_after", *r.retry_after);
-  if (!r.order_status.empty()) j.KeyStr("order_status", r.order_status);
-  j.w().EndObject();
-}
 
 // The authority to put in handed-out URLs: the request's Host when it looks
 // like one (so the URL works from where the client stands), else the socket
@@ -645,46 +633,8 @@ HttpReply HttpApi::FetchAsset(const Call& call, UrlKind kind) {
 }
 
 std::string HttpApi::AuditJson() const {
-  Json j;
-  j.w().StartObject();
-  j.Key("enabled");
-  j.w().Bool(options_.audit != nullptr);
-  j.Key("obligations");
-  j.w().StartArray();
-  for (const auto& o : ClientObligations::Builtin().all()) {
-    j.w().StartObject();
-    j.KeyStr("id", o.id);
-    j.KeyStr("rule", o.rule);
-    j.KeyStr("reason", o.reason);
-    j.KeyStr("detected_when", o.detected_when);
-    j.w().EndObject();
-  }
-  j.w().EndArray();
-  j.Key("requests_recorded");
-  j.w().StartObject();
-  if (options_.audit)
-    for (const auto& [vendor, count] : options_.audit->RecordedPerVendor())
-      j.KeyInt(service_.catalog().vendor(vendor).id, static_cast<int64_t>(count));
-  j.w().EndObject();
-  j.KeyInt("findings_dropped", options_.audit ? static_cast<int64_t>(options_.audit->findings_dropped()) : 0);
-  j.Key("findings");
-  j.w().StartArray();
-  if (options_.audit)
-    for (const auto& f : options_.audit->Findings()) {
-      j.w().StartObject();
-      j.KeyStr("obligation", f.obligation);
-      j.KeyStr("vendor", service_.catalog().vendor(f.vendor).id);
-      j.KeyStr("observed", f.observed);
-      if (const ClientObligation* o = options_.audit->obligations().Find(f.obligation)) j.KeyStr("expected", o->rule);
-      j.Key("requests");
-      j.w().StartArray();
-      for (const auto& r : f.requests) WriteAuditedRequest(j, r);
-      j.w().EndArray();
-      j.w().EndObject();
-    }
-  j.w().EndArray();
-  j.w().EndObject();
-  return j.Take();
+  return AuditReportJson(options_.audit, ClientObligations::Builtin(),
+                         [this](uint16_t vendor) { return std::string(service_.catalog().vendor(vendor).id); });
 }
 
 void HttpApi::Audit(const HttpRequest& req, std::optional<VendorRef> vendor, std::string_view order_id,

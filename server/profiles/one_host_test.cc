@@ -25,7 +25,8 @@ namespace {
 struct ProfileServer {
   explicit ProfileServer(const profiles::ProfileEntry& entry, std::string control_token)
       : lifecycle(Lifecycle::Parse(entry.lifecycle, entry.spec_dir + "/lifecycle.yaml")),
-        errors(profiles::ErrorReplies::Parse(entry.errors, entry.spec_dir + "/errors.yaml")) {
+        errors(profiles::ErrorReplies::Parse(entry.errors, entry.spec_dir + "/errors.yaml")),
+        obligations(ClientObligations::Parse(entry.client_obligations, entry.spec_dir + "/client-obligations.yaml")) {
     shared.entry = &entry;
     shared.fixtures = std::string(PURCHASE_TEST_FIXTURES) + "/" + entry.name;
     shared.lifecycle = &lifecycle;
@@ -33,11 +34,15 @@ struct ProfileServer {
     shared.engine = entry.engine;
     shared.host.control_token = std::move(control_token);
     shared.host.version = "0.1.0";
+    shared.host.obligations = &obligations;
+    shared.host.wall_clock = &wall;
     shared.clock = [](std::optional<int64_t> at) { return std::make_unique<ManualClock>(at.value_or(kStart)); };
     sandbox = std::make_unique<profiles::ProfileSandbox>(shared, 1, std::nullopt);
   }
   Lifecycle lifecycle;
   profiles::ErrorReplies errors;
+  ClientObligations obligations;
+  ManualClock wall{1'000'000};  // the audit's wall clock: the test moves it
   profiles::ProfileSandboxShared shared;
   std::unique_ptr<profiles::ProfileSandbox> sandbox;
 };
@@ -154,15 +159,14 @@ BOOST_AUTO_TEST_CASE(GetControlListsTheCapabilitiesAnApiOffersAndNoOthers) {
       BOOST_TEST(info.status == 200);
       const bool hl = api == "hl-connector";
       const std::string expected = hl ? R"({"capabilities":["reset","clock","faults","history","audit","drills"],)"
-                                      : R"({"capabilities":["reset","clock","faults","history"],)";
+                                      : R"({"capabilities":["reset","clock","faults","history","audit"],)";
       BOOST_TEST(info.body.rfind(expected, 0) == 0, info.body);
       // The HL Connector's reply predates "api" and stays as it was.
       BOOST_TEST(JsonText(info.body, "api") == (hl ? std::string("<absent>") : api));
-      // A capability not offered has no endpoint.
-      for (const char* target : {"/_control/audit", "/_control/drills"}) {
-        const HttpReply reply = handle(MakeRequest("GET", target, "", std::nullopt));
-        BOOST_TEST(reply.status == (hl ? 200 : 404), target);
-      }
+      // Every API audits its clients; drills are the HL Connector's. A
+      // capability not offered has no endpoint.
+      BOOST_TEST(handle(MakeRequest("GET", "/_control/audit", "", std::nullopt)).status == 200);
+      BOOST_TEST(handle(MakeRequest("GET", "/_control/drills", "", std::nullopt)).status == (hl ? 200 : 404));
     }
   }
 }
@@ -266,6 +270,35 @@ BOOST_AUTO_TEST_CASE(EveryApiAnswersAFaultRulesStatusAlike) {
       BOOST_TEST(after.delay_ms == 0);
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(AProfileServersAuditNamesTheObligationItsClientBroke) {
+  // tabs: a merchant that retries a 503 at once breaks backoff-on-errors
+  // (spec/tabs/client-obligations.yaml), as the proxy would say of it.
+  AllApis apis;
+  ProfileServer* tabs = nullptr;
+  for (auto& p : apis.profiles)
+    if (p->shared.entry->name == "tabs") tabs = p.get();
+  BOOST_REQUIRE(tabs);
+  auto handle = [&](const HttpRequest& r) { return tabs->sandbox->Handle(r); };
+  BOOST_REQUIRE(handle(MakeRequest("POST", "/_control/faults",
+                                   R"({"match":{"method":"POST","path":"/v1/purchases"},"effect":{"status":503},"times":2})",
+                                   std::nullopt))
+                    .status == 201);
+  const std::string body = R"({"tab_id":"x","amount":1})";
+  BOOST_TEST(handle(MakeRequest("POST", "/v1/purchases", body, "Bearer test-token-merchant-a")).status == 503);
+  tabs->wall.Set(tabs->wall.Now() + 200);  // 0.2 s later: sooner than the 1 s a 503 without Retry-After asks
+  BOOST_TEST(handle(MakeRequest("POST", "/v1/purchases", body, "Bearer test-token-merchant-a")).status == 503);
+  const HttpReply audit = handle(MakeRequest("GET", "/_control/audit", "", std::nullopt));
+  BOOST_TEST(audit.status == 200);
+  BOOST_TEST(audit.body.find(R"("obligation":"backoff-on-errors")") != std::string::npos, audit.body);
+  BOOST_TEST(audit.body.find("called POST /v1/purchases again 0.2 s after a 503 that asked to wait 1 s") != std::string::npos,
+             audit.body);
+  // A request without credentials belongs to no client.
+  handle(MakeRequest("GET", "/v1/purchases/x", "", std::nullopt));
+  BOOST_TEST(handle(MakeRequest("DELETE", "/_control/audit", "", std::nullopt)).status == 200);
+  BOOST_TEST(handle(MakeRequest("GET", "/_control/audit", "", std::nullopt)).body.find(R"("findings":[])") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

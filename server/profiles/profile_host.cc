@@ -1,5 +1,9 @@
 #include "profiles/profile_host.h"
 
+#include <rapidjson/pointer.h>
+
+#include "http/audit_json.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -113,6 +117,13 @@ class ProfileHost::Controls final : public http::ControlPort {
 
   std::string_view api_name() const override { return host_.profile_.name(); }
   std::vector<std::string> defects() const override { return host_.options_.defects; }
+  bool offers_audit() const override { return host_.audit_ != nullptr; }
+  std::string AuditJson(bool clear) override {
+    if (clear) host_.audit_->Reset();
+    return http::AuditReportJson(host_.audit_.get(), *host_.options_.obligations, [this](uint16_t client) {
+      return client < host_.client_names_.size() ? host_.client_names_[client] : "client " + std::to_string(client);
+    });
+  }
   bool clock_is_manual() const override { return host_.manual_ != nullptr; }
   int StatusOf(ErrorCode code) const override {
     const auto found = host_.errors_.statuses().find(std::string(ErrorCodeName(code)));
@@ -259,6 +270,9 @@ ProfileHost::ProfileHost(Profile& profile, const Lifecycle& lifecycle, const Err
       manual_(dynamic_cast<ManualClock*>(clock_.get())),
       options_(std::move(options)),
       engine_(std::make_unique<engine::OrderEngine>(lifecycle, *clock_, std::move(engine_options), defects)),
+      audit_(options_.obligations && options_.wall_clock
+                 ? std::make_unique<ClientAudit>(*options_.obligations, *options_.wall_clock)
+                 : nullptr),
       controls_(std::make_unique<Controls>(*this)),
       host_(*this, *controls_,
             http::ControlOptions{options_.control_enabled, options_.control_token, options_.max_body_bytes,
@@ -275,6 +289,43 @@ ProfileHost::ProfileHost(Profile& profile, const Lifecycle& lifecycle, const Err
 }
 
 ProfileHost::~ProfileHost() = default;
+
+void ProfileHost::Audit(const http::HttpRequest& request, const ProfileRoute& route, const http::RouteMatch& match,
+                        const std::string& caller, const http::HttpReply& reply) {
+  auto [client, added] = clients_.try_emplace(caller, static_cast<uint16_t>(clients_.size()));
+  if (added) client_names_.push_back(caller);
+  AuditedRequest a;
+  a.server_time = clock_->Now();
+  a.vendor = client->second;
+  a.method = request.method;
+  a.path = request.path;
+  a.operation = request.method + " " + route.pattern;
+  a.status = reply.status;
+  a.body = request.body;
+  a.raw_query = request.raw_query;
+  for (const auto& [name, value] : reply.headers)
+    if (name == "Retry-After") a.retry_after = std::strtoll(value.c_str(), nullptr, 10);
+  // The order the answer shows (the lifecycle's first observe point that
+  // finds one), else the one the route names; the error code of an error.
+  rapidjson::Document body;
+  body.Parse(reply.body.data(), reply.body.size());
+  if (!body.HasParseError() && body.IsObject()) {
+    for (const auto& point : lifecycle_.observe()) {
+      if (!point.each.empty()) continue;
+      const rapidjson::Value* id = rapidjson::Pointer(point.id.c_str()).Get(body);
+      const rapidjson::Value* state = rapidjson::Pointer(point.state.c_str()).Get(body);
+      if (id && id->IsString() && state && state->IsString()) {
+        a.order_id = id->GetString();
+        a.order_status = state->GetString();
+        break;
+      }
+    }
+    const rapidjson::Value* code = rapidjson::Pointer("/error/code").Get(body);
+    if (a.order_id.empty() && code && code->IsString()) a.error_code = code->GetString();
+  }
+  if (a.order_id.empty() && !match.params.empty()) a.order_id = match.params.begin()->second;
+  audit_->Record(a);
+}
 
 size_t ProfileHost::order_count() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -321,16 +372,34 @@ class ProfileHost::Exchange {
     const ProfileRoute& route = host_.handlers_[match_.index];
     Caller caller = host_.profile_.Authenticate(request_, query, route.pattern, host_.errors_);
     if (!caller.who) return caller.refusal;
+    caller_ = *caller.who;
     Call call{request_, query, match_.params, *caller.who, *host_.engine_, host_.errors_, host_.faults_, host_.profile_};
     return route.handle(call);
   }
 
-  void Answered(const http::HttpReply&) {}
+  // An authenticated request's answer, for the client audit.
+  // A request a fault rule answered was never authenticated: it is still its
+  // caller's (a tight retry loop on 503s is what backoff-on-errors is about).
+  void Answered(const http::HttpReply& reply) {
+    if (!host_.audit_) return;
+    const ProfileRoute& route = host_.handlers_[match_.index];
+    if (!caller_) {
+      Query query;
+      if (host_.profile_.ReadsQuery()) {
+        auto decoded = http::DecodeQueryText(request_.query);
+        if (!decoded.ok()) return;
+        query = std::move(decoded.value());
+      }
+      caller_ = host_.profile_.Authenticate(request_, query, route.pattern, host_.errors_).who;
+    }
+    if (caller_) host_.Audit(request_, route, match_, *caller_, reply);
+  }
 
  private:
   ProfileHost& host_;
   const http::HttpRequest& request_;
   const RouteMatch& match_;
+  std::optional<std::string> caller_;  // who Authenticate said is calling
 };
 
 }  // namespace purchase::profiles

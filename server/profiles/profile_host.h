@@ -31,6 +31,7 @@
 #include "core/lifecycle.h"
 #include "core/status.h"
 #include "engine/engine_faults.h"
+#include "core/client_audit.h"
 #include "engine/order_engine.h"
 #include "http/api_host.h"
 #include "http/control_api.h"
@@ -128,6 +129,12 @@ struct HostOptions {
   std::string version = "0.1.0";
   std::vector<std::string> defects;  // names switched on, reported by GET /_control
   bool sandboxes = false;            // GET /_control lists "sandboxes" (a SandboxRouter serves it)
+  // The API's client obligations (spec/<api>/client-obligations.yaml) and the
+  // wall clock its timing obligations are judged by: with both, the host
+  // audits every authenticated request (core/client_audit.h) and offers the
+  // capability `audit`. Must outlive the host.
+  const ClientObligations* obligations = nullptr;
+  const Clock* wall_clock = nullptr;
 };
 
 class ProfileHost final : public http::RequestHandler {
@@ -163,9 +170,18 @@ class ProfileHost final : public http::RequestHandler {
   std::unique_ptr<engine::OrderEngine> engine_;
   engine::EngineFaults faults_;
   std::vector<ProfileRoute> handlers_;  // by route index
+  // The client audit, with options_.obligations; clients by the name
+  // Authenticate gave. Made before the control API, which asks whether it is offered.
+  std::unique_ptr<ClientAudit> audit_;
+  std::map<std::string, uint16_t, std::less<>> clients_;
+  std::vector<std::string> client_names_;
   std::unique_ptr<Controls> controls_;
   http::ApiHost<ProfileHost> host_;
   std::mutex mu_;
+
+  // Records an answered request of `caller` for the audit (under mu_).
+  void Audit(const http::HttpRequest& request, const ProfileRoute& route, const http::RouteMatch& match,
+             const std::string& caller, const http::HttpReply& reply);
 };
 
 }  // namespace purchase::profiles
