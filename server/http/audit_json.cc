@@ -1,35 +1,16 @@
 #include "http/audit_json.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "http/json_text.h"
 
 namespace purchase::http {
 namespace {
 
-class Json {
- public:
-  Json() : w_(out_) {}
-  rapidjson::Writer<rapidjson::StringBuffer>& w() { return w_; }
-  void Key(std::string_view k) { w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
-  void KeyStr(std::string_view k, std::string_view v) {
-    Key(k);
-    w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-  }
-  void KeyInt(std::string_view k, int64_t v) {
-    Key(k);
-    w_.Int64(v);
-  }
-  std::string Take() { return std::string(out_.GetString(), out_.GetSize()); }
-
- private:
-  rapidjson::StringBuffer out_;
-  rapidjson::Writer<rapidjson::StringBuffer> w_;
-};
+using Json = JsonText;
 
 void WriteAuditedRequest(Json& j, const AuditedRequest& r) {
   j.w().StartObject();
   j.KeyInt("seq", static_cast<int64_t>(r.seq));
-  j.KeyStr("server_time", FormatRfc3339Text(r.server_time).view());
+  j.KeyTime("server_time", r.server_time);
   j.KeyStr("method", r.method);
   j.KeyStr("path", r.path);
   if (!r.order_id.empty()) j.KeyStr("order_id", r.order_id);

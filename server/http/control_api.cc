@@ -1,29 +1,12 @@
 #include "http/control_api.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "http/credentials.h"
+#include "http/json_text.h"
 
 namespace purchase::http {
 namespace {
 
-class Json {
- public:
-  Json() : w_(out_) {}
-  rapidjson::Writer<rapidjson::StringBuffer>& w() { return w_; }
-  void Key(std::string_view k) { w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
-  void Str(std::string_view v) { w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
-  void KeyStr(std::string_view k, std::string_view v) { Key(k); Str(v); }
-  void KeyTime(std::string_view k, Millis t) { KeyStr(k, FormatRfc3339Text(t).view()); }
-  // A JSON text written elsewhere, as the next value.
-  void Raw(const std::string& json) { w_.RawValue(json.data(), json.size(), rapidjson::kObjectType); }
-  std::string Take() { return std::string(out_.GetString(), out_.GetSize()); }
-
- private:
-  rapidjson::StringBuffer out_;
-  rapidjson::Writer<rapidjson::StringBuffer> w_;
-};
+using Json = JsonText;
 
 HttpReply Ok(int status, std::string body) {
   HttpReply reply;
