@@ -9,6 +9,7 @@
 
 #include "core/lifecycle.h"
 #include "exec/target.h"  // SplitSandboxPath
+#include "http/control_api.h"    // ControlApi::Owns
 #include "http/error_replies.h"  // JsonString
 #include "http/valid_text.h"      // DecodeQueryText
 
@@ -250,7 +251,7 @@ void JudgingProxy::Judge(const purchase::http::HttpRequest& request, const Where
   }
   // The client's obligations, after the lifecycle: the audit learns the
   // order's state from what the answer showed.
-  if (audit_ && path.substr(0, 9) != "/_control")
+  if (audit_ && !purchase::http::ControlApi::Owns(path))
     for (std::string& broken : Audit(request, where, request_headers, response, body, shown))
       judged.client_violations.push_back(std::move(broken));
   if (options_.keep_session) judged.orders_shown = std::move(shown);

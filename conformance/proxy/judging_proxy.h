@@ -14,10 +14,11 @@
 // the cause; one that closes without answering has the client's connection
 // closed the same way (a lost reply stays lost).
 //
-// For the HL Connector, the client is also judged against the obligations of
-// spec/client-obligations.yaml by the server's own audit (ClientAudit): each
-// vendor (by its Authorization, within its sandbox) is one client, a signed
-// URL fetch is its order's owner's, timing is wall time.
+// Each client (the credential the operation's security asks for, within its
+// sandbox) is also judged against its API's client obligations by the
+// server's own audit (core/client_audit.h): a request without credentials
+// that names an order (a signed URL's fetch) is its owner's; timing is wall
+// time.
 //
 // Exchanges are forwarded in parallel (each thread on a kept-alive
 // connection of its own) and judged one at a time, in the order their
@@ -55,7 +56,8 @@ struct ProxyOptions {
   // a server that builds URLs from Host (our reference server's signed URLs)
   // then hands out URLs through the proxy (--preserve-host).
   bool preserve_host = false;
-  // The client obligations to audit (the HL Connector's), or none.
+  // The API's client obligations to audit (spec/client-obligations.yaml,
+  // spec/<api>/client-obligations.yaml), or none.
   const purchase::ClientObligations* obligations = nullptr;
   // Called after each exchange, with the count so far (to stop after N).
   std::function<void(uint64_t)> on_exchange;

@@ -369,7 +369,7 @@ BOOST_AUTO_TEST_CASE(AProfilesClientIsJudgedByItsOwnObligationsFile) {
              log.str());
 }
 
-BOOST_AUTO_TEST_CASE(EveryProfilesObligationsNameOperationsAndCodesItsSpecHas) {
+BOOST_AUTO_TEST_CASE(EveryApisObligationsNameOperationsAndCodesItsSpecHas) {
   // An obligation naming an operation its API does not have could never be
   // seen broken: a typo would silently switch it off.
   for (const auto& entry : purchase::profiles::Profiles()) {
@@ -378,22 +378,27 @@ BOOST_AUTO_TEST_CASE(EveryProfilesObligationsNameOperationsAndCodesItsSpecHas) {
     BOOST_TEST(!obligations.all().empty(), entry.name);
     for (const auto& ob : obligations.all()) {
       BOOST_TEST(!ob.source.empty(), entry.name << " " << ob.id);
-      for (const auto& c : ob.checks)
+      for (const auto& c : ob.checks) {
         for (const std::string& op : c.operations) {
           const std::string method = op.substr(0, op.find(' ')), path = op.substr(op.find(' ') + 1);
           BOOST_TEST(spec->FindOperation(method, path) == path, entry.name << " " << ob.id << ": " << op);
-          for (const std::string& code : c.codes)
-            BOOST_TEST(std::string(entry.errors).find("\n  " + code + ":") != std::string::npos,
-                       entry.name << " " << ob.id << ": " << code);
         }
+        for (const std::string& code : c.codes)
+          BOOST_TEST(std::string(entry.errors).find("\n  " + code + ":") != std::string::npos,
+                     entry.name << " " << ob.id << ": " << code);
+      }
     }
   }
+  const std::string hl_errors = ReadTestFile(std::string(CONFORMANCE_SOURCE_DIR) + "/spec/errors.yaml");
   for (const auto& ob : purchase::ClientObligations::Builtin().all())
-    for (const auto& c : ob.checks)
+    for (const auto& c : ob.checks) {
       for (const std::string& op : c.operations) {
         const std::string method = op.substr(0, op.find(' ')), path = op.substr(op.find(' ') + 1);
         BOOST_TEST(HlSpec().FindOperation(method, path) == path, ob.id << ": " << op);
       }
+      for (const std::string& code : c.codes)
+        BOOST_TEST(hl_errors.find("\n  " + code + ":") != std::string::npos, ob.id << ": " << code);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

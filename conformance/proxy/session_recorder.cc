@@ -1,5 +1,7 @@
 #include "proxy/session_recorder.h"
 
+#include "http/control_api.h"  // ControlApi::Owns
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -163,7 +165,7 @@ const std::vector<std::string> kBuiltinVariables = {"run_id", "base_url", "token
 
 bool IsAbsoluteUrl(std::string_view s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
 
-bool IsControlPath(const std::string& path) { return path == "/_control" || path.rfind("/_control/", 0) == 0; }
+bool IsControlPath(const std::string& path) { return purchase::http::ControlApi::Owns(path); }
 
 // "path?query" of an absolute URL, below any sandbox prefix: what its fetch
 // looks like to the proxy.

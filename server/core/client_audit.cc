@@ -1,7 +1,6 @@
 #include "core/client_audit.h"
 
 #include <algorithm>
-#include <cctype>
 #include <functional>
 #include <set>
 
@@ -11,6 +10,7 @@
 
 #include "core/status.h"
 #include "core/yaml_document.h"
+#include "http/valid_text.h"
 #include "purchase_core_embedded.h"
 
 namespace purchase {
@@ -47,28 +47,12 @@ const std::vector<std::pair<std::string_view, AuditCheck::Kind>>& KindNames() {
   return names;
 }
 
-// A query parameter's value, percent-decoded ("" when absent).
-std::string QueryValue(std::string_view query, std::string_view name) {
-  for (size_t start = 0; start <= query.size();) {
-    size_t end = query.find('&', start);
-    if (end == std::string_view::npos) end = query.size();
-    const std::string_view pair = query.substr(start, end - start);
-    start = end + 1;
-    const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) != name) continue;
-    std::string out;
-    const std::string_view raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
-          std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
-        out += static_cast<char>(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16));
-        i += 2;
-      } else {
-        out += raw[i] == '+' ? ' ' : raw[i];
-      }
-    }
-    return out;
-  }
+// A query parameter's value, percent-decoded ("" when absent or not text).
+std::string QueryValue(std::string_view raw_query, std::string_view name) {
+  const auto query = http::DecodeQueryText(http::SplitRawQuery(raw_query));
+  if (query.ok())
+    for (const auto& [key, value] : query.value())
+      if (key == name) return value;
   return {};
 }
 

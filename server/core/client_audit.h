@@ -87,10 +87,6 @@ class ClientObligations {
   std::map<std::string, std::string> state_of_error_;
 };
 
-// Whether `path` fetches a signed asset URL of the HL Connector (no
-// Authorization: the audit gives it to the owner of the order its path names).
-inline bool IsSignedUrlFetch(std::string_view path) { return path.substr(0, 8) == "/assets/"; }
-
 struct AuditedRequest {
   uint64_t seq = 0;        // set by the audit: the client's request number, from 1
   Millis wall = 0;         // wall-clock instant of the answer

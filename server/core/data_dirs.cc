@@ -25,8 +25,6 @@ bool Has(const std::string& root, std::string_view relative) {
 
 }  // namespace
 
-std::string_view InstalledDataDir() { return PURCHASE_INSTALLED_DATA_DIR; }
-
 std::string DataRootFor(std::string_view relative) {
   if (const char* named = std::getenv("PURCHASE_DATA_DIR"); named && *named) return named;
   if (Has(".", relative)) return ".";

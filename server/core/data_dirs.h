@@ -21,7 +21,4 @@ std::string DataRootFor(std::string_view relative);
 // same name in the working directory from being taken for ours.
 std::string DataPath(std::string_view relative, std::string_view marker = {});
 
-// The installed share directory, as configured at build time.
-std::string_view InstalledDataDir();
-
 }  // namespace purchase

@@ -444,6 +444,7 @@ class HttpApi::Exchange {
       : api_(api),
         req_(req),
         op_(api.operations_[match.index]),
+        pattern_(api.host_.routes().PatternOf(match.index)),
         // No route has more than one path parameter.
         param_(match.params.empty() ? kNoPathParam : match.params.begin()->second),
         is_fetch_(op_.gate == Gate::kSignedUrl),
@@ -492,7 +493,7 @@ class HttpApi::Exchange {
 
   void Answered(const HttpReply& reply) {
     if (!api_.options_.audit) return;
-    api_.Audit(req_, is_fetch_ ? api_.service_.OwnerOf(order_id_hint_) : Caller(), order_id_hint_, reply);
+    api_.Audit(req_, pattern_, is_fetch_ ? api_.service_.OwnerOf(order_id_hint_) : Caller(), order_id_hint_, reply);
   }
 
  private:
@@ -508,6 +509,7 @@ class HttpApi::Exchange {
   HttpApi& api_;
   const HttpRequest& req_;
   const Operation& op_;
+  const std::string& pattern_;  // the route's, as the obligations name operations
   const std::string& param_;  // the route's path parameter, "" if it has none
   const bool is_fetch_;
   RequestFacts facts_;
@@ -637,7 +639,8 @@ std::string HttpApi::AuditJson() const {
                          [this](uint16_t vendor) { return std::string(service_.catalog().vendor(vendor).id); });
 }
 
-void HttpApi::Audit(const HttpRequest& req, std::optional<VendorRef> vendor, std::string_view order_id,
+void HttpApi::Audit(const HttpRequest& req, std::string_view pattern, std::optional<VendorRef> vendor,
+                    std::string_view order_id,
                     const HttpReply& reply) {
   if (!vendor) return;  // unauthenticated requests belong to no client
   // Every field is assigned over one per-thread record, whose strings keep
@@ -647,13 +650,7 @@ void HttpApi::Audit(const HttpRequest& req, std::optional<VendorRef> vendor, std
   a.vendor = *vendor;
   a.method = req.method;
   a.path = req.path;
-  // The operation as the obligations name it: a signed-URL fetch by its
-  // path template, every other path is its own.
-  a.operation.assign(req.method).append(" ");
-  if (IsSignedUrlFetch(req.path))
-    a.operation.append(req.path.rfind("/assets/view/", 0) == 0 ? "/assets/view/{order_id}" : "/assets/download/{order_id}");
-  else
-    a.operation.append(req.path);
+  a.operation.assign(req.method).append(" ").append(pattern);  // as spec/client-obligations.yaml names it
   a.order_id = order_id;
   a.body = req.body;
   a.raw_query = req.raw_query;

@@ -100,10 +100,11 @@ class HttpApi final : public RequestHandler {
   HttpReply ErrorReply(const Error& error, int status_override = 0) const;
   HttpReply JsonReply(int status, std::string body) const;
   std::string AuditJson() const;
-  // Records an answered request for the client audit; `vendor` is the caller
-  // (for a signed-URL fetch, the order's owner), none for unauthenticated ones.
-  void Audit(const HttpRequest& req, std::optional<VendorRef> vendor, std::string_view order_id,
-             const HttpReply& reply);
+  // Records an answered request of route `pattern` for the client audit;
+  // `vendor` is the caller (for a signed-URL fetch, the order's owner), none
+  // for unauthenticated ones.
+  void Audit(const HttpRequest& req, std::string_view pattern, std::optional<VendorRef> vendor,
+             std::string_view order_id, const HttpReply& reply);
 
   PurchaseService& service_;
   const ErrorCatalog& errors_;
