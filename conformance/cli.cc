@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <algorithm>
+#include <thread>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -47,6 +48,7 @@
 #include "core/data_dirs.h"
 #include "exec/shard.h"
 #include "proxy/judging_proxy.h"
+#include "proxy/proxy_host.h"
 #include "proxy/proxy_session.h"
 #include "proxy/session_recorder.h"
 #include "http/pistache_server.h"
@@ -1406,7 +1408,7 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   std::string listen = "127.0.0.1:8081", upstream, api_flag, api, spec_dir, target_file, record_dir;
   double duration = 0, timeout = 30;
   uint64_t max_exchanges = 0;
-  int threads = 16;
+  int threads = 0;
   std::vector<std::string> reports;
   po::options_description desc(
       "conformance proxy --upstream URL [--listen HOST:PORT] [--api NAME] [options]\n"
@@ -1430,8 +1432,9 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       ("duration", po::value(&duration)->value_name("SECONDS"), "stop after this long")
       ("exchanges", po::value(&max_exchanges)->value_name("N"), "stop after N exchanges")
       ("timeout", po::value(&timeout)->value_name("SECONDS")->default_value(30), "limit for one upstream exchange")
-      ("threads", po::value(&threads)->value_name("N")->default_value(16),
-       "requests forwarded at once (each thread waits on its own upstream connection; the judging takes turns)")
+      ("threads", po::value(&threads)->value_name("N"),
+       "event loops (default: one per CPU); an https upstream is waited on by its loop, one exchange at a time, "
+       "so there each thread is one request forwarded at once (default 16)")
       ("report", po::value(&reports)->composing()->value_name("KIND=FILE"),
        "at the end, write the session as `run` writes a run: junit=FILE, json=FILE or html=FILE (repeatable); one "
        "test case per client flow (an order, with what its client did before it), one step per exchange, each "
@@ -1457,7 +1460,7 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     return usage_error("--upstream must be an http:// or https:// URL, got '" + upstream + "'");
   while (!upstream.empty() && upstream.back() == '/') upstream.pop_back();
   const size_t colon = listen.rfind(':');
-  purchase::http::ServerOptions server;
+  ProxyHostOptions server;
   try {
     if (colon == std::string::npos || colon == 0) throw std::invalid_argument("no port");
     const unsigned long port = std::stoul(listen.substr(colon + 1));
@@ -1468,7 +1471,7 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     return usage_error("--listen takes HOST:PORT (127.0.0.1:8081), got '" + listen + "'");
   }
   if (!(duration >= 0) || !(timeout > 0 && timeout <= 3600)) return usage_error("--duration and --timeout are seconds");
-  if (threads < 1 || threads > 64) return usage_error("--threads must be 1..64");
+  if (vm.count("threads") && (threads < 1 || threads > 64)) return usage_error("--threads must be 1..64");
   if (vm.count("record-secrets") && record_dir.empty()) return usage_error("--record-secrets goes with --record DIR");
   std::optional<TargetFile> file;
   if (!target_file.empty()) {
@@ -1538,16 +1541,21 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
   JudgingProxy proxy(options);
   const auto started_at = std::chrono::system_clock::now();
 
-  server.threads = threads;
-  server.log_requests = false;
+  // An http:// upstream is forwarded from the event loops themselves; an
+  // https one (or a test's client) by the proxy's blocking clients.
+  const bool forward_here = upstream.rfind("http://", 0) == 0 && !env.new_client;
+  if (forward_here) server.upstream = upstream;
+  server.threads = threads > 0 ? threads : forward_here ? std::max(2, static_cast<int>(std::thread::hardware_concurrency())) : 16;
   server.max_request_bytes = 8 * 1024 * 1024;
+  server.upstream_timeout = std::chrono::milliseconds(std::llround(timeout * 1000));
+  server.connect_timeout = std::min(server.upstream_timeout, std::chrono::milliseconds(5000));
   // Blocked before the server's threads start, so that only the wait below takes them.
   sigset_t stop_signals, previous;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
-  purchase::http::PistacheServer listener(proxy, server);
+  ProxyHost listener(proxy, server);
   uint16_t bound = 0;
   try {
     bound = listener.Start();

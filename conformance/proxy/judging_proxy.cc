@@ -75,7 +75,7 @@ JudgingProxy::JudgingProxy(ProxyOptions options)
   if (options_.obligations) audit_ = std::make_unique<purchase::ClientAudit>(*options_.obligations, *wall_);
 }
 
-purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest& request) {
+HttpRequest JudgingProxy::Prepare(const purchase::http::HttpRequest& request) const {
   HttpRequest forward;
   forward.method = request.method;
   forward.url = options_.upstream + request.path;
@@ -88,9 +88,14 @@ purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest
   forward.has_body = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
                      request.method == "PATCH";
   // A request that changes something goes on a connection of its own: on a
-  // kept-alive one, libcurl would send it again, unseen, when the upstream
+  // kept-alive one, the client would send it again, unseen, when the upstream
   // closes without answering, and a lost reply would become two requests.
   forward.fresh_connection = request.method != "GET" && request.method != "HEAD";
+  return forward;
+}
+
+purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest& request) {
+  const HttpRequest forward = Prepare(request);
   // Forwarded outside the lock, on a client of its own (each keeps its
   // connection): threads wait on the upstream in parallel, and only the
   // judging, which follows orders across exchanges, takes turns.
@@ -108,6 +113,11 @@ purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest
     std::lock_guard lock(clients_mu_);
     idle_clients_.push_back(std::move(client));
   }
+  return Conclude(request, forward, response);
+}
+
+purchase::http::HttpReply JudgingProxy::Conclude(const purchase::http::HttpRequest& request, const HttpRequest& forward,
+                                                 const HttpResponse& response) {
   std::lock_guard lock(mu_);
   const uint64_t count = ++totals_.exchanges;
 

@@ -70,7 +70,17 @@ class JudgingProxy final : public purchase::http::RequestHandler {
  public:
   explicit JudgingProxy(ProxyOptions options);
 
+  // Forwards on a client of options.new_client (blocking the calling
+  // thread), then Conclude()s.
   purchase::http::HttpReply Handle(const purchase::http::HttpRequest& request) override;
+
+  // The two halves of Handle, for a host that forwards by itself
+  // (proxy_host.h): the request to send upstream (url, the headers that pass
+  // through, body), and, once the upstream answered (or failed), the
+  // judging of the exchange and the reply the client gets.
+  HttpRequest Prepare(const purchase::http::HttpRequest& request) const;
+  purchase::http::HttpReply Conclude(const purchase::http::HttpRequest& request, const HttpRequest& forward,
+                                     const HttpResponse& response);
 
   struct Totals {
     uint64_t exchanges = 0;

@@ -1,7 +1,5 @@
 #include "http/pistache_server.h"
 
-#include "http/error_replies.h"  // JsonString
-
 #include <strings.h>
 #include <sys/socket.h>
 
@@ -20,8 +18,8 @@
 #include <pistache/peer.h>
 #include <pistache/transport.h>
 
-#include "hl_connector/error_catalog.h"
 #include "http/request_framer.h"
+#include "http/wire_reply.h"
 #include "http/valid_text.h"
 
 // What of Pistache 0.0.5 still runs here, and what it is kept away from:
@@ -47,49 +45,6 @@ namespace {
 using namespace Pistache;
 using SteadyTime = std::chrono::steady_clock::time_point;
 using Clock = std::chrono::steady_clock;
-
-// An error the adapter answers itself, before the API sees the request: its
-// code and status (spec/errors.yaml, looked up when the server is built).
-struct WireError {
-  std::string_view code;
-  int status = 0;
-};
-
-// The JSON error body every API writes ({"error":{"code","message"}}).
-std::string ErrorBody(std::string_view code, std::string_view message) {
-  return "{\"error\":{\"code\":" + JsonString(code) + ",\"message\":" + JsonString(message) + "}}";
-}
-
-// The bytes of a reply: status line, Content-Type, Connection when it
-// closes, the reply's own headers, Content-Length, and the body unless the
-// request was a HEAD (which gets GET's head, Content-Length included).
-std::string WireBytes(const HttpReply& reply, int minor_version, bool closes, bool head_only) {
-  const char* reason = Http::codeString(static_cast<Http::Code>(reply.status));
-  std::string out;
-  out.reserve(128 + reply.body.size());
-  out.append(minor_version == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
-  out.append(std::to_string(reply.status));
-  out.push_back(' ');
-  out.append(reason ? reason : "");
-  out.append("\r\n");
-  if (!reply.content_type.empty()) {
-    out.append("Content-Type: ");
-    out.append(reply.content_type);
-    out.append("\r\n");
-  }
-  if (closes) out.append("Connection: close\r\n");
-  for (const auto& [name, value] : reply.headers) {
-    out.append(name);
-    out.append(": ");
-    out.append(value);
-    out.append("\r\n");
-  }
-  out.append("Content-Length: ");
-  out.append(std::to_string(reply.body.size()));
-  out.append("\r\n\r\n");
-  if (!head_only) out.append(reply.body);
-  return out;
-}
 
 // Writes `bytes` to the peer (from any thread: Peer::send only queues them
 // for its I/O thread) and, when `closes`, ends the stream once they are
@@ -486,14 +441,6 @@ class ApiHandler : public Http::Handler {
 
   std::shared_ptr<Shared> shared_;
 };
-
-// The code's status in spec/errors.yaml; throws if the catalog lacks it.
-WireError Catalogued(std::string_view code) {
-  const auto& statuses = ErrorCatalog::Builtin().statuses();
-  const auto it = statuses.find(std::string(code));
-  if (it == statuses.end()) throw std::runtime_error("spec/errors.yaml has no " + std::string(code));
-  return WireError{code, it->second};
-}
 
 }  // namespace
 
