@@ -20,9 +20,11 @@
 // that names an order (a signed URL's fetch) is its owner's; timing is wall
 // time.
 //
-// Exchanges are forwarded in parallel (each thread on a kept-alive
-// connection of its own) and judged one at a time, in the order their
-// answers arrive (the lifecycle follows orders across them); thread-safe.
+// Exchanges are forwarded in parallel (by Handle, each calling thread on a
+// kept-alive connection of its own; or by a host that forwards by itself
+// with Prepare and Conclude, proxy_host.h) and judged one at a time, in the
+// order their answers arrive (the lifecycle follows orders across them);
+// thread-safe.
 #pragma once
 
 #include <chrono>

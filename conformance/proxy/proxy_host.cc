@@ -119,7 +119,7 @@ struct Upstream : Socket {
   bool kept = false;  // goes back to the idle pool after its answer
   TimePoint connect_started;
   InFlight* exchange = nullptr;
-  std::string out;
+  const std::string* out = nullptr;  // the exchange's request bytes
   size_t out_sent = 0;
   ResponseFramer framer;
 };
@@ -387,7 +387,7 @@ class Loop {
     r.host = f.host;
     r.raw_query = f.query;
     r.fields = &f.fields;
-    r.body = f.body;
+    r.body.swap(x->framed.body);
     if (f.body_unread) {
       // Not read, so it cannot be passed on.
       c->in_flight = nullptr;
@@ -440,7 +440,7 @@ class Loop {
     u->exchange = x;
     x->upstream = u;
     u->framer.Reset(x->request.method == "HEAD");
-    u->out = x->wire;
+    u->out = &x->wire;
     u->out_sent = 0;
     if (u->connected) FlushUpstream(u);
   }
@@ -484,8 +484,8 @@ class Loop {
   }
 
   bool FlushUpstream(Upstream* u) {
-    while (u->out_sent < u->out.size()) {
-      const ssize_t n = ::send(u->fd, u->out.data() + u->out_sent, u->out.size() - u->out_sent, MSG_NOSIGNAL);
+    while (u->out && u->out_sent < u->out->size()) {
+      const ssize_t n = ::send(u->fd, u->out->data() + u->out_sent, u->out->size() - u->out_sent, MSG_NOSIGNAL);
       if (n > 0) {
         u->out_sent += static_cast<size_t>(n);
         continue;
@@ -495,7 +495,7 @@ class Loop {
       UpstreamClosed(u);  // what it answered, if anything, is read from here
       return false;
     }
-    u->out.clear();
+    u->out = nullptr;
     u->out_sent = 0;
     return true;
   }
@@ -565,7 +565,9 @@ class Loop {
     InFlight* x = u->exchange;
     u->exchange = nullptr;
     x->upstream = nullptr;
-    if (framed.keep_alive && u->kept) {
+    // Kept only when the whole request went out: an upstream that answers
+    // before reading all of it (a 413) leaves the connection mid-request.
+    if (framed.keep_alive && u->kept && !u->out) {
       idle_.push_back(u);
     } else {
       CloseUpstream(u);
