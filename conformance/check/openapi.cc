@@ -930,7 +930,8 @@ std::vector<std::string> OpenApiSpec::JudgeRequest(const RequestToJudge& r) cons
   const auto spec = tpl.requests.find(method);
   if (spec == tpl.requests.end()) return failures;
   const OperationRequest& rq = spec->second;
-  const std::string op = std::string(r.method) + " " + tpl.text;
+  // Named only in a failure: built only then.
+  const auto op = [&] { return std::string(r.method) + " " + tpl.text; };
 
   // The query, decoded; a parameter sent twice is judged by its first value.
   std::vector<std::pair<std::string, std::string>> query;
@@ -944,7 +945,7 @@ std::vector<std::string> OpenApiSpec::JudgeRequest(const RequestToJudge& r) cons
     const auto name = purchase::http::PercentDecode(pair.substr(0, eq));
     const auto value = purchase::http::PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
     if (!name || !value) {
-      failures.push_back(op + ": query parameter '" + std::string(pair) + "' is not valid percent-encoded UTF-8");
+      failures.push_back(op() + ": query parameter '" + std::string(pair) + "' is not valid percent-encoded UTF-8");
       continue;
     }
     query.emplace_back(*name, *value);
@@ -972,23 +973,23 @@ std::vector<std::string> OpenApiSpec::JudgeRequest(const RequestToJudge& r) cons
                                : p.in == "header" ? header_value(p.name)
                                : p.in == "path" && path_values.count(p.name) ? &path_values[p.name]
                                                                             : nullptr;
-    const std::string where = p.in + " parameter " + p.name;
+    const auto where = [&] { return p.in + " parameter " + p.name; };
     if (!value) {
-      if (p.required) failures.push_back(op + ": required " + where + " is missing");
+      if (p.required) failures.push_back(op() + ": required " + where() + " is missing");
       continue;
     }
     if (!p.schema) continue;
     Document instance;
     if (!ReadTextAs(*value, p.type, instance)) {
-      failures.push_back(op + ": " + where + ": '" + Shorten(*value) + "' is not " + (p.type == "integer" ? "an " : "a ") +
+      failures.push_back(op() + ": " + where() + ": '" + Shorten(*value) + "' is not " + (p.type == "integer" ? "an " : "a ") +
                          p.type);
       continue;
     }
     rapidjson::SchemaValidator v(*p.schema->schema);
     if (!instance.Accept(v)) {
       std::string why = impl_->Explain(*p.schema, v, instance, 0);
-      why.replace(0, 4, where + " value");  // "body" -> the parameter
-      failures.push_back(op + ": " + why);
+      why.replace(0, 4, where() + " value");  // "body" -> the parameter
+      failures.push_back(op() + ": " + why);
     }
   }
   if (!rq.security.empty()) {
@@ -1008,11 +1009,11 @@ std::vector<std::string> OpenApiSpec::JudgeRequest(const RequestToJudge& r) cons
       satisfied = satisfied || all;
       asked += (asked.empty() ? "" : ", or ") + (names.empty() ? std::string("none") : names);
     }
-    if (!satisfied) failures.push_back(op + ": the request carries no credential its security asks for (" + asked + ")");
+    if (!satisfied) failures.push_back(op() + ": the request carries no credential its security asks for (" + asked + ")");
   }
   if (rq.content.empty()) return failures;
   if (r.body.empty()) {
-    if (rq.body_required) failures.push_back(op + ": the request body is required and missing");
+    if (rq.body_required) failures.push_back(op() + ": the request body is required and missing");
     return failures;
   }
   const std::string* content_type = header_value("Content-Type");
@@ -1024,7 +1025,7 @@ std::vector<std::string> OpenApiSpec::JudgeRequest(const RequestToJudge& r) cons
   if (!mt) {
     std::string documented;
     for (const auto& c : rq.content) documented += (documented.empty() ? "" : ", ") + c.name;
-    failures.push_back(op + ": " +
+    failures.push_back(op() + ": " +
                        (content_type ? "request Content-Type '" + *content_type + "' is not documented"
                                      : std::string("the request body has no Content-Type")) +
                        " (documented: " + documented + ")");
@@ -1034,7 +1035,7 @@ std::vector<std::string> OpenApiSpec::JudgeRequest(const RequestToJudge& r) cons
   Document body;
   body.Parse(r.body.data(), r.body.size());
   if (body.HasParseError()) {
-    failures.push_back(op + ": the request body is not JSON (" +
+    failures.push_back(op() + ": the request body is not JSON (" +
                        std::string(rapidjson::GetParseError_En(body.GetParseError())) + " at offset " +
                        std::to_string(body.GetErrorOffset()) + ")");
     return failures;
@@ -1044,7 +1045,7 @@ std::vector<std::string> OpenApiSpec::JudgeRequest(const RequestToJudge& r) cons
     if (!body.Accept(v)) {
       std::string why = impl_->Explain(*mt->schema, v, body, 0);
       why.replace(0, 4, "request body");
-      failures.push_back(op + ": " + why);
+      failures.push_back(op() + ": " + why);
     }
   }
   return failures;

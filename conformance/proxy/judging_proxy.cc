@@ -130,14 +130,15 @@ purchase::http::HttpReply JudgingProxy::Conclude(const purchase::http::HttpReque
   judged.raw_query = request.raw_query;
   purchase::http::HttpReply reply;
   std::ostream* log = options_.log;
-  const std::string target = request.path + (request.raw_query.empty() ? "" : "?" + std::string(request.raw_query));
+  // Named only in a log line: built only then.
+  const auto target = [&] { return request.path + (request.raw_query.empty() ? "" : "?" + std::string(request.raw_query)); };
   if (response.error == TransportError::kNoReply) {
     // Closed without an answer (a lost reply, on purpose or not): the client
     // sees the same, as it would without the proxy.
     reply.drop_connection = true;
     judged.dropped = true;
     ++totals_.dropped;
-    if (log) *log << request.method << " " << target << " - (the upstream closed without answering; so does the proxy)\n"
+    if (log) *log << request.method << " " << target() << " - (the upstream closed without answering; so does the proxy)\n"
                   << std::flush;
   } else if (response.error != TransportError::kNone) {
     ++totals_.upstream_failures;
@@ -146,7 +147,7 @@ purchase::http::HttpReply JudgingProxy::Conclude(const purchase::http::HttpReque
     reply.status = 502;
     reply.body = UpstreamFailureBody(why);
     judged.exchange.transport_error = why;
-    if (log) *log << request.method << " " << target << " 502 (upstream: " << why << ")\n" << std::flush;
+    if (log) *log << request.method << " " << target() << " 502 (upstream: " << why << ")\n" << std::flush;
   } else {
     reply.status = response.status;
     reply.content_type = {};  // the upstream's own, if any, is among the headers
@@ -157,7 +158,7 @@ purchase::http::HttpReply JudgingProxy::Conclude(const purchase::http::HttpReque
     totals_.client_violations += judged.client_violations.size();
     totals_.service_violations += judged.service_violations.size();
     if (log && (options_.log_clean || !judged.client_violations.empty() || !judged.service_violations.empty())) {
-      *log << request.method << " " << target << " " << response.status << " " << response.elapsed_ms << " ms\n";
+      *log << request.method << " " << target() << " " << response.status << " " << response.elapsed_ms << " ms\n";
       for (const auto& v : judged.client_violations) *log << "  client: " << v << "\n";
       for (const auto& v : judged.service_violations) *log << "  service: " << v << "\n";
       *log << std::flush;
