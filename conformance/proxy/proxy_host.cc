@@ -110,6 +110,7 @@ struct Client : Socket {
   bool peer_done = false;     // the client half-closed: answer what it sent, then close
   bool closing = false;       // the last reply is queued: close once it is written
   bool draining = false;      // written and shut down for writing: reading until the client closes
+  bool hung_up = false;       // epoll saw its end: read on to the close past a short read
   TimePoint request_started, last_active, drain_started;
 };
 
@@ -233,6 +234,7 @@ class Loop {
     if (events & EPOLLOUT) {
       if (!FlushClient(c)) return;
     }
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->hung_up = true;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
       c->read_pending = true;
       Drive(c);
@@ -252,7 +254,9 @@ class Loop {
         c->framer.Append(buffer_.data(), static_cast<size_t>(n));
         c->last_active = now_;
         taken += static_cast<size_t>(n);
-        if (static_cast<size_t>(n) < buffer_.size()) return true;  // drained: the next bytes raise a new edge
+        // A short read drained the socket: the next bytes raise a new edge.
+        // But a close that came with these bytes raises none of its own.
+        if (static_cast<size_t>(n) < buffer_.size() && !c->hung_up) return true;
         if (taken >= (1u << 20)) {
           c->read_pending = true;
           return true;
@@ -480,7 +484,7 @@ class Loop {
       u->connected = true;
     }
     if (u->connected && (events & EPOLLOUT) && u->exchange && !FlushUpstream(u)) return;
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ReadUpstream(u);
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ReadUpstream(u, events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
   }
 
   bool FlushUpstream(Upstream* u) {
@@ -500,7 +504,9 @@ class Loop {
     return true;
   }
 
-  void ReadUpstream(Upstream* u) {
+  // `hung_up`: epoll saw the upstream's end, which a short read must not
+  // hide (an answer delimited by the close is whole only then).
+  void ReadUpstream(Upstream* u, bool hung_up) {
     for (;;) {
       const ssize_t n = ::recv(u->fd, buffer_.data(), buffer_.size(), 0);
       if (n > 0) {
@@ -512,7 +518,7 @@ class Loop {
           case ResponseFramer::Next::kResponse: Answered(u, std::move(response)); return;
           case ResponseFramer::Next::kBroken: Broken(u); return;
         }
-        if (static_cast<size_t>(n) < buffer_.size()) return;
+        if (static_cast<size_t>(n) < buffer_.size() && !hung_up) return;
         continue;
       }
       if (n < 0 && errno == EINTR) continue;

@@ -5,10 +5,8 @@
 // reads what comes back (5 s receive timeout). Every wait is bounded; the
 // upstream stops itself when the test's rig goes away.
 //
-// Not pinned here yet: an upstream answer delimited by the close, and a
-// client's half-close. Both lose the FIN today when it arrives in the same
-// epoll edge as the last data (ReadUpstream and ReadClient stop at a short
-// read instead of reading to EAGAIN), so the outcome depends on timing.
+// Each close case is run several times: a close that arrives in the same
+// epoll edge as the last data once went unseen, depending on timing.
 #include "proxy/proxy_host.h"
 
 #include <boost/test/unit_test.hpp>
@@ -270,6 +268,9 @@ class RawClient {
   }
   ~RawClient() { ::close(fd_); }
 
+  // Ends the client's side: it sends nothing more, and waits.
+  void HalfClose() { ::shutdown(fd_, SHUT_WR); }
+
   void Send(const std::string& bytes) {
     BOOST_TEST_REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
   }
@@ -485,6 +486,42 @@ BOOST_AUTO_TEST_CASE(AnUpstreamThatNeverAnswersWithinTheUpstreamTimeoutIsA502) {
   BOOST_TEST(rig.proxy->totals().upstream_failures == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(AnAnswerDelimitedByTheCloseIsWholeAtTheClose) {
+  for (int round = 0; round < 5; ++round) {
+    Rig rig({ScriptedUpstream::Answer("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close", After::kClose)},
+            [](ProxyHostOptions& o) { o.upstream_timeout = 3s; });
+    RawClient client(rig.port);
+    const auto sent = Clock::now();
+    client.Send(Get("/purchase/info?order_id=o-1"));
+    const std::string got = client.ReadReply();
+    BOOST_TEST(got == "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nuntil close");
+    BOOST_TEST((Clock::now() - sent < 2s));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(AnUpstreamClosingInTheMiddleOfItsAnswerIsA502) {
+  for (int round = 0; round < 5; ++round) {
+    Rig rig({ScriptedUpstream::Answer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort", After::kClose)},
+            [](ProxyHostOptions& o) { o.upstream_timeout = 3s; });
+    RawClient client(rig.port);
+    client.Send(Get("/purchase/info?order_id=o-1"));
+    const std::string body =
+        R"({"error":{"code":"UPSTREAM_FAILED","message":"the upstream failed: closed in the middle of its answer"}})";
+    BOOST_TEST(client.ReadReply() == JsonReply("502 Bad Gateway", body));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(AClientThatHalfClosesGetsItsReplyThenTheClose) {
+  for (int round = 0; round < 5; ++round) {
+    Rig rig({ScriptedUpstream::Answer(JsonReply("200 OK", kOrderBody))});
+    RawClient client(rig.port);
+    client.Send(Get("/purchase/info?order_id=o-1"));
+    client.HalfClose();
+    std::string got;
+    BOOST_TEST(client.ReadUntilClose(got));
+    BOOST_TEST(got == JsonReply("200 OK", kOrderBody));
+  }
+}
 
 BOOST_AUTO_TEST_SUITE_END()
 

@@ -39,7 +39,7 @@ void ResponseFramer::Reset(bool head_request) {
   r_ = FramedResponse{};
   minor_ = 1;
   remaining_ = 0;
-  chunked_ = has_length_ = close_ = too_large_ = false;
+  chunked_ = has_length_ = has_encoding_ = close_ = too_large_ = false;
   error_.clear();
 }
 
@@ -118,7 +118,7 @@ bool ResponseFramer::EndHead() {
     // An interim answer: the real one follows.
     r_ = FramedResponse{};
     head_bytes_ = 0;
-    chunked_ = has_length_ = close_ = false;
+    chunked_ = has_length_ = has_encoding_ = close_ = false;
     stage_ = Stage::kStatus;
     return true;
   }
@@ -128,7 +128,7 @@ bool ResponseFramer::EndHead() {
   }
   if (chunked_) {
     stage_ = Stage::kChunkSize;
-  } else if (has_length_) {
+  } else if (has_length_ && !has_encoding_) {
     if (remaining_ > max_body_) {
       too_large_ = true;
       return Fail("its body (" + std::to_string(remaining_) + " bytes) is over " + std::to_string(max_body_));
@@ -176,8 +176,10 @@ bool ResponseFramer::Step() {
       if (stage_ == Stage::kTrailer) return true;  // trailer fields are dropped
       const std::string_view name = line.substr(0, colon), value = Trim(line.substr(colon + 1));
       if (EqualsIgnoringCase(name, "Transfer-Encoding")) {
+        // RFC 9112 6.3: chunked last, the chunks frame it; any other coding
+        // runs until the close, whatever Content-Length says.
+        has_encoding_ = true;
         chunked_ = EqualsIgnoringCase(LastCoding(value), "chunked");
-        if (!chunked_) close_ = true;  // another coding: the body runs until the close
       } else if (EqualsIgnoringCase(name, "Content-Length")) {
         uint64_t n = 0;
         if (value.empty() || value.size() > 19) return Fail("its Content-Length is not a length: '" + std::string(value) + "'");

@@ -9,8 +9,9 @@
 // - field lines `name: value`, CRLF or bare LF (a server's answer is read
 //   leniently; a client's request is what the proxy holds to the letter);
 // - the body: none after a HEAD or for 204 and 304, chunked when
-//   Transfer-Encoding ends in "chunked" (de-chunked, trailers dropped), else
-//   Content-Length, else everything until the upstream closes.
+//   Transfer-Encoding ends in "chunked" (de-chunked, trailers dropped), until
+//   the close when it names another coding, else Content-Length, else
+//   everything until the upstream closes.
 // Pure: bytes in, an answer out; no I/O, no clock.
 #pragma once
 
@@ -80,6 +81,7 @@ class ResponseFramer {
   uint64_t remaining_ = 0;
   bool chunked_ = false;
   bool has_length_ = false;
+  bool has_encoding_ = false;
   bool close_ = false;
   bool too_large_ = false;
   std::string error_;

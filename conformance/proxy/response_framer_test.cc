@@ -154,6 +154,18 @@ BOOST_AUTO_TEST_CASE(AnotherTransferCodingThanChunkedRunsUntilTheClose) {
   BOOST_TEST(!r.keep_alive);
 }
 
+BOOST_AUTO_TEST_CASE(AnotherTransferCodingRunsUntilTheCloseWhateverContentLengthSays) {
+  // RFC 9112 6.3: Transfer-Encoding overrides Content-Length.
+  ResponseFramer framer;
+  framer.Reset(false);
+  FramedResponse r;
+  BOOST_TEST((Feed(framer, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 1\r\n\r\nabc", r) ==
+              Next::kNeedMore));
+  BOOST_TEST_REQUIRE((framer.TakeAtClose(r) == Next::kResponse), framer.error());
+  BOOST_TEST(r.body == "abc");
+  BOOST_TEST(!r.keep_alive);
+}
+
 BOOST_AUTO_TEST_CASE(AnHttp10AnswerIsNotKeptAlive) {
   ResponseFramer framer;
   framer.Reset(false);
