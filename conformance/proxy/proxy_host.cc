@@ -221,7 +221,16 @@ class Loop {
   void Accept() {
     for (;;) {
       const int fd = ::accept4(listener_.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) return;  // EAGAIN (another loop took it), or out of descriptors: the next event retries
+      if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          // Out of descriptors: the pending connection stays queued and the
+          // listener stays readable, so waiting on it would spin. It is
+          // watched again at the next sweep, once connections may have closed.
+          ::epoll_ctl(epoll_, EPOLL_CTL_DEL, listener_.fd, nullptr);
+          accept_paused_ = true;
+        }
+        return;  // else EAGAIN: another loop took it
+      }
       NoDelay(fd);
       auto* c = new Client(fd, limits_);
       c->last_active = now_;
@@ -644,6 +653,10 @@ class Loop {
   // Every tenth of a second: stalled requests (408), idle and draining
   // clients (closed), upstream exchanges past their time (502).
   void Sweep() {
+    if (accept_paused_) {
+      accept_paused_ = false;
+      Watch(listener_, EPOLLIN | EPOLLEXCLUSIVE);
+    }
     std::vector<Client*> stalled, idle;
     for (Client* c : clients_) {
       if (c->draining) {
@@ -696,6 +709,7 @@ class Loop {
   std::unordered_set<InFlight*> orphans_;  // in flight for a client that went away
   std::vector<Socket*> graveyard_;
   TimePoint now_ = Clock::now();
+  bool accept_paused_ = false;  // out of descriptors: the listener is not watched until the next sweep
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
