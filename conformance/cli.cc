@@ -51,7 +51,6 @@
 #include "proxy/proxy_host.h"
 #include "proxy/proxy_session.h"
 #include "proxy/session_recorder.h"
-#include "http/pistache_server.h"
 #include "scenario/loader.h"
 
 #ifndef CONFORMANCE_VERSION

@@ -118,16 +118,24 @@ purchase::http::HttpReply JudgingProxy::Handle(const purchase::http::HttpRequest
 
 purchase::http::HttpReply JudgingProxy::Conclude(const purchase::http::HttpRequest& request, const HttpRequest& forward,
                                                  const HttpResponse& response) {
-  std::lock_guard lock(mu_);
-  const uint64_t count = ++totals_.exchanges;
-
   ProxiedExchange judged;
-  judged.seq = count;
-  judged.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
   const Where where = WhereOf(request);
   judged.sandbox = where.sandbox;
   judged.path = std::string(where.path);
   judged.raw_query = request.raw_query;
+  // What only the spec decides is judged before the lock, in parallel; what
+  // follows orders and clients across exchanges takes turns. The answer's
+  // JSON is parsed into a pool on this thread's stack of buffers.
+  thread_local char pool_buffer[16 * 1024];
+  rapidjson::MemoryPoolAllocator<> pool(pool_buffer, sizeof pool_buffer);
+  rapidjson::Document body(&pool);
+  const bool answered = response.error == TransportError::kNone;
+  const bool documented = answered && JudgeAgainstSpec(request, where, forward.headers, response, body, judged);
+
+  std::lock_guard lock(mu_);
+  const uint64_t count = ++totals_.exchanges;
+  judged.seq = count;
+  judged.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
   purchase::http::HttpReply reply;
   std::ostream* log = options_.log;
   // Named only in a log line: built only then.
@@ -154,7 +162,7 @@ purchase::http::HttpReply JudgingProxy::Conclude(const purchase::http::HttpReque
     for (const auto& [name, value] : response.headers)
       if (!IsHopByHopHeader(name)) reply.headers.emplace_back(name, value);
     reply.body = response.body;
-    Judge(request, where, forward.headers, response, judged);
+    if (documented) JudgeAgainstState(request, where, forward.headers, response, body, judged);
     totals_.client_violations += judged.client_violations.size();
     totals_.service_violations += judged.service_violations.size();
     if (log && (options_.log_clean || !judged.client_violations.empty() || !judged.service_violations.empty())) {
@@ -209,10 +217,10 @@ std::string JudgingProxy::CredentialOf(const purchase::http::HttpRequest& reques
   return credential;
 }
 
-void JudgingProxy::Judge(const purchase::http::HttpRequest& request, const Where& where,
-                         const HeaderList& request_headers, const HttpResponse& response, ProxiedExchange& judged) {
+bool JudgingProxy::JudgeAgainstSpec(const purchase::http::HttpRequest& request, const Where& where,
+                                    const HeaderList& request_headers, const HttpResponse& response,
+                                    rapidjson::Document& body, ProxiedExchange& judged) const {
   const std::string_view path = where.path;
-  const std::string& sandbox = where.sandbox;
   RequestToJudge asked;
   asked.method = request.method;
   asked.path = path;
@@ -223,7 +231,7 @@ void JudgingProxy::Judge(const purchase::http::HttpRequest& request, const Where
   if (options_.keep_session) judged.client = CredentialOf(request, where, request_headers);
   // A path the spec does not have is the client's mistake alone: the
   // contract says nothing of what the service answers there.
-  if (options_.spec->FindPath(path).empty()) return;
+  if (options_.spec->FindPath(path).empty()) return false;
 
   ResponseToJudge answered;
   answered.method = request.method;
@@ -232,12 +240,19 @@ void JudgingProxy::Judge(const purchase::http::HttpRequest& request, const Where
   answered.status = response.status;
   answered.headers = &response.headers;
   answered.body = response.body;
-  rapidjson::Document body;
   body.Parse(response.body.data(), response.body.size());
   answered.parsed_body = &body;
   for (const std::string& why : options_.spec->Judge(answered))
     judged.service_violations.push_back(JoinRules(options_.spec->RulesOf(request.method, path, response.status, why)) +
                                         why);
+  return true;
+}
+
+void JudgingProxy::JudgeAgainstState(const purchase::http::HttpRequest& request, const Where& where,
+                                     const HeaderList& request_headers, const HttpResponse& response,
+                                     const rapidjson::Document& body, ProxiedExchange& judged) {
+  const std::string_view path = where.path;
+  const std::string& sandbox = where.sandbox;
   const bool ok = response.status >= 200 && response.status < 300;
   // A reset forgets the sandbox's orders (ids may come again); so does deleting it.
   // (Control requests are the test harness's, not the client's: no audit.)

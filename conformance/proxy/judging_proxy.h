@@ -111,9 +111,18 @@ class JudgingProxy final : public purchase::http::RequestHandler {
   // security: a bearer token, an API key), else its Authorization.
   std::string CredentialOf(const purchase::http::HttpRequest& request, const Where& where,
                            const HeaderList& headers) const;
-  // Fills `judged`'s sandbox, path, credentials, orders and violations.
-  void Judge(const purchase::http::HttpRequest& request, const Where& where, const HeaderList& request_headers,
-             const HttpResponse& response, ProxiedExchange& judged);
+  // What the spec alone decides (thread-safe, no lock): the request's
+  // violations (the client's) and the answer's (the service's), its JSON
+  // parsed into `body`. False when the spec has no such path (then nothing
+  // more is judged).
+  bool JudgeAgainstSpec(const purchase::http::HttpRequest& request, const Where& where,
+                        const HeaderList& request_headers, const HttpResponse& response, rapidjson::Document& body,
+                        ProxiedExchange& judged) const;
+  // What follows orders and clients across exchanges (under mu_): the
+  // lifecycle of the orders the answer shows, resets, the client audit.
+  void JudgeAgainstState(const purchase::http::HttpRequest& request, const Where& where,
+                         const HeaderList& request_headers, const HttpResponse& response,
+                         const rapidjson::Document& body, ProxiedExchange& judged);
   // Records the exchange for the client audit; returns the obligations it was
   // seen breaking. `shown`: the orders the answer carried.
   std::vector<std::string> Audit(const purchase::http::HttpRequest& request, const Where& where,

@@ -523,6 +523,39 @@ BOOST_AUTO_TEST_CASE(AClientThatHalfClosesGetsItsReplyThenTheClose) {
   }
 }
 
+// An https upstream (or a test's client) is forwarded by JudgingProxy::Handle
+// on the loop: the host passes the request to it and writes what it returns.
+class AnsweringClient final : public HttpClient {
+ public:
+  HttpResponse Send(const HttpRequest& request) override {
+    seen = request.method + " " + request.url;
+    HttpResponse r;
+    r.status = 200;
+    r.headers = {{"Content-Type", "application/json; charset=utf-8"}};
+    r.body = kOrderBody;
+    return r;
+  }
+  static inline std::string seen;
+};
+
+BOOST_AUTO_TEST_CASE(WithoutAnUpstreamToForwardToTheHostAsksTheProxysOwnClient) {
+  std::ostringstream log;
+  ProxyOptions o;
+  o.upstream = "https://staging.example";
+  o.spec = &HlSpec();
+  o.lifecycle = &purchase::Lifecycle::Builtin();
+  o.new_client = [] { return std::make_unique<AnsweringClient>(); };
+  o.log = &log;
+  JudgingProxy proxy(o);
+  ProxyHostOptions h;  // no upstream: every request goes through Handle
+  ProxyHost host(proxy, h);
+  RawClient client(host.Start());
+  client.Send(Get("/purchase/info?order_id=o-1"));
+  BOOST_TEST(client.ReadReply() == JsonReply("200 OK", kOrderBody));
+  BOOST_TEST(AnsweringClient::seen == "GET https://staging.example/purchase/info?order_id=o-1");
+  BOOST_TEST(proxy.totals().exchanges == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
