@@ -129,29 +129,13 @@ size_t CompleteReplies(const std::string& bytes) {
   }
 }
 
-// Sends `bytes` in the reads `cuts` marks (a short pause after each piece,
-// so that the server reads them apart), then reads every reply until the
-// server closes.
-std::string Exchange(uint16_t port, const std::string& bytes, const std::vector<size_t>& cuts) {
-  const int fd = Connect(port);
-  size_t from = 0;
-  std::vector<size_t> ends = cuts;
-  ends.push_back(bytes.size());
-  for (const size_t to : ends) {
-    if (send(fd, bytes.data() + from, to - from, MSG_NOSIGNAL) < 0) break;  // closed early after a refusal
-    from = to;
-    if (to != bytes.size()) std::this_thread::sleep_for(300us);
-  }
-  std::string replies = ReadToEnd(fd, 5s);
-  close(fd);
-  return replies;
-}
+using purchase::testing::SendInPieces;
 
 const std::string kCloseRequest = "GET /_control/clock HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 
 void Reset(uint16_t port) {
   const std::string reply =
-      Exchange(port, "POST /_control/reset HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", {});
+      SendInPieces(port, "POST /_control/reset HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", {});
   BOOST_REQUIRE_MESSAGE(reply.rfind("HTTP/1.1 200", 0) == 0, reply);
 }
 
@@ -168,19 +152,12 @@ void ExpectSplitsAnswerAsTheWhole(const std::string& api, const std::vector<Fram
     // the end of the stream.
     const std::string bytes = c.bytes + kCloseRequest;
     Reset(server.port());
-    const std::string whole = Exchange(server.port(), bytes, {});
+    const std::string whole = SendInPieces(server.port(), bytes, {});
     BOOST_TEST_REQUIRE(whole.find("<timeout>") == std::string::npos, api << ", " << c.name << ": " << whole);
     BOOST_TEST_REQUIRE(whole.rfind("HTTP/1.", 0) == 0, api << ", " << c.name << ": " << whole);
-    std::vector<std::vector<size_t>> splits;
-    for (size_t cut = 1; cut < bytes.size(); ++cut) splits.push_back({cut});
-    for (int round = 0; round < 5; ++round) {
-      std::vector<size_t> cuts;
-      for (size_t at = 1 + random() % 5; at < bytes.size(); at += 1 + random() % 40) cuts.push_back(at);
-      splits.push_back(cuts);
-    }
-    for (const auto& cuts : splits) {
+    for (const auto& cuts : purchase::testing::SplitsOf(bytes.size(), random, 5)) {
       Reset(server.port());
-      const std::string split = Exchange(server.port(), bytes, cuts);
+      const std::string split = SendInPieces(server.port(), bytes, cuts);
       ++exchanges;
       BOOST_TEST_REQUIRE(split == whole, api << ", " << c.name << ", reads starting at " << cuts.front() << " ("
                                              << cuts.size() << " cuts):\n"
@@ -309,10 +286,10 @@ BOOST_AUTO_TEST_CASE(EveryFramingCaseGetsItsDocumentedAnswerOnEveryApi) {
 BOOST_AUTO_TEST_CASE(HeadIsAnsweredAsGetWithoutTheBody) {
   for (const std::string api : {"hl-connector", "tabs"}) {
     ServerProcess server(api);
-    const std::string get = Exchange(server.port(), kCloseRequest, {});
+    const std::string get = SendInPieces(server.port(), kCloseRequest, {});
     std::string head_request = kCloseRequest;
     head_request.replace(0, 3, "HEAD");
-    const std::string head = Exchange(server.port(), head_request, {});
+    const std::string head = SendInPieces(server.port(), head_request, {});
     // The same status line and fields, Content-Length included; no body.
     BOOST_TEST(head == get.substr(0, get.find("\r\n\r\n") + 4), api << ":\n" << head << "\n--- GET:\n" << get);
     BOOST_TEST(head.find("Content-Length: 0") == std::string::npos, head);
@@ -360,7 +337,7 @@ BOOST_AUTO_TEST_CASE(TheChunkedRequestThatHungPistacheIsAnsweredAndTheServerStil
   BOOST_TEST(replies.rfind("HTTP/1.1 200 OK", 0) == 0, replies);
   BOOST_TEST(replies.find("\"settled\":0") != std::string::npos, replies);
   // Another client is still served, and SIGTERM still stops the process.
-  BOOST_TEST(Exchange(server.port(), kCloseRequest, {}).rfind("HTTP/1.1 200 OK", 0) == 0);
+  BOOST_TEST(SendInPieces(server.port(), kCloseRequest, {}).rfind("HTTP/1.1 200 OK", 0) == 0);
   BOOST_TEST(server.StopsOnSigterm(5s));
 }
 

@@ -15,7 +15,6 @@
 #include <random>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "check/openapi.h"
@@ -73,25 +72,7 @@ struct ProxiedServer {
   uint16_t port = 0;
 };
 
-// Sends `bytes` in the reads `cuts` marks (a short pause after each piece,
-// so that the proxy reads them apart), then reads every reply until the
-// proxy closes; "<timeout>" appended if it has not within 5 s.
-std::string Exchange(uint16_t port, const std::string& bytes, const std::vector<size_t>& cuts) {
-  const int fd = purchase::testing::ConnectLoopback(port);
-  BOOST_REQUIRE(fd >= 0);
-  size_t from = 0;
-  std::vector<size_t> ends = cuts;
-  ends.push_back(bytes.size());
-  for (const size_t to : ends) {
-    if (send(fd, bytes.data() + from, to - from, MSG_NOSIGNAL) < 0) break;  // closed early after a refusal
-    from = to;
-    if (to != bytes.size()) std::this_thread::sleep_for(300us);
-  }
-  bool closed = false;
-  std::string replies = purchase::testing::ReadUntilClosed(fd, 5s, &closed);
-  close(fd);
-  return closed ? replies : replies + "<timeout>";
-}
+using purchase::testing::SendInPieces;
 
 BOOST_AUTO_TEST_SUITE(ProxyWireTest)
 
@@ -104,18 +85,11 @@ BOOST_AUTO_TEST_CASE(TheProxyAnswersEverySplitOfTheFramingCorpusAsTheWhole) {
   size_t exchanges = 0;
   for (const auto& c : purchase::http::testing::FramingCorpus()) {
     const std::string bytes = c.bytes + close_request;
-    const std::string whole = Exchange(rig.port, bytes, {});
+    const std::string whole = SendInPieces(rig.port, bytes, {});
     BOOST_TEST_REQUIRE(whole.find("<timeout>") == std::string::npos, c.name << ": " << whole);
     BOOST_TEST_REQUIRE(whole.rfind("HTTP/1.", 0) == 0, c.name << ": " << whole);
-    std::vector<std::vector<size_t>> splits;
-    for (size_t cut = 1; cut < bytes.size(); ++cut) splits.push_back({cut});
-    for (int round = 0; round < 3; ++round) {
-      std::vector<size_t> cuts;
-      for (size_t at = 1 + random() % 5; at < bytes.size(); at += 1 + random() % 40) cuts.push_back(at);
-      splits.push_back(cuts);
-    }
-    for (const auto& cuts : splits) {
-      const std::string split = Exchange(rig.port, bytes, cuts);
+    for (const auto& cuts : purchase::testing::SplitsOf(bytes.size(), random, 3)) {
+      const std::string split = SendInPieces(rig.port, bytes, cuts);
       ++exchanges;
       BOOST_TEST_REQUIRE(split == whole, c.name << ", reads starting at " << cuts.front() << " (" << cuts.size()
                                                << " cuts):\n"
@@ -125,7 +99,7 @@ BOOST_AUTO_TEST_CASE(TheProxyAnswersEverySplitOfTheFramingCorpusAsTheWhole) {
   }
   BOOST_TEST_MESSAGE(exchanges << " split exchanges through the proxy");
   // The proxy is still serving, and forwarded nothing it could not frame.
-  const std::string after = Exchange(rig.port, close_request, {});
+  const std::string after = SendInPieces(rig.port, close_request, {});
   BOOST_TEST(after.rfind("HTTP/1.1 200 OK\r\n", 0) == 0, after);
   BOOST_TEST(rig.proxy->totals().upstream_failures == 0u);
 }

@@ -12,8 +12,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace purchase::testing {
 
@@ -64,6 +67,40 @@ inline std::string ReadUntilClosed(int fd, std::chrono::milliseconds limit, bool
     in.append(buf, static_cast<size_t>(n));
   }
   return in;
+}
+
+// Sends `bytes` to 127.0.0.1:port in the reads `cuts` marks (a short pause
+// after each piece, so that the server reads them apart), then reads every
+// reply until the server ends the stream; "<timeout>" appended if it has not
+// within 5 s, "<no connection>" if it could not connect.
+inline std::string SendInPieces(uint16_t port, const std::string& bytes, const std::vector<size_t>& cuts) {
+  const int fd = ConnectLoopback(port);
+  if (fd < 0) return "<no connection>";
+  size_t from = 0;
+  std::vector<size_t> ends = cuts;
+  ends.push_back(bytes.size());
+  for (const size_t to : ends) {
+    if (send(fd, bytes.data() + from, to - from, MSG_NOSIGNAL) < 0) break;  // closed early after a refusal
+    from = to;
+    if (to != bytes.size()) std::this_thread::sleep_for(std::chrono::microseconds(300));
+  }
+  bool closed = false;
+  std::string replies = ReadUntilClosed(fd, std::chrono::seconds(5), &closed);
+  close(fd);
+  return closed ? replies : replies + "<timeout>";
+}
+
+// How a framing test cuts `size` bytes: at every byte, then `rounds` random
+// cuttings into reads of 1 to 40 bytes.
+inline std::vector<std::vector<size_t>> SplitsOf(size_t size, std::mt19937& random, int rounds) {
+  std::vector<std::vector<size_t>> splits;
+  for (size_t cut = 1; cut < size; ++cut) splits.push_back({cut});
+  for (int round = 0; round < rounds; ++round) {
+    std::vector<size_t> cuts;
+    for (size_t at = 1 + random() % 5; at < size; at += 1 + random() % 40) cuts.push_back(at);
+    splits.push_back(cuts);
+  }
+  return splits;
 }
 
 }  // namespace purchase::testing
