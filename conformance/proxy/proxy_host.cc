@@ -244,11 +244,16 @@ class Loop {
       if (!FlushClient(c)) return;
     }
     if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->hung_up = true;
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-      c->read_pending = true;
-      Drive(c);
-    }
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->read_pending = true;
+    // Readable, or writable again after its replies piled up: go on.
+    if (c->read_pending || (events & EPOLLOUT)) Drive(c);
   }
+
+  // Replies the client has not read yet, past which it is sent nothing
+  // more until it reads: a client that pipelines requests and never reads
+  // their answers must not make the proxy hold them all.
+  static constexpr size_t kMaxUnread = 1 << 20;
+  static bool Backlogged(const Client* c) { return c->out.size() - c->out_sent > kMaxUnread; }
 
   // Reads what the client sent (at most a megabyte at a time, so that one
   // client cannot hold the loop). False when the connection is gone.
@@ -290,7 +295,7 @@ class Loop {
   // Answers what the client's bytes hold, one request at a time, reading
   // more while none is in flight.
   void Drive(Client* c) {
-    while (!c->dead && !c->in_flight) {
+    while (!c->dead && !c->in_flight && !Backlogged(c)) {
       if (c->closing || c->draining) {
         if (c->read_pending && !ReadClient(c)) return;
         return;
@@ -347,7 +352,15 @@ class Loop {
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && WouldBlock()) return true;  // EPOLLOUT resumes
+      if (n < 0 && WouldBlock()) {
+        // EPOLLOUT resumes. What was sent goes, so that a client reading
+        // slowly but for ever does not grow the buffer for ever.
+        if (c->out_sent > (1u << 16)) {
+          c->out.erase(0, c->out_sent);
+          c->out_sent = 0;
+        }
+        return true;
+      }
       CloseClient(c);
       return false;
     }

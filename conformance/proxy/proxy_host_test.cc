@@ -523,6 +523,29 @@ BOOST_AUTO_TEST_CASE(AClientThatHalfClosesGetsItsReplyThenTheClose) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(AClientThatPipelinesAndNeverReadsIsSentNothingMoreOnceItsRepliesPileUp) {
+  // 80 answers of 512 KiB: far more than the kernel's socket buffers and
+  // the proxy's 1 MiB of unread replies hold together.
+  const std::string big(512 * 1024, 'x');
+  std::vector<Step> script(80, ScriptedUpstream::Answer("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
+                                                        std::to_string(big.size()) + "\r\n\r\n" + big));
+  Rig rig(script);
+  RawClient client(rig.port);
+  std::string pipelined;
+  for (int i = 0; i < 80; ++i) pipelined += Get("/purchase/info?order_id=o-1");
+  client.Send(pipelined);
+  std::this_thread::sleep_for(1s);
+  const size_t forwarded = rig.upstream.requests().size();
+  BOOST_TEST(forwarded < 40u, forwarded << " of 80 forwarded while the client read nothing");
+  // Once it reads, every answer comes, in order.
+  for (int i = 0; i < 80; ++i) {
+    const std::string reply = client.ReadReply();
+    BOOST_TEST_REQUIRE(reply.size() > big.size(), "reply " << i);
+    BOOST_TEST_REQUIRE(reply.rfind("HTTP/1.1 200 OK\r\n", 0) == 0, "reply " << i);
+  }
+  BOOST_TEST(rig.upstream.requests().size() == 80u);
+}
+
 // An https upstream (or a test's client) is forwarded by JudgingProxy::Handle
 // on the loop: the host passes the request to it and writes what it returns.
 class AnsweringClient final : public HttpClient {
