@@ -9,7 +9,6 @@
 #include <strings.h>
 #include <algorithm>
 #include <atomic>
-#include <cstddef>
 #include <cctype>
 #include <cstdint>
 #include <functional>
@@ -35,29 +34,6 @@ namespace {
 using rapidjson::Document;
 using rapidjson::Value;
 using Alloc = Document::AllocatorType;
-
-// A schema validator whose states and stacks live in a pool on a buffer of
-// its own: rapidjson's default allocates its two stacks, its state
-// allocator and each sub-validator on the heap, for every value judged (the
-// proxy's judging spent more in malloc for them than in validating).
-// Validators nest (Explain tries oneOf alternatives inside another's
-// judgement), so the buffer is the object's, never shared.
-class PooledValidator {
- public:
-  explicit PooledValidator(const rapidjson::SchemaDocument& schema)
-      : pool_(buffer_, sizeof buffer_, /*chunkSize=*/4096), validator_(schema, &pool_, 256, 64) {}
-  PooledValidator(const PooledValidator&) = delete;
-  PooledValidator& operator=(const PooledValidator&) = delete;
-  using Validator = rapidjson::GenericSchemaValidator<rapidjson::SchemaDocument,
-                                                      rapidjson::BaseReaderHandler<rapidjson::UTF8<>, void>,
-                                                      rapidjson::MemoryPoolAllocator<>>;
-  Validator& get() { return validator_; }
-
- private:
-  alignas(std::max_align_t) char buffer_[4096];
-  rapidjson::MemoryPoolAllocator<> pool_;
-  Validator validator_;
-};
 
 struct CompiledSchema {
   Document root;  // the schema with "components" beside it, so #/components refs resolve
@@ -366,13 +342,13 @@ struct OpenApiSpec::Impl {
   const PathTemplate* Find(std::string_view lower_method, std::string_view path) const {
     // One exchange asks the same question several times (its request, its
     // answer, its credential, its rules), and a proxy's traffic asks it
-    // again and again: the last answer is kept per thread, per spec.
+    // again and again: the last few answers are kept per thread, per spec.
     struct Memo {
       uint64_t spec = 0;
       std::string method, path;
       const PathTemplate* found = nullptr;
     };
-    // A few: an exchange asks for its method and for any method ("").
+    // Several: an exchange asks for its method and for any method ("").
     constexpr size_t kMemos = 4;
     thread_local Memo memos[kMemos];
     thread_local size_t next = 0;
@@ -549,7 +525,7 @@ struct OpenApiSpec::Impl {
   }
 
   // Explains why `instance` fails `validator`'s schema, in words.
-  std::string Explain(const CompiledSchema& schema, const PooledValidator::Validator& v, const Value& instance,
+  std::string Explain(const CompiledSchema& schema, const rapidjson::SchemaValidator& v, const Value& instance,
                       int depth) const {
     const std::string keyword = v.GetInvalidSchemaKeyword();
     const std::string schema_at = UriText(v.GetInvalidSchemaPointer());
@@ -588,14 +564,14 @@ struct OpenApiSpec::Impl {
         for (const auto& alt : alts->value.GetArray()) {
           ++index;
           auto sub = Build(alt);
-          PooledValidator sv(*sub->schema);
-          if (value->Accept(sv.get())) {
+          rapidjson::SchemaValidator sv(*sub->schema);
+          if (value->Accept(sv)) {
             ++passing;
             continue;
           }
           std::string name = "alternative " + std::to_string(index);
           if (alt.IsObject() && alt.HasMember("$ref") && alt["$ref"].IsString()) name = alt["$ref"].GetString();
-          reasons += "; " + name + ": " + Explain(*sub, sv.get(), *value, depth + 1);
+          reasons += "; " + name + ": " + Explain(*sub, sv, *value, depth + 1);
         }
       }
       detail = passing > 1 ? "matches more than one " + keyword + " alternative"
@@ -892,9 +868,9 @@ std::vector<std::string> OpenApiSpec::JudgeAfresh(const ResponseToJudge& r) cons
       failures.push_back(prefix() + "header " + h.name + ": '" + *value + "' is not " + (h.type == "integer" ? "an " : "a ") + h.type);
       continue;
     }
-    PooledValidator v(*h.schema->schema);
-    if (!instance.Accept(v.get())) {
-      std::string why = impl_->Explain(*h.schema, v.get(), instance, 0);
+    rapidjson::SchemaValidator v(*h.schema->schema);
+    if (!instance.Accept(v)) {
+      std::string why = impl_->Explain(*h.schema, v, instance, 0);
       why.replace(0, 4, "header " + h.name + " value");  // "body" -> the header
       failures.push_back(prefix() + why);
     }
@@ -932,8 +908,8 @@ std::vector<std::string> OpenApiSpec::JudgeAfresh(const ResponseToJudge& r) cons
     return failures;
   }
   if (mt->schema) {
-    PooledValidator v(*mt->schema->schema);
-    if (!body.Accept(v.get())) failures.push_back(prefix() + impl_->Explain(*mt->schema, v.get(), body, 0));
+    rapidjson::SchemaValidator v(*mt->schema->schema);
+    if (!body.Accept(v)) failures.push_back(prefix() + impl_->Explain(*mt->schema, v, body, 0));
   }
   if (rs->has_error_codes && body.IsObject() && body.HasMember("error") && body["error"].IsObject() &&
       body["error"].HasMember("code") && body["error"]["code"].IsString()) {
@@ -1040,9 +1016,9 @@ std::vector<std::string> OpenApiSpec::JudgeRequest(const RequestToJudge& r) cons
                          p.type);
       continue;
     }
-    PooledValidator v(*p.schema->schema);
-    if (!instance.Accept(v.get())) {
-      std::string why = impl_->Explain(*p.schema, v.get(), instance, 0);
+    rapidjson::SchemaValidator v(*p.schema->schema);
+    if (!instance.Accept(v)) {
+      std::string why = impl_->Explain(*p.schema, v, instance, 0);
       why.replace(0, 4, where() + " value");  // "body" -> the parameter
       failures.push_back(op() + ": " + why);
     }
@@ -1096,9 +1072,9 @@ std::vector<std::string> OpenApiSpec::JudgeRequest(const RequestToJudge& r) cons
     return failures;
   }
   if (mt->schema) {
-    PooledValidator v(*mt->schema->schema);
-    if (!body.Accept(v.get())) {
-      std::string why = impl_->Explain(*mt->schema, v.get(), body, 0);
+    rapidjson::SchemaValidator v(*mt->schema->schema);
+    if (!body.Accept(v)) {
+      std::string why = impl_->Explain(*mt->schema, v, body, 0);
       why.replace(0, 4, "request body");
       failures.push_back(op() + ": " + why);
     }

@@ -126,6 +126,8 @@ purchase::http::HttpReply JudgingProxy::Conclude(const purchase::http::HttpReque
   judged.sandbox = where.sandbox;
   judged.path = std::string(where.path);
   judged.raw_query = request.raw_query;
+  // Who the client is, for the audit and the session.
+  judged.client = CredentialOf(request, where, forward.headers);
   // What only the spec decides is judged before the lock, in parallel; what
   // follows orders and clients across exchanges takes turns. The answer's
   // JSON is parsed into a pool on this thread's stack of buffers.
@@ -165,7 +167,7 @@ purchase::http::HttpReply JudgingProxy::Conclude(const purchase::http::HttpReque
     for (const auto& [name, value] : response.headers)
       if (!IsHopByHopHeader(name)) reply.headers.emplace_back(name, value);
     reply.body = response.body;
-    if (documented) JudgeAgainstState(request, where, forward.headers, response, body, judged);
+    if (documented) JudgeAgainstState(request, where, response, body, judged);
     totals_.client_violations += judged.client_violations.size();
     totals_.service_violations += judged.service_violations.size();
     if (log && (options_.log_clean || !judged.client_violations.empty() || !judged.service_violations.empty())) {
@@ -185,7 +187,6 @@ purchase::http::HttpReply JudgingProxy::Conclude(const purchase::http::HttpReque
     x.response_headers = response.headers;
     x.response_body = response.body;
     x.elapsed_ms = response.elapsed_ms;
-    if (judged.client.empty()) judged.client = CredentialOf(request, where, forward.headers);
     session_.push_back(std::move(judged));
   }
   if (options_.on_exchange) options_.on_exchange(count);
@@ -231,7 +232,6 @@ bool JudgingProxy::JudgeAgainstSpec(const purchase::http::HttpRequest& request, 
   asked.headers = &request_headers;
   asked.body = request.body;
   judged.client_violations = options_.spec->JudgeRequest(asked);
-  if (options_.keep_session) judged.client = CredentialOf(request, where, request_headers);
   // A path the spec does not have is the client's mistake alone: the
   // contract says nothing of what the service answers there.
   if (options_.spec->FindPath(path).empty()) return false;
@@ -257,7 +257,7 @@ bool JudgingProxy::JudgeAgainstSpec(const purchase::http::HttpRequest& request, 
 }
 
 void JudgingProxy::JudgeAgainstState(const purchase::http::HttpRequest& request, const Where& where,
-                                     const HeaderList& request_headers, const HttpResponse& response,
+                                     const HttpResponse& response,
                                      const rapidjson::Document& body, ProxiedExchange& judged) {
   const std::string_view path = where.path;
   const std::string& sandbox = where.sandbox;
@@ -286,13 +286,13 @@ void JudgingProxy::JudgeAgainstState(const purchase::http::HttpRequest& request,
   // The client's obligations, after the lifecycle: the audit learns the
   // order's state from what the answer showed.
   if (audit_ && !purchase::http::ControlApi::Owns(path))
-    for (std::string& broken : Audit(request, where, request_headers, response, body, shown))
+    for (std::string& broken : Audit(request, where, judged.client, response, body, shown))
       judged.client_violations.push_back(std::move(broken));
   if (options_.keep_session) judged.orders_shown = std::move(shown);
 }
 
 std::vector<std::string> JudgingProxy::Audit(const purchase::http::HttpRequest& request, const Where& where,
-                                             const HeaderList& request_headers, const HttpResponse& response,
+                                             const std::string& credential, const HttpResponse& response,
                                              const rapidjson::Document& body, const std::vector<SeenOrder>& shown) {
   const std::string& sandbox = where.sandbox;
   const bool json = !body.HasParseError() && body.IsObject();
@@ -325,7 +325,6 @@ std::vector<std::string> JudgingProxy::Audit(const purchase::http::HttpRequest& 
   // The client: the credential the operation's security asks for; a request
   // without one that names an order (a signed URL's fetch) is its owner's.
   std::optional<uint16_t> vendor;
-  const std::string credential = CredentialOf(request, where, request_headers);
   if (credential.empty()) {
     if (auto owner = owners_.find(sandbox + "\n" + a.order_id); !a.order_id.empty() && owner != owners_.end())
       vendor = owner->second;

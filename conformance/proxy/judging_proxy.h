@@ -120,13 +120,13 @@ class JudgingProxy final : public purchase::http::RequestHandler {
                         ProxiedExchange& judged) const;
   // What follows orders and clients across exchanges (under mu_): the
   // lifecycle of the orders the answer shows, resets, the client audit.
-  void JudgeAgainstState(const purchase::http::HttpRequest& request, const Where& where,
-                         const HeaderList& request_headers, const HttpResponse& response,
+  void JudgeAgainstState(const purchase::http::HttpRequest& request, const Where& where, const HttpResponse& response,
                          const rapidjson::Document& body, ProxiedExchange& judged);
   // Records the exchange for the client audit; returns the obligations it was
-  // seen breaking. `shown`: the orders the answer carried.
+  // seen breaking. `credential`: the client's (CredentialOf); `shown`: the
+  // orders the answer carried.
   std::vector<std::string> Audit(const purchase::http::HttpRequest& request, const Where& where,
-                                 const HeaderList& request_headers, const HttpResponse& response,
+                                 const std::string& credential, const HttpResponse& response,
                                  const rapidjson::Document& body, const std::vector<SeenOrder>& shown);
 
   const ProxyOptions options_;

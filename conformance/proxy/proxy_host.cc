@@ -95,7 +95,6 @@ struct InFlight {
   int minor_version = 1;
   bool closes = false;
   TimePoint started;
-  Upstream* upstream = nullptr;
   bool on_kept_connection = false;
   bool resent = false;
 };
@@ -464,7 +463,6 @@ class Loop {
       u->kept = may_reuse;
     }
     u->exchange = x;
-    x->upstream = u;
     u->framer.Reset(x->request.method == "HEAD");
     u->out = &x->wire;
     u->out_sent = 0;
@@ -566,7 +564,6 @@ class Loop {
     }
     const bool started = u->framer.started();
     CloseUpstream(u);
-    x->upstream = nullptr;
     if (!started && x->on_kept_connection && !x->resent) {
       // A kept-alive connection the upstream closed while idle: not this
       // request's fault. Sent once more, on a new connection.
@@ -585,14 +582,12 @@ class Loop {
     const bool too_large = u->framer.too_large();
     const std::string why = u->framer.error();
     CloseUpstream(u);
-    x->upstream = nullptr;
     Fail(x, too_large ? TransportError::kTooLarge : TransportError::kOther, "answered what is not HTTP/1.1: " + why);
   }
 
   void Answered(Upstream* u, FramedResponse framed) {
     InFlight* x = u->exchange;
     u->exchange = nullptr;
-    x->upstream = nullptr;
     // Kept only when the whole request went out: an upstream that answers
     // before reading all of it (a 413) leaves the connection mid-request.
     if (framed.keep_alive && u->kept && !u->out) {
@@ -696,8 +691,7 @@ class Loop {
       InFlight* x = u->exchange;
       const bool connecting = !u->connected;
       CloseUpstream(u);
-      x->upstream = nullptr;
-      if (connecting)
+        if (connecting)
         Fail(x, TransportError::kCannotConnect, "could not connect to " + upstream_->authority + " within " +
                                                     std::to_string(options_.connect_timeout.count()) + " ms");
       else

@@ -34,6 +34,7 @@
 #include "core/lifecycle.h"
 #include "exec/http_client.h"
 #include "proxy/judging_proxy.h"
+#include "testing/raw_socket.h"
 #include "testing/test_support.h"
 
 namespace conformance {
@@ -258,13 +259,10 @@ struct Rig {
 // A blocking client of the host: raw bytes out, raw bytes back.
 class RawClient {
  public:
-  explicit RawClient(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  explicit RawClient(uint16_t port) : fd_(purchase::testing::ConnectLoopback(port)) {
+    if (fd_ < 0) throw std::runtime_error("cannot connect to the proxy");
     timeval five{5, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &five, sizeof five);
-    const sockaddr_in a = Loopback(port);
-    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0)
-      throw std::runtime_error("cannot connect to the proxy");
   }
   ~RawClient() { ::close(fd_); }
 
@@ -383,8 +381,7 @@ BOOST_AUTO_TEST_CASE(AKeptConnectionTheUpstreamClosedWhileIdleIsNotALostReply) {
   Rig rig({ScriptedUpstream::Answer(JsonReply("200 OK", kOrderBody)), ScriptedUpstream::Lose(),
            ScriptedUpstream::Answer(JsonReply("200 OK", kOrderBody))});
   RawClient client(rig.port);
-  const std::string expected = "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " +
-                               std::to_string(kOrderBody.size()) + "\r\n\r\n" + kOrderBody;
+  const std::string expected = JsonReply("200 OK", kOrderBody);
   client.Send(Get("/purchase/info?order_id=o-1"));
   BOOST_TEST(client.ReadReply() == expected);
   client.Send(Get("/purchase/info?order_id=o-1"));
@@ -402,8 +399,7 @@ BOOST_AUTO_TEST_CASE(AnUpstreamThatClosedAnIdleKeptConnectionIsNotUsedAgain) {
   Rig rig({ScriptedUpstream::Answer(JsonReply("200 OK", kOrderBody), After::kClose),
            ScriptedUpstream::Answer(JsonReply("200 OK", kOrderBody))});
   RawClient client(rig.port);
-  const std::string expected = "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " +
-                               std::to_string(kOrderBody.size()) + "\r\n\r\n" + kOrderBody;
+  const std::string expected = JsonReply("200 OK", kOrderBody);
   client.Send(Get("/purchase/info?order_id=o-1"));
   BOOST_TEST(client.ReadReply() == expected);
   std::this_thread::sleep_for(50ms);  // the close reaches the proxy while the connection is idle
