@@ -125,6 +125,19 @@ bool ParseArgs(const std::vector<std::string>& args, const po::options_descripti
   return true;
 }
 
+// A command's start: parses `args`, and answers --help. Returns the exit
+// code when that is all (a usage error, or the help printed), else nullopt.
+std::optional<int> ParseCommand(const std::vector<std::string>& args, const po::options_description& desc,
+                                std::vector<std::string>* paths, po::variables_map* vm, std::ostream& out,
+                                std::ostream& err) {
+  if (!ParseArgs(args, desc, paths, vm, err)) return kExitUsage;
+  if (vm->count("help")) {
+    out << desc << "\n";
+    return kExitPass;
+  }
+  return std::nullopt;
+}
+
 bool HasAny(const std::vector<std::string>& have, const std::vector<std::string>& wanted) {
   for (const auto& w : wanted)
     if (std::find(have.begin(), have.end(), w) != have.end()) return true;
@@ -269,11 +282,7 @@ int Validate(const std::vector<std::string>& args, std::ostream& out, std::ostre
       "api", po::value(&api_flag)->value_name("NAME"), ApiOptionHelp().c_str());
   AddSelectionOptions(desc, &s);
   po::variables_map vm;
-  if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
-  if (vm.count("help")) {
-    out << desc << "\n";
-    return kExitPass;
-  }
+  if (const auto done = ParseCommand(args, desc, &s.paths, &vm, out, err)) return *done;
   LoadedSpec spec;
   if (!ResolveApi(api_flag, s.paths, &api, err) || !LoadSpec(spec_dir, &spec, err, purchase::SpecLayer::kContract, api))
     return kExitUsage;
@@ -316,11 +325,7 @@ int List(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
   desc.add_options()("help,h", "show this help");
   AddSelectionOptions(desc, &s);
   po::variables_map vm;
-  if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
-  if (vm.count("help")) {
-    out << desc << "\n";
-    return kExitPass;
-  }
+  if (const auto done = ParseCommand(args, desc, &s.paths, &vm, out, err)) return *done;
   std::vector<Scenario> scenarios;
   if (!LoadSelection(s, nullptr, &scenarios, err)) return kExitUsage;
   std::map<std::string, size_t> tag_counts;
@@ -369,11 +374,7 @@ int Coverage(const std::vector<std::string>& args, std::ostream& out, std::ostre
       "json", po::value(&json_out)->value_name("FILE"), "with --rules: also write the report as JSON to FILE");
   AddSelectionOptions(desc, &s);
   po::variables_map vm;
-  if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
-  if (vm.count("help")) {
-    out << desc << "\n";
-    return kExitPass;
-  }
+  if (const auto done = ParseCommand(args, desc, &s.paths, &vm, out, err)) return *done;
   // Coverage is of the whole suite, reference scenarios included, so it reads
   // both layers: an error code that is only the reference server's
   // (`x-reference: {x-error-codes: ...}`) still needs a scenario.
@@ -675,11 +676,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   AddTargetOptions(desc, &target_args);
   AddSelectionOptions(desc, &s);
   po::variables_map vm;
-  if (!ParseArgs(args, desc, &s.paths, &vm, err)) return kExitUsage;
-  if (vm.count("help")) {
-    out << desc << "\n";
-    return kExitPass;
-  }
+  if (const auto done = ParseCommand(args, desc, &s.paths, &vm, out, err)) return *done;
   auto usage_error = [&](const std::string& message) {
     err << "conformance: error: " << message << "\n(see conformance run --help)\n";
     return kExitUsage;
@@ -805,11 +802,7 @@ int LifecycleCommand(const std::vector<std::string>& args, std::ostream& out, st
       "api", po::value(&api)->value_name("NAME"), "draw this API's lifecycle (spec/<api>/lifecycle.yaml)");
   po::variables_map vm;
   std::vector<std::string> positional;
-  if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
-  if (vm.count("help")) {
-    out << desc << "\n";
-    return kExitPass;
-  }
+  if (const auto done = ParseCommand(args, desc, &positional, &vm, out, err)) return *done;
   if (!positional.empty() || (format != "svg" && format != "mermaid")) {
     err << "conformance: error: lifecycle takes --format svg or mermaid and no paths\n(see conformance lifecycle --help)\n";
     return kExitUsage;
@@ -908,11 +901,7 @@ int Explore(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       ("open-choices", "print what the oracle never compares, and why, then exit");
   po::variables_map vm;
   std::vector<std::string> positional;
-  if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
-  if (vm.count("help")) {
-    out << desc << "\n";
-    return kExitPass;
-  }
+  if (const auto done = ParseCommand(args, desc, &positional, &vm, out, err)) return *done;
   if (vm.count("open-choices")) {
     out << explore::kOpenChoices << "\n";
     return kExitPass;
@@ -1241,11 +1230,7 @@ int SpecCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   desc.add_options()("help,h", "show this help")("api", po::value(&api)->value_name("NAME"), ApiOptionHelp().c_str());
   po::variables_map vm;
   std::vector<std::string> positional;
-  if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
-  if (vm.count("help")) {
-    out << desc << "\n";
-    return kExitPass;
-  }
+  if (const auto done = ParseCommand(args, desc, &positional, &vm, out, err)) return *done;
   if (api.empty() || api == "hl-connector") {
     out << spec_files::kOpenapiYaml;
     return kExitPass;
@@ -1369,11 +1354,7 @@ int DiffCommand(const std::vector<std::string>& args, std::ostream& out, std::os
       "git-dir,C", po::value(&git_dir)->value_name("DIR"), "the git repository REV:PATH is read from (default .)");
   po::variables_map vm;
   std::vector<std::string> positional;
-  if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
-  if (vm.count("help")) {
-    out << desc << "\n";
-    return kExitPass;
-  }
+  if (const auto done = ParseCommand(args, desc, &positional, &vm, out, err)) return *done;
   if (positional.size() != 2) {
     err << "conformance: error: diff takes two contracts, OLD and NEW\n(see conformance diff --help)\n";
     return kExitUsage;
@@ -1445,11 +1426,7 @@ int Proxy(const std::vector<std::string>& args, std::ostream& out, std::ostream&
       ("record-secrets", "with --record: write the credentials the target file does not name as sent (else redacted)");
   po::variables_map vm;
   std::vector<std::string> positional;
-  if (!ParseArgs(args, desc, &positional, &vm, err)) return kExitUsage;
-  if (vm.count("help")) {
-    out << desc << "\n";
-    return kExitPass;
-  }
+  if (const auto done = ParseCommand(args, desc, &positional, &vm, out, err)) return *done;
   auto usage_error = [&](const std::string& message) {
     err << "conformance: error: " << message << "\n(see conformance proxy --help)\n";
     return kExitUsage;
