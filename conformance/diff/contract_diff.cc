@@ -1,5 +1,7 @@
 #include "diff/contract_diff.h"
 
+#include "http/error_replies.h"
+
 #include <algorithm>
 #include <cctype>
 #include <deque>
@@ -799,14 +801,12 @@ class LifecycleDiffer {
 
 // ---- the error catalogue and the rule ledger ----
 
-std::map<std::string, std::string> ErrorStatuses(const std::string& text, const std::string& source) {
-  std::map<std::string, std::string> out;
-  if (text.empty()) return out;
-  const YAML::Node root = purchase::LoadYamlDocument(text, source);
-  for (const auto& kv : Get(root, "errors")) out[kv.first.Scalar()] = ScalarOr(Get(kv.second, "status"));
-  return out;
+// Code -> status, read by the parser the servers use (file:line on a
+// malformed catalogue); none when the contract has no errors.yaml.
+std::map<std::string, int> ErrorStatuses(const std::string& text, const std::string& source) {
+  if (text.empty()) return {};
+  return purchase::http::ErrorReplies::Parse(text, source).statuses();
 }
-
 
 void DiffErrors(const ContractTexts& o, const ContractTexts& n, std::vector<ContractChange>* out) {
   const auto olds = ErrorStatuses(o.errors, o.name + "/errors.yaml");
@@ -820,13 +820,13 @@ void DiffErrors(const ContractTexts& o, const ContractTexts& n, std::vector<Cont
                             "the catalogue alone; each response that listed it is reported apart"));
     else if (it->second != status)
       out->push_back(Change("catalogue-status-changed", "errors.yaml " + code,
-                            "status " + status + " became " + it->second, kBoth,
+                            "status " + std::to_string(status) + " became " + std::to_string(it->second), kBoth,
                             "clients that expect the code under its old status miss it; implementations must "
                             "answer it with the new one"));
   }
   for (const auto& [code, status] : news)
     if (!olds.count(code))
-      out->push_back(Change("catalogue-code-added", "errors.yaml " + code, "code added to the catalogue (" + status + ")",
+      out->push_back(Change("catalogue-code-added", "errors.yaml " + code, "code added to the catalogue (" + std::to_string(status) + ")",
                             kSafe, "the catalogue alone; each response that lists it is reported apart"));
 }
 
