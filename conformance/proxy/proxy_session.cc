@@ -133,7 +133,9 @@ RunResult SessionAsRun(const std::vector<ClientFlow>& flows, const std::vector<O
                   (e.dropped ? std::string("closed without answering") : std::to_string(e.exchange.status));
       for (const auto& [side, violations] : {std::pair{"client", &e.client_violations}, {"service", &e.service_violations}})
         for (const std::string& v : *violations) {
-          auto [ids, message] = SplitRules(v);
+          // Only the service's carry ledger rules; a client's "[id]" names
+          // an obligation, which stays in its message.
+          auto [ids, message] = std::string(side) == "service" ? SplitRules(v) : std::pair{std::vector<std::string>{}, v};
           Failure f;
           f.where.file = "exchange #" + std::to_string(e.seq);
           f.message = std::string(side) + ": " + message;
